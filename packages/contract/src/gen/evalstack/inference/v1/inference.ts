@@ -148,7 +148,11 @@ export interface GenerateChunk {
   /** Set on the final chunk only. */
   finishReason: FinishReason;
   usage: Usage | undefined;
-  timings: Timings | undefined;
+  timings:
+    | Timings
+    | undefined;
+  /** Completion tokens this chunk accounts for; over a stream they add up to usage.completion_tokens. */
+  tokens: number;
 }
 
 export interface GenerateResponse {
@@ -893,7 +897,7 @@ export const Timings: MessageFns<Timings> = {
 };
 
 function createBaseGenerateChunk(): GenerateChunk {
-  return { requestId: "", delta: "", finishReason: 0, usage: undefined, timings: undefined };
+  return { requestId: "", delta: "", finishReason: 0, usage: undefined, timings: undefined, tokens: 0 };
 }
 
 export const GenerateChunk: MessageFns<GenerateChunk> = {
@@ -912,6 +916,9 @@ export const GenerateChunk: MessageFns<GenerateChunk> = {
     }
     if (message.timings !== undefined) {
       Timings.encode(message.timings, writer.uint32(42).fork()).join();
+    }
+    if (message.tokens !== 0) {
+      writer.uint32(48).uint32(message.tokens);
     }
     return writer;
   },
@@ -969,6 +976,14 @@ export const GenerateChunk: MessageFns<GenerateChunk> = {
             message.timings = Timings.decode(reader, reader.uint32());
             continue;
           }
+          case 6: {
+            if (tag !== 48) {
+              break;
+            }
+
+            message.tokens = reader.uint32();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -996,6 +1011,7 @@ export const GenerateChunk: MessageFns<GenerateChunk> = {
         : 0,
       usage: isSet(object.usage) ? Usage.fromJSON(object.usage) : undefined,
       timings: isSet(object.timings) ? Timings.fromJSON(object.timings) : undefined,
+      tokens: isSet(object.tokens) ? globalThis.Number(object.tokens) : 0,
     };
   },
 
@@ -1016,6 +1032,9 @@ export const GenerateChunk: MessageFns<GenerateChunk> = {
     if (message.timings !== undefined) {
       obj.timings = Timings.toJSON(message.timings);
     }
+    if (message.tokens !== 0) {
+      obj.tokens = Math.round(message.tokens);
+    }
     return obj;
   },
 
@@ -1031,6 +1050,7 @@ export const GenerateChunk: MessageFns<GenerateChunk> = {
     message.timings = (object.timings !== undefined && object.timings !== null)
       ? Timings.fromPartial(object.timings)
       : undefined;
+    message.tokens = object.tokens ?? 0;
     return message;
   },
 };
