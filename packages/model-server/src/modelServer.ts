@@ -1,0 +1,130 @@
+import { Server, ServerCredentials } from "@grpc/grpc-js";
+import { HealthImplementation } from "grpc-health-check";
+import { pino, type Logger } from "pino";
+import { addReflection, InferenceService as InferenceServiceDefinition, serverChannelOptions } from "@evalstack/contract";
+import { ConfigError, loadModelServerConfig, type ModelServerConfig, type ServiceDefaults } from "./config.js";
+import { InferenceService, noopObserver, type ServingObserver } from "./inferenceService.js";
+import { ModelEngine } from "./modelEngine.js";
+import { ModelSourceError, resolveModelSource } from "./modelSource.js";
+
+const INFERENCE_SERVICE_NAME = "evalstack.inference.v1.Inference";
+
+export interface RunningModelServer {
+  port: number;
+  config: ModelServerConfig;
+  service: InferenceService;
+  /** Resolves when the model is loaded and warmed up (health SERVING); rejects if loading failed. */
+  ready: Promise<ModelEngine>;
+  /** NOT_SERVING, refuse new calls, let in-flight ones finish within the grace period, then stop. */
+  shutdown(graceMs?: number): Promise<void>;
+}
+
+/**
+ * Starts the gRPC server first (health answers NOT_SERVING while the model loads), then loads and warms the
+ * model, then flips health to SERVING.
+ */
+export async function startModelServer(
+  config: ModelServerConfig,
+  options: { log?: Logger; observer?: ServingObserver } = {},
+): Promise<RunningModelServer> {
+  const log = options.log ?? pino({ name: config.service, level: process.env.LOG_LEVEL ?? "info" });
+  const health = new HealthImplementation({ "": "NOT_SERVING", [INFERENCE_SERVICE_NAME]: "NOT_SERVING" });
+  const setHealth = (status: "SERVING" | "NOT_SERVING") => {
+    health.setStatus("", status);
+    health.setStatus(INFERENCE_SERVICE_NAME, status);
+  };
+  const service = new InferenceService(config, log, options.observer ?? noopObserver);
+  const server = new Server(serverChannelOptions);
+  server.addService(InferenceServiceDefinition, service.implementation());
+  health.addToServer(server);
+  addReflection(server);
+  const port = await new Promise<number>((resolve, reject) =>
+    server.bindAsync(`${config.host}:${config.grpcPort}`, ServerCredentials.createInsecure(), (error, bound) =>
+      error ? reject(new Error(`cannot listen on ${config.host}:${config.grpcPort}: ${error.message}`)) : resolve(bound),
+    ),
+  );
+  log.info({ port, slots: config.slots, threads: config.threads, contextSize: config.contextSize }, "gRPC listening; loading model");
+
+  let engine: ModelEngine | undefined;
+  const ready = (async () => {
+    let lastLogged = 0;
+    const files = await resolveModelSource(config, (done, total) => {
+      if (Date.now() - lastLogged < 2_000 && done < total) return;
+      lastLogged = Date.now();
+      log.info({ downloadedBytes: done, totalBytes: total, percent: total ? Math.round((done / total) * 100) : 0 }, "downloading model");
+    });
+    try {
+      engine = await ModelEngine.load(config, files);
+    } catch (error) {
+      throw new ModelSourceError(`cannot load model file ${files.modelPath}: ${(error as Error).message}`);
+    }
+    void engine.fileSha256().catch(() => {});
+    service.attach(engine);
+    // One real generation before SERVING, so the first caller does not pay for lazy initialisation.
+    service.state = "serving";
+    await service.warmUp();
+    if (service.state === "serving") setHealth("SERVING");
+    const info = await engine.info();
+    log.info(
+      { model: info.name, architecture: info.architecture, quantization: info.quantization, loadMs: Math.round(info.loadMs), gpu: info.gpu },
+      "model loaded and warmed up; SERVING",
+    );
+    return engine;
+  })();
+
+  let stopping: Promise<void> | undefined;
+  const shutdown = (graceMs = config.shutdownGraceMs) => {
+    stopping ??= (async () => {
+      setHealth("NOT_SERVING");
+      service.state = "draining";
+      service.admission.rejectWaiting(new Error("server is shutting down"));
+      log.info({ inFlight: service.inFlight, graceMs }, "draining");
+      const grace = new Promise<"timeout">((resolve) => setTimeout(() => resolve("timeout"), graceMs).unref());
+      if ((await Promise.race([service.idle(), grace])) === "timeout") {
+        log.warn({ inFlight: service.inFlight }, "grace period over; cancelling the remaining generations");
+        service.abortAll();
+        await service.idle();
+      }
+      await new Promise<void>((resolve) => server.tryShutdown(() => resolve()));
+      await ready.catch(() => undefined);
+      await engine?.dispose();
+      log.info("stopped");
+    })();
+    return stopping;
+  };
+  return { port, config, service, ready, shutdown };
+}
+
+/** Entry point of a model service process: config from the environment, signals, exit codes. */
+export async function runModelService(defaults: ServiceDefaults): Promise<void> {
+  const log = pino({ name: defaults.service, level: process.env.LOG_LEVEL ?? "info" });
+  let config: ModelServerConfig;
+  try {
+    config = loadModelServerConfig(defaults);
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      log.fatal(error.message);
+      process.exit(2);
+    }
+    throw error;
+  }
+  const running = await startModelServer(config, { log }).catch((error: Error) => {
+    log.fatal(error.message);
+    process.exit(1);
+  });
+  let signals = 0;
+  const onSignal = (signal: NodeJS.Signals) => {
+    if (++signals > 1) {
+      log.warn({ signal }, "second signal: exiting now");
+      process.exit(1);
+    }
+    log.info({ signal }, "shutting down");
+    void running.shutdown().then(() => process.exit(0));
+  };
+  process.on("SIGTERM", onSignal);
+  process.on("SIGINT", onSignal);
+  running.ready.catch((error: Error) => {
+    log.fatal(error.message);
+    process.exit(1);
+  });
+}
