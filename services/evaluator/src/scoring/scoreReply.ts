@@ -1,0 +1,41 @@
+// Scoring one reply against one item: every check runs; the item passes when all pass (prompt-level), and
+// the share of checks passed is the instruction-level score.
+
+import { checkSpec } from "./checks/registry.js";
+import type { SandboxOptions } from "./sandbox/limits.js";
+import type { CheckResult, ItemScore, SuiteItem } from "./types.js";
+
+export async function scoreReply(item: SuiteItem, reply: string, options: { sandbox?: SandboxOptions } = {}): Promise<ItemScore> {
+  const checks: CheckResult[] = [];
+  for (const check of item.checks) {
+    const spec = checkSpec(check.type);
+    if (!spec) {
+      checks.push({ type: check.type, passed: false, detail: `unknown check type '${check.type}'` });
+      continue;
+    }
+    try {
+      checks.push(await spec.run(check, reply, { ...(options.sandbox ? { sandbox: options.sandbox } : {}) }));
+    } catch (err) {
+      checks.push({ type: check.type, passed: false, detail: `check failed to run: ${(err as Error).message}` });
+    }
+  }
+  const passedCount = checks.filter((c) => c.passed).length;
+  return {
+    passed: checks.every((c) => c.passed),
+    score: checks.length === 0 ? 1 : passedCount / checks.length,
+    checks,
+  };
+}
+
+/** The synchronous path for items without code checks (used by the benchmark and bulk rescoring). */
+export function scoreReplySync(item: SuiteItem, reply: string): ItemScore {
+  const checks: CheckResult[] = item.checks.map((check) => {
+    const spec = checkSpec(check.type);
+    if (!spec) return { type: check.type, passed: false, detail: `unknown check type '${check.type}'` };
+    const r = spec.run(check, reply, {});
+    if (r instanceof Promise) throw new Error(`check type '${check.type}' is asynchronous; use scoreReply`);
+    return r;
+  });
+  const passedCount = checks.filter((c) => c.passed).length;
+  return { passed: checks.every((c) => c.passed), score: checks.length === 0 ? 1 : passedCount / checks.length, checks };
+}
