@@ -5,7 +5,6 @@
 // Every setting is an environment variable (see README.md for the full list). Writes SUMMARY_JSON and
 // SUMMARY_MD when set, prints the Markdown, and exits 99 when a threshold fails (as k6 does), 1 on a
 // setup error, 0 otherwise.
-import { writeFileSync, mkdirSync } from "node:fs";
 import path from "node:path";
 import { performance } from "node:perf_hooks";
 import { pathToFileURL } from "node:url";
@@ -25,7 +24,9 @@ import { EnvReader, type Env } from "./lib/env.js";
 import { runConstantArrivalRate, runConstantVus, type IterationContext, type StageRun } from "./lib/executors.js";
 import { buildLlmSummary, renderLlmMarkdown, type LlmSummary, type RequestRecord, type Slo, type StageSpec } from "./lib/llmSummary.js";
 import { describeMachine } from "./lib/machine.js";
+import { round } from "./lib/stats.js";
 import { FALLBACK_PROMPTS_FILE, loadPrompts, type Prompt } from "./lib/prompts.js";
+import { writeSummary } from "./lib/output.js";
 import { mergeThresholds, parseThresholdsJson, type Thresholds } from "./lib/thresholds.js";
 
 export const SCENARIOS = ["smoke", "sweep", "rate", "soak"] as const;
@@ -268,7 +269,7 @@ export async function runGrpcGenerate(options: GrpcGenerateOptions): Promise<Llm
         const startMs = performance.now() - origin;
         const measured = await generateOnce(clientFor(ctx.vu), prompt, options, `lt-${spec.name}-${ctx.iteration}-${process.pid}`, ctx.signal);
         if (ctx.signal.aborted) return; // interrupted by the stage's graceful stop: not a result
-        records.push({ stage: spec.name, tags: spec.tags, vu: ctx.vu, promptId: prompt.id, startMs, ...measured });
+        records.push({ stage: spec.name, tags: spec.tags, vu: ctx.vu, promptId: prompt.id, startMs: round(startMs), ...measured, itlMs: measured.itlMs.map((v) => round(v, 3)) });
       };
       const run =
         spec.executor === "constant-vus"
@@ -301,17 +302,6 @@ export async function runGrpcGenerate(options: GrpcGenerateOptions): Promise<Llm
     records,
     thresholds: options.thresholds,
   });
-}
-
-export function writeSummary(summary: unknown, markdown: string, files: { summaryJson?: string; summaryMd?: string }): void {
-  for (const [file, text] of [
-    [files.summaryJson, JSON.stringify(summary, null, 2) + "\n"],
-    [files.summaryMd, markdown],
-  ] as const) {
-    if (!file) continue;
-    mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
-    writeFileSync(file, text);
-  }
 }
 
 async function main(): Promise<void> {
