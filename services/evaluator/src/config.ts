@@ -1,0 +1,175 @@
+// The evaluator's configuration: every environment variable it reads, parsed and validated in one place.
+// A bad value stops start-up with a message naming the variable.
+import { readFileSync } from "node:fs";
+import { hostname } from "node:os";
+import { randomBytes } from "node:crypto";
+
+export interface ModelTarget {
+  /** The name runs and reports use, e.g. "qwen". */
+  name: string;
+  /** host:port (dialled as dns:///host:port) or a target with its own scheme. */
+  target: string;
+}
+
+export type StoreConfig = { kind: "sqlite"; path: string } | { kind: "postgres"; url: string };
+
+export interface EvaluatorConfig {
+  host: string;
+  port: number;
+  models: ModelTarget[];
+  store: StoreConfig;
+  auth: { enabled: true; keys: string[] } | { enabled: false };
+  /** How long a model may stay unreachable (UNAVAILABLE, RESOURCE_EXHAUSTED, DEADLINE_EXCEEDED) before its items fail. */
+  retryBudgetMs: number;
+  /** Deadline of one generation attempt. */
+  itemTimeoutMs: number;
+  bodyLimitBytes: number;
+  /** A replica's claim on a run lasts this long unless renewed (renewed every third of it). */
+  leaseMs: number;
+  instanceId: string;
+  /** Runs one replica executes at once; more wait as `queued`. */
+  maxActiveRuns: number;
+  shutdownGraceMs: number;
+  logLevel: string;
+  /** Latency targets the report compares the latency dimension with. */
+  latencyTargets: { ttft_ms: number; tokens_per_second: number };
+}
+
+export class ConfigError extends Error {
+  constructor(
+    readonly variable: string,
+    message: string,
+  ) {
+    super(`${variable}: ${message}`);
+    this.name = "ConfigError";
+  }
+}
+
+type Env = Record<string, string | undefined>;
+
+const DEFAULT_MODELS = "qwen=localhost:50051,phi3=localhost:50052";
+
+export function loadConfig(env: Env = process.env): EvaluatorConfig {
+  const auth = loadAuth(env);
+  return {
+    host: str(env, "EVALSTACK_HOST", "0.0.0.0"),
+    port: int(env, "EVALSTACK_PORT", 8080, 0, 65535),
+    models: parseModels(str(env, "EVALSTACK_MODELS", DEFAULT_MODELS)),
+    store: env.DATABASE_URL?.trim()
+      ? { kind: "postgres", url: parsePostgresUrl(env.DATABASE_URL.trim()) }
+      : { kind: "sqlite", path: str(env, "EVALSTACK_DB_PATH", "./data/evalstack.db") },
+    auth,
+    retryBudgetMs: int(env, "EVALSTACK_RETRY_BUDGET_MS", 600_000, 0, 24 * 3_600_000),
+    itemTimeoutMs: int(env, "EVALSTACK_ITEM_TIMEOUT_MS", 300_000, 100, 24 * 3_600_000),
+    bodyLimitBytes: int(env, "EVALSTACK_BODY_LIMIT_BYTES", 10 * 1024 * 1024, 1024, 1024 * 1024 * 1024),
+    leaseMs: int(env, "EVALSTACK_LEASE_MS", 30_000, 300, 3_600_000),
+    instanceId: str(env, "EVALSTACK_INSTANCE_ID", `${hostname()}-${process.pid}-${randomBytes(3).toString("hex")}`),
+    maxActiveRuns: int(env, "EVALSTACK_MAX_ACTIVE_RUNS", 4, 1, 1000),
+    shutdownGraceMs: int(env, "SHUTDOWN_GRACE_MS", 10_000, 0, 3_600_000),
+    logLevel: oneOf(env, "LOG_LEVEL", "info", ["trace", "debug", "info", "warn", "error", "fatal", "silent"]),
+    latencyTargets: {
+      ttft_ms: num(env, "EVALSTACK_TARGET_TTFT_MS", 1_000, 0),
+      tokens_per_second: num(env, "EVALSTACK_TARGET_TOKENS_PER_SECOND", 20, 0),
+    },
+  };
+}
+
+/** "qwen=localhost:50051,phi3=localhost:50052" → ordered name/target pairs; names are unique, lower-case identifiers. */
+export function parseModels(text: string): ModelTarget[] {
+  const models: ModelTarget[] = [];
+  for (const part of text.split(",").map((p) => p.trim()).filter(Boolean)) {
+    const eq = part.indexOf("=");
+    if (eq <= 0 || eq === part.length - 1) {
+      throw new ConfigError("EVALSTACK_MODELS", `"${part}" is not name=host:port`);
+    }
+    const name = part.slice(0, eq).trim();
+    const target = part.slice(eq + 1).trim();
+    if (!/^[a-z][a-z0-9_-]{0,62}$/.test(name)) {
+      throw new ConfigError("EVALSTACK_MODELS", `model name "${name}" must match [a-z][a-z0-9_-]* (at most 63 characters)`);
+    }
+    if (!/^[a-z][a-z0-9+.-]*:/i.test(target) && !/^(\[[0-9a-f:.]+\]|[^:\s/]+):\d{1,5}$/i.test(target)) {
+      throw new ConfigError("EVALSTACK_MODELS", `target "${target}" of ${name} is not host:port`);
+    }
+    if (models.some((m) => m.name === name)) throw new ConfigError("EVALSTACK_MODELS", `model "${name}" is listed twice`);
+    models.push({ name, target });
+  }
+  if (models.length === 0) throw new ConfigError("EVALSTACK_MODELS", "names no model");
+  return models;
+}
+
+function loadAuth(env: Env): EvaluatorConfig["auth"] {
+  const mode = (env.EVALSTACK_AUTH ?? "on").trim().toLowerCase();
+  if (mode === "off") return { enabled: false };
+  if (mode !== "on" && mode !== "") throw new ConfigError("EVALSTACK_AUTH", `must be "on" or "off", got "${env.EVALSTACK_AUTH}"`);
+  const keys: string[] = [];
+  if (env.EVALSTACK_API_KEYS?.trim()) keys.push(...splitKeys(env.EVALSTACK_API_KEYS, "EVALSTACK_API_KEYS"));
+  const file = env.EVALSTACK_API_KEYS_FILE?.trim();
+  if (file) {
+    let text: string;
+    try {
+      text = readFileSync(file, "utf8");
+    } catch (error) {
+      throw new ConfigError("EVALSTACK_API_KEYS_FILE", `cannot read ${file}: ${(error as Error).message}`);
+    }
+    const lines = text.split(/\r?\n/).map((l) => l.trim()).filter((l) => l && !l.startsWith("#"));
+    keys.push(...splitKeys(lines.join(","), "EVALSTACK_API_KEYS_FILE"));
+  }
+  if (keys.length === 0) {
+    throw new ConfigError(
+      "EVALSTACK_API_KEYS",
+      "no API key configured: set EVALSTACK_API_KEYS (comma-separated) or EVALSTACK_API_KEYS_FILE, or EVALSTACK_AUTH=off for a local run",
+    );
+  }
+  return { enabled: true, keys };
+}
+
+function splitKeys(text: string, variable: string): string[] {
+  const keys = text.split(",").map((k) => k.trim()).filter(Boolean);
+  for (const key of keys) {
+    if (key.length < 16) throw new ConfigError(variable, "every API key must be at least 16 characters");
+    if (/\s/.test(key)) throw new ConfigError(variable, "API keys cannot contain white space");
+  }
+  return keys;
+}
+
+function parsePostgresUrl(text: string): string {
+  let url: URL;
+  try {
+    url = new URL(text);
+  } catch {
+    throw new ConfigError("DATABASE_URL", "is not a URL (postgres://user:password@host:port/database)");
+  }
+  if (url.protocol !== "postgres:" && url.protocol !== "postgresql:") {
+    throw new ConfigError("DATABASE_URL", `scheme must be postgres: or postgresql:, got ${url.protocol}`);
+  }
+  return text;
+}
+
+function str(env: Env, name: string, fallback: string): string {
+  const value = env[name]?.trim();
+  return value ? value : fallback;
+}
+
+function int(env: Env, name: string, fallback: number, min: number, max: number): number {
+  const raw = env[name]?.trim();
+  if (!raw) return fallback;
+  if (!/^-?\d+$/.test(raw)) throw new ConfigError(name, `must be an integer, got "${raw}"`);
+  const value = Number(raw);
+  if (value < min || value > max) throw new ConfigError(name, `must be between ${min} and ${max}, got ${value}`);
+  return value;
+}
+
+function num(env: Env, name: string, fallback: number, min: number): number {
+  const raw = env[name]?.trim();
+  if (!raw) return fallback;
+  const value = Number(raw);
+  if (!Number.isFinite(value) || value < min) throw new ConfigError(name, `must be a number >= ${min}, got "${raw}"`);
+  return value;
+}
+
+function oneOf<T extends string>(env: Env, name: string, fallback: T, allowed: readonly T[]): T {
+  const raw = env[name]?.trim();
+  if (!raw) return fallback;
+  if (!allowed.includes(raw as T)) throw new ConfigError(name, `must be one of ${allowed.join(", ")}, got "${raw}"`);
+  return raw as T;
+}
