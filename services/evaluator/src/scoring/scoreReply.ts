@@ -16,14 +16,18 @@ export async function scoreReply(item: SuiteItem, reply: string, options: { sand
     try {
       checks.push(await spec.run(check, reply, { ...(options.sandbox ? { sandbox: options.sandbox } : {}) }));
     } catch (err) {
-      checks.push({ type: check.type, passed: false, detail: `check failed to run: ${(err as Error).message}` });
+      // The check could not be evaluated (e.g. no interpreter for the sandbox): an error, never a silent fail.
+      const message = (err as Error).message;
+      checks.push({ type: check.type, passed: false, detail: `check could not run: ${message}`, error: message });
     }
   }
   const passedCount = checks.filter((c) => c.passed).length;
+  const errors = checks.filter((c) => c.error !== undefined).map((c) => `${c.type}: ${c.error}`);
   return {
-    passed: checks.every((c) => c.passed),
+    passed: errors.length === 0 && checks.every((c) => c.passed),
     score: checks.length === 0 ? 1 : passedCount / checks.length,
     checks,
+    ...(errors.length > 0 ? { error: errors.join("; ") } : {}),
   };
 }
 

@@ -35,6 +35,8 @@ export interface CheckResult {
   type: string;
   passed: boolean;
   detail: string;
+  /** Set when the check could not be evaluated (e.g. the sandbox has no python3): never a silent pass. */
+  error?: string;
 }
 
 export interface ItemScore {
@@ -43,6 +45,8 @@ export interface ItemScore {
   /** Instruction-level: the share of checks passed (1 for an item without checks). */
   score: number;
   checks: CheckResult[];
+  /** Set when a check could not be evaluated: the item is an error, not a pass or a fail. */
+  error?: string;
 }
 
 export interface Timings {
