@@ -1,0 +1,156 @@
+// The load generator itself, against scripted fakes whose timings are known: does it measure what it says?
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { parseDuration } from "../loadtests/lib/env.js";
+import { runConstantArrivalRate, runConstantVus } from "../loadtests/lib/executors.js";
+import { percentile, trendStats } from "../loadtests/lib/stats.js";
+import { evaluateThresholds, parseExpression, parseMetricName, parseThresholdsJson } from "../loadtests/lib/thresholds.js";
+import { optionsFromEnv, runGrpcGenerate, thresholdsFromEnv } from "../loadtests/grpc-generate.js";
+import { httpOptionsFromEnv, runHttpEvaluator } from "../loadtests/http-evaluator.js";
+import { startFakeInference, type FakeInference } from "../loadtests/testing/fakeInference.js";
+import { startFakeEvaluator } from "../loadtests/testing/fakeEvaluator.js";
+
+describe("statistics and thresholds", () => {
+  it("parses durations", () => {
+    expect(parseDuration("500ms")).toBe(500);
+    expect(parseDuration("10s")).toBe(10_000);
+    expect(parseDuration("1h30m")).toBe(5_400_000);
+    expect(parseDuration("2")).toBe(2_000);
+    expect(() => parseDuration("ten seconds")).toThrow(/not a duration/);
+  });
+
+  it("interpolates percentiles between ranks", () => {
+    const sorted = [10, 20, 30, 40, 50];
+    expect(percentile(sorted, 50)).toBe(30);
+    expect(percentile(sorted, 95)).toBeCloseTo(48);
+    expect(trendStats([3, 1, 2]).med).toBe(2);
+    expect(trendStats([]).count).toBe(0);
+  });
+
+  it("evaluates k6-style expressions, with tag filters", () => {
+    expect(parseExpression("p(95)<2000")).toEqual({ aggregation: "p(95)", operator: "<", bound: 2000 });
+    expect(parseMetricName("llm_ttft{concurrency:4}")).toEqual({ metric: "llm_ttft", tags: { concurrency: "4" } });
+    const results = evaluateThresholds({ lat: ["p(50)<=30", "max<40"], "lat{a:1}": ["avg==15"], err: ["rate==0"] }, (metric, tags) => {
+      if (metric === "lat") return { kind: "trend", values: tags.a === "1" ? [10, 20] : [10, 20, 30, 40, 50] };
+      if (metric === "err") return { kind: "rate", passes: 1, total: 10 };
+      return undefined;
+    });
+    expect(results.map((r) => r.ok)).toEqual([true, false, true, false]);
+    expect(results[3]?.actual).toBeCloseTo(0.1);
+    expect(() => evaluateThresholds({ nope: ["rate==0"] }, () => undefined)).toThrow(/unknown metric/);
+    expect(() => parseThresholdsJson('{"x": ["p95 < 3"]}')).toThrow(/expected e.g./);
+  });
+
+  it("builds thresholds from the environment, with off and JSON overrides", () => {
+    const t = thresholdsFromEnv({ THRESHOLD_ERROR_RATE: "0", THRESHOLD_TTFT_P95_MS: "off", THRESHOLDS: '{"llm_e2e":["p(99)<9"]}' });
+    expect(t.llm_errors).toEqual(["rate<=0"]);
+    expect(t.llm_ttft).toBeUndefined();
+    expect(t.llm_e2e).toEqual(["p(99)<9"]);
+  });
+});
+
+describe("executors", () => {
+  it("constant VUs never exceeds its VUs and runs back to back", async () => {
+    let inFlight = 0;
+    let most = 0;
+    const run = await runConstantVus({ vus: 3, durationMs: 300, gracefulStopMs: 1_000 }, async () => {
+      most = Math.max(most, ++inFlight);
+      await new Promise((r) => setTimeout(r, 20));
+      inFlight--;
+    });
+    expect(most).toBe(3);
+    expect(run.maxInFlight).toBe(3);
+    expect(run.iterations).toBeGreaterThanOrEqual(3 * 5);
+    expect(run.interrupted).toBe(0);
+  });
+
+  it("interrupts iterations still running after the graceful stop", async () => {
+    const run = await runConstantVus({ vus: 2, durationMs: 50, gracefulStopMs: 50 }, ({ signal }) => {
+      return new Promise<void>((resolve) => signal.addEventListener("abort", () => resolve(), { once: true }));
+    });
+    expect(run.interrupted).toBe(2);
+    expect(run.iterations).toBe(0);
+  });
+
+  it("constant arrival rate drops iterations when every VU is busy", async () => {
+    // 20/s for 1 s with one VU busy 300 ms per iteration: about 4 start, about 16 are dropped.
+    const run = await runConstantArrivalRate({ rate: 20, durationMs: 1_000, maxVUs: 1, gracefulStopMs: 1_000 }, () =>
+      new Promise((r) => setTimeout(r, 300)),
+    );
+    expect(run.iterations + run.dropped).toBe(20);
+    expect(run.iterations).toBeGreaterThanOrEqual(3);
+    expect(run.iterations).toBeLessThanOrEqual(5);
+    expect(run.maxInFlight).toBe(1);
+  });
+});
+
+describe("grpc-generate against a scripted model service", () => {
+  let fake: FakeInference;
+  beforeAll(async () => {
+    fake = await startFakeInference({ firstTokenDelayMs: 300, tokenIntervalMs: 20, tokens: 11 });
+  });
+  afterAll(async () => fake.stop());
+
+  it("measures TTFT, TPOT and ITL as the service produced them, per concurrency level", async () => {
+    const options = optionsFromEnv({ TARGET: fake.target, SCENARIO: "sweep", SWEEP_VUS: "1,3", STAGE_DURATION: "1s", MAX_TOKENS: "32" });
+    const summary = await runGrpcGenerate(options);
+    expect(summary.stages.map((s) => s.concurrency)).toEqual([1, 3]);
+    const m = summary.metrics;
+    expect(m.llm_errors.count).toBe(0);
+    // The fake answers with its first token after 300 ms and then one token per 20 ms (10 gaps).
+    expect(m.llm_ttft.med).toBeGreaterThanOrEqual(300);
+    expect(m.llm_ttft.med).toBeLessThan(400);
+    expect(m.llm_tpot.med).toBeGreaterThanOrEqual(19);
+    expect(m.llm_tpot.med).toBeLessThan(30);
+    expect(m.llm_itl.count).toBe(10 * m.llm_requests.count);
+    expect(m.llm_output_tokens.med).toBe(11);
+    // Three VUs on a service without queueing: three times the requests per second.
+    const [c1, c3] = summary.stages;
+    expect(c3!.requestsPerS).toBeGreaterThan(2 * c1!.requestsPerS);
+    for (const r of summary.requests) expect(r.ttftMs!).toBeLessThanOrEqual(r.e2eMs);
+    expect(summary.model?.name).toBe("fake-model");
+    expect(summary.thresholdsOk).toBe(true);
+  });
+
+  it("counts errors by gRPC status and fails the error-rate threshold", async () => {
+    const failing = await startFakeInference({ firstTokenDelayMs: 5, tokenIntervalMs: 5, tokens: 3, failEvery: 2 });
+    try {
+      const summary = await runGrpcGenerate(
+        optionsFromEnv({ TARGET: failing.target, SCENARIO: "smoke", SMOKE_VUS: "1", SMOKE_DURATION: "500ms", THRESHOLD_ERROR_RATE: "0" }),
+      );
+      expect(summary.metrics.llm_errors.byStatus.RESOURCE_EXHAUSTED).toBeGreaterThan(0);
+      expect(summary.metrics.llm_errors.rate).toBeGreaterThan(0.3);
+      expect(summary.thresholdsOk).toBe(false);
+      expect(summary.thresholds.find((t) => t.metric === "llm_errors")?.ok).toBe(false);
+    } finally {
+      await failing.stop();
+    }
+  });
+
+  it("reports dropped iterations under an open-model rate the service cannot absorb", async () => {
+    const summary = await runGrpcGenerate(
+      optionsFromEnv({ TARGET: fake.target, SCENARIO: "rate", RATES: "10", RATE_DURATION: "1s", MAX_VUS: "2", MAX_TOKENS: "4" }),
+    );
+    // Each request takes ~360 ms: two VUs absorb ~5.5 of the 10 arrivals per second.
+    expect(summary.metrics.dropped_iterations.count).toBeGreaterThan(2);
+    expect(summary.stages[0]!.dropped).toBe(summary.metrics.dropped_iterations.count);
+  });
+});
+
+describe("http-evaluator against the API of issue 3 (a fake: replies are immediate)", () => {
+  it("drives compare, score and the run lifecycle, and checks each", async () => {
+    const evaluator = await startFakeEvaluator();
+    try {
+      const summary = await runHttpEvaluator(
+        httpOptionsFromEnv({ BASE_URL: evaluator.baseUrl, SCENARIO: "smoke", DURATION: "1s", THINK_TIME: "50ms", POLL_INTERVAL: "10ms", THRESHOLD_ERROR_RATE: "0" }),
+      );
+      expect(summary.models).toEqual(["qwen", "phi3"]);
+      expect(summary.endpoints.map((e) => e.endpoint)).toEqual(expect.arrayContaining(["compare", "score", "create_run", "get_run"]));
+      expect(summary.metrics.run_duration).toMatchObject({ type: "trend" });
+      expect(summary.thresholds.length).toBeGreaterThan(0);
+      expect(summary.thresholdsOk).toBe(true);
+      expect(evaluator.calls).toContain("POST /v1/suites");
+    } finally {
+      await evaluator.stop();
+    }
+  });
+});
