@@ -14,6 +14,7 @@ export {
 export { createEvaluatorMetrics, type EvaluatorMetrics, type ClientOperation } from "./evaluatorMetrics.js";
 export { grpcClientInterceptor, grpcServerInterceptor } from "./grpcTracing.js";
 export { createLogger, traceLogFields, type CreateLoggerOptions, type TraceLogFields } from "./logger.js";
+export { prometheusSample } from "./prometheusText.js";
 export { ATTR, BUCKETS, OPERATION_CHAT, PROVIDER_LLAMA_CPP, grpcStatusName, isGrpcServerError } from "./genAiConventions.js";
 // The API pieces callers need, so services need no @opentelemetry/api dependency of their own (this package
 // pins the version that matches the SDK it registers).
