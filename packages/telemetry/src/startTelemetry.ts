@@ -17,9 +17,7 @@ import {
   W3CBaggagePropagator,
   W3CTraceContextPropagator,
 } from "@opentelemetry/core";
-import { OTLPMetricExporter } from "@opentelemetry/exporter-metrics-otlp-proto";
 import { PrometheusExporter, PrometheusSerializer } from "@opentelemetry/exporter-prometheus";
-import { OTLPTraceExporter } from "@opentelemetry/exporter-trace-otlp-proto";
 import { detectResources, envDetector, resourceFromAttributes } from "@opentelemetry/resources";
 import { MeterProvider, PeriodicExportingMetricReader, type IMetricReader } from "@opentelemetry/sdk-metrics";
 import { BatchSpanProcessor, TracerProvider, type SpanProcessor } from "@opentelemetry/sdk-trace";
@@ -110,13 +108,18 @@ async function start(options: TelemetryOptions): Promise<Telemetry> {
   const otlpMetrics = Boolean(env.OTEL_EXPORTER_OTLP_ENDPOINT || env.OTEL_EXPORTER_OTLP_METRICS_ENDPOINT);
 
   const spanProcessors: SpanProcessor[] = [...(options.spanProcessors ?? [])];
-  if (otlpTraces) spanProcessors.push(new BatchSpanProcessor({ exporter: new OTLPTraceExporter() }));
+  // The OTLP exporters (and their protobuf code) load only when an endpoint is configured: cheaper start-up.
+  if (otlpTraces) {
+    const { OTLPTraceExporter } = await import("@opentelemetry/exporter-trace-otlp-proto");
+    spanProcessors.push(new BatchSpanProcessor({ exporter: new OTLPTraceExporter() }));
+  }
   const tracerProvider = new TracerProvider({ resource, spanProcessors });
 
   const readers: IMetricReader[] = [];
   const prometheus = mode === "off" ? undefined : new PrometheusExporter({ preventServerStart: true });
   if (prometheus) readers.push(prometheus);
   if (otlpMetrics) {
+    const { OTLPMetricExporter } = await import("@opentelemetry/exporter-metrics-otlp-proto");
     const exportIntervalMillis = positiveInt(env.OTEL_METRIC_EXPORT_INTERVAL) ?? 60_000;
     readers.push(
       new PeriodicExportingMetricReader({
