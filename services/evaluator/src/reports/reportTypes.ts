@@ -1,0 +1,150 @@
+// The report's data: JSON-serialisable, computed once by buildReport, rendered as md / html / json / csv.
+
+import type { LatencyTargets } from "../scoring/latencyScore.js";
+import type { CheckResult, Dimension, ModelSnapshot, RunItemResult } from "../scoring/types.js";
+
+export interface ReportInput {
+  run: {
+    id: string;
+    suite_id: string;
+    status: string;
+    models: string[];
+    repeats: number;
+    created_at: string;
+    completed_at: string | null;
+  };
+  models: ModelSnapshot[];
+  /** Every stored reply of the run. */
+  items: RunItemResult[];
+  /** Defaults: 200 ms TTFT, 30 tokens/s. */
+  latencyTargets?: LatencyTargets;
+  /** Item prompts (by item id), shown in examples and the item table when given. */
+  prompts?: Record<string, string>;
+}
+
+export interface ScoreInterval {
+  low: number;
+  high: number;
+}
+
+export interface DimensionModelScore {
+  model: string;
+  /** Items with at least one reply from this model. */
+  items: number;
+  replies: number;
+  /** Replies that ended in an error (counted as failures). */
+  errors: number;
+  /** Sum over items of the item's pass rate (averaged over repeats). */
+  passed: number;
+  pass_rate: number;
+  /** pass_rate x 10. */
+  score: number;
+  /** 95% Wilson interval of the score, on the 0-10 scale. */
+  interval: ScoreInterval;
+  /** Mean share of checks passed (instruction-level), 0-1. */
+  instruction_score: number;
+}
+
+export type Verdict = "a_better" | "b_better" | "no_significant_difference" | "sample_too_small";
+
+export interface Comparison {
+  model_a: string;
+  model_b: string;
+  /** Items both models answered. */
+  paired_items: number;
+  /** Items where A's pass rate is higher than B's (b), and the reverse (c). */
+  a_better_items: number;
+  b_better_items: number;
+  /** Exact two-sided McNemar (sign test on paired items) p-value. */
+  p_value: number;
+  verdict: Verdict;
+  /** One sentence for people. */
+  summary: string;
+}
+
+export interface DimensionReport {
+  dimension: Dimension;
+  label: string;
+  items: number;
+  per_model: DimensionModelScore[];
+  comparisons: Comparison[];
+}
+
+export interface LatencyStats {
+  model: string;
+  /** Completed replies the statistics are taken over. */
+  replies: number;
+  /** "latency items" or "all items" (when the run has no latency items). */
+  source: "latency items" | "all items";
+  ttft_ms_p50: number | null;
+  ttft_ms_p95: number | null;
+  tokens_per_second_p50: number | null;
+  e2e_ms_p50: number | null;
+  e2e_ms_p95: number | null;
+}
+
+export interface PerformanceRow {
+  model: string;
+  model_name: string;
+  architecture: string;
+  quantization: string;
+  parameter_count: number | null;
+  file_size_bytes: number | null;
+  load_ms: number | null;
+  ttft_ms_p50: number | null;
+  ttft_ms_p95: number | null;
+  tokens_per_second_p50: number | null;
+  e2e_ms_p50: number | null;
+  peak_ram_bytes: number | null;
+  vram_bytes: number | null;
+  gpu: string;
+  sha256: string;
+}
+
+export interface ReportExample {
+  dimension: Dimension;
+  kind: "pass" | "fail";
+  item_id: string;
+  model: string;
+  repeat: number;
+  prompt: string | null;
+  reply: string;
+  checks: CheckResult[];
+}
+
+export interface Recommendation {
+  scenario: string;
+  recommendation: string;
+  basis: string;
+}
+
+export interface ItemRow {
+  item_id: string;
+  dimension: Dimension;
+  model: string;
+  replies: number;
+  errors: number;
+  pass_rate: number;
+  instruction_score: number;
+  ttft_ms: number | null;
+  tokens_per_second: number | null;
+  total_ms: number | null;
+  prompt: string | null;
+  reply: string;
+  checks: string;
+}
+
+export interface Report {
+  schema_version: 1;
+  generated_at: string;
+  run: ReportInput["run"];
+  latency_targets: LatencyTargets;
+  models: { name: string; snapshot: ModelSnapshot | null; replies: number; errors: number }[];
+  dimensions: DimensionReport[];
+  latency: LatencyStats[];
+  performance: PerformanceRow[];
+  examples: ReportExample[];
+  recommendations: Recommendation[];
+  items: ItemRow[];
+  notes: string[];
+}
