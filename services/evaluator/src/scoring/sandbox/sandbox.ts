@@ -121,6 +121,10 @@ function bwrapArgs(srcDir: string, scratchBytes: number, extraRoots: string[], i
     "--unshare-all",
     "--unshare-user",
     "--disable-userns",
+    // The program is pid 1 of its namespace: when it ends, the kernel kills everything it left behind. Without
+    // this, bwrap's own init process is left as a zombie of the host's pid 1 after every run, and zombies
+    // count against RLIMIT_NPROC of the slot's uid until reaped (never, where the evaluator itself is pid 1).
+    "--as-pid-1",
     "--die-with-parent",
     "--new-session",
     "--uid", String(INNER_UID),
