@@ -1,4 +1,13 @@
-import { credentials, Metadata, Server, ServerCredentials, status, type ServiceError } from "@grpc/grpc-js";
+import {
+  credentials,
+  makeGenericClientConstructor,
+  Metadata,
+  Server,
+  ServerCredentials,
+  status,
+  type ServiceDefinition,
+  type ServiceError,
+} from "@grpc/grpc-js";
 import {
   FinishReason,
   fullRequest,
@@ -69,11 +78,27 @@ const stub: InferenceServer = {
   },
 };
 
+/** A method at the health service's path, with raw bytes for messages (the interceptors see only the path). */
+const bytes = (b: Buffer) => b;
+const healthLike: ServiceDefinition = {
+  check: {
+    path: "/grpc.health.v1.Health/Check",
+    requestStream: false,
+    responseStream: false,
+    requestSerialize: bytes,
+    requestDeserialize: bytes,
+    responseSerialize: bytes,
+    responseDeserialize: bytes,
+  },
+};
+const HealthLikeClient = makeGenericClientConstructor(healthLike, "Health");
+
 const exporter = new InMemorySpanExporter();
 let telemetry: Telemetry;
 let server: Server;
 let client: InferenceClient;
 let plainClient: InferenceClient;
+let healthClient: InstanceType<typeof HealthLikeClient>;
 
 beforeAll(async () => {
   telemetry = await startTelemetry({
@@ -83,6 +108,12 @@ beforeAll(async () => {
   });
   server = new Server({ interceptors: [grpcServerInterceptor()] });
   server.addService(InferenceService, stub);
+  server.addService(healthLike, {
+    check(call: { metadata: Metadata }, callback: (err: null, reply: Buffer) => void) {
+      remember(call.metadata);
+      callback(null, Buffer.alloc(0));
+    },
+  });
   const port = await new Promise<number>((resolve, reject) =>
     server.bindAsync("127.0.0.1:0", ServerCredentials.createInsecure(), (err, p) => (err ? reject(err) : resolve(p))),
   );
@@ -90,11 +121,15 @@ beforeAll(async () => {
     interceptors: [grpcClientInterceptor()],
   });
   plainClient = new InferenceClient(`127.0.0.1:${port}`, credentials.createInsecure());
+  healthClient = new HealthLikeClient(`127.0.0.1:${port}`, credentials.createInsecure(), {
+    interceptors: [grpcClientInterceptor()],
+  });
 });
 
 afterAll(async () => {
   client?.close();
   plainClient?.close();
+  healthClient?.close();
   await new Promise<void>((resolve) => (server ? server.tryShutdown(() => resolve()) : resolve()));
   await telemetry?.shutdown();
 });
@@ -197,6 +232,17 @@ describe("trace context across gRPC (explicit interceptors)", () => {
     expect(seen[0]?.traceparent).toBeUndefined();
     expect(serverSpan?.parentSpanContext).toBeUndefined();
     expect(serverSpan?.spanContext().traceId).not.toBe(outer.spanContext().traceId);
+  });
+
+  it("health checks (Kubernetes probes) make no spans and carry no traceparent, by default", async () => {
+    const err = await new Promise<ServiceError | null>((resolve) =>
+      healthClient.makeUnaryRequest("/grpc.health.v1.Health/Check", bytes, bytes, Buffer.alloc(0), (e) => resolve(e)),
+    );
+    expect(err).toBeNull();
+    expect(await unary(client, "ok")).toBeNull(); // a traced call after it, to know the spans are flushed
+    const spans = await waitForSpans(2);
+    expect(spans.map((s) => s.name).every((n) => n.includes("Inference/Generate"))).toBe(true);
+    expect(seen[0]?.traceparent).toBeUndefined();
   });
 
   it("a stream the client cancels ends both spans with CANCELLED", async () => {

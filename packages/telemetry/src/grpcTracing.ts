@@ -51,6 +51,15 @@ function rpcNames(path: string): { name: string; attributes: Attributes } {
   };
 }
 
+export interface GrpcTracingOptions {
+  /** Method paths that get no span (and, on the client, no traceparent). Default: the standard health and
+   *  reflection services, which Kubernetes probes and tooling call every few seconds. */
+  ignore?: RegExp;
+}
+
+/** `/grpc.health.v1.Health/Check`, `/grpc.reflection.v1.ServerReflection/...` and v1alpha. */
+export const DEFAULT_IGNORED_GRPC_PATHS = /^\/grpc\.(health|reflection)\./;
+
 function tracer() {
   // Looked up per call: the global provider may be registered after the client or server was built.
   return trace.getTracer(INSTRUMENTATION_SCOPE);
@@ -63,8 +72,10 @@ function tracer() {
  *
  * `new InferenceClient(target, creds, { ...clientChannelOptions, interceptors: [grpcClientInterceptor()] })`
  */
-export function grpcClientInterceptor(): Interceptor {
+export function grpcClientInterceptor(tracingOptions: GrpcTracingOptions = {}): Interceptor {
+  const ignore = tracingOptions.ignore ?? DEFAULT_IGNORED_GRPC_PATHS;
   return (options, nextCall) => {
+    if (ignore.test(options.method_definition.path)) return new InterceptingCall(nextCall(options));
     // Captured here, synchronously inside the caller's `client.method(...)`: the caller's active span.
     const parent = context.active();
     const { name, attributes } = rpcNames(options.method_definition.path);
@@ -99,8 +110,10 @@ export function grpcClientInterceptor(): Interceptor {
  *
  * `new Server({ ...serverChannelOptions, interceptors: [grpcServerInterceptor()] })`
  */
-export function grpcServerInterceptor(): ServerInterceptor {
+export function grpcServerInterceptor(tracingOptions: GrpcTracingOptions = {}): ServerInterceptor {
+  const ignore = tracingOptions.ignore ?? DEFAULT_IGNORED_GRPC_PATHS;
   return (methodDescriptor, call) => {
+    if (ignore.test(methodDescriptor.path)) return new ServerInterceptingCall(call);
     const { name, attributes } = rpcNames(methodDescriptor.path);
     let span: Span | undefined;
     let spanContext: Context = ROOT_CONTEXT;

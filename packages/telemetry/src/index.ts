@@ -12,7 +12,12 @@ export {
   type FinishedRequest,
 } from "./modelServerMetrics.js";
 export { createEvaluatorMetrics, type EvaluatorMetrics, type ClientOperation } from "./evaluatorMetrics.js";
-export { grpcClientInterceptor, grpcServerInterceptor } from "./grpcTracing.js";
+export {
+  grpcClientInterceptor,
+  grpcServerInterceptor,
+  DEFAULT_IGNORED_GRPC_PATHS,
+  type GrpcTracingOptions,
+} from "./grpcTracing.js";
 export { createLogger, traceLogFields, type CreateLoggerOptions, type TraceLogFields } from "./logger.js";
 export { prometheusSample } from "./prometheusText.js";
 export { ATTR, BUCKETS, OPERATION_CHAT, PROVIDER_LLAMA_CPP, grpcStatusName, isGrpcServerError } from "./genAiConventions.js";
