@@ -11,7 +11,7 @@
 // NOT isolate the network or the filesystem: the program can read whatever that user can read.
 
 import { type ChildProcess, spawn } from "node:child_process";
-import { accessSync, constants, existsSync, lstatSync, realpathSync } from "node:fs";
+import { accessSync, constants, existsSync, lstatSync, readFileSync, realpathSync } from "node:fs";
 import { chmod, chown, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
@@ -301,7 +301,12 @@ function execute(command: string, args: string[], o: ExecuteOptions): Promise<Sa
     };
     const timer = setTimeout(() => {
       timedOut = true;
-      killGroup();
+      if (o.mode === "namespaces" && killNamespaceInit(child.pid)) {
+        // bwrap reaps its child and exits by itself; the group kill is only the fallback.
+        setTimeout(killGroup, 500).unref();
+      } else {
+        killGroup();
+      }
     }, o.timeoutMs);
     let settled = false;
     child.on("error", (e) => {
@@ -334,6 +339,30 @@ function execute(command: string, args: string[], o: ExecuteOptions): Promise<Sa
       setTimeout(() => finish(code, signal), 250).unref();
     });
   });
+}
+
+/**
+ * Kills bwrap's child, the program running as pid 1 of the sandbox's pid namespace (which takes every other
+ * process of the namespace with it). Killing bwrap first would orphan that child as a zombie of the host's
+ * pid 1. Returns false when the child cannot be found (then the caller kills the whole group).
+ */
+function killNamespaceInit(bwrapPid: number | undefined): boolean {
+  if (bwrapPid === undefined) return false;
+  let children: number[];
+  try {
+    children = readFileSync(`/proc/${bwrapPid}/task/${bwrapPid}/children`, "utf8").trim().split(/\s+/).filter(Boolean).map(Number);
+  } catch {
+    return false;
+  }
+  if (children.length === 0) return false;
+  for (const pid of children) {
+    try {
+      process.kill(pid, "SIGKILL");
+    } catch {
+      // already gone
+    }
+  }
+  return true;
 }
 
 /** rlimits mode as root: the program ran under a dedicated user id, so every process of that user is its own. */

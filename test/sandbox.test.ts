@@ -1,0 +1,237 @@
+// The code sandbox against hostile programs: each one must be stopped or refused while this process (standing
+// in for the evaluator, which calls the same functions) stays healthy: its event loop keeps turning, its memory
+// stays put, and the next sandboxed program still runs normally.
+import { execFileSync } from "node:child_process";
+import { createServer, type Server } from "node:net";
+import { monitorEventLoopDelay } from "node:perf_hooks";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { runInSandbox, sandboxIsolation, sandboxLoad, scoreReply, setSandboxConcurrency, validateItem } from "../services/evaluator/src/scoring/index.js";
+
+const loopDelay = monitorEventLoopDelay({ resolution: 10 });
+let rssBefore = 0;
+
+/** Processes (any uid in the sandbox's range, 61000-61999) still alive: there must be none between runs. */
+function sandboxProcesses(): string[] {
+  const out = execFileSync("ps", ["-eo", "uid=,pid=,comm="], { encoding: "utf8" });
+  return out
+    .split("\n")
+    .map((l) => l.trim())
+    .filter((l) => {
+      const uid = Number(l.split(/\s+/)[0]);
+      return uid >= 61_000 && uid < 62_000;
+    });
+}
+
+async function expectHealthy(): Promise<void> {
+  // The next program runs normally and quickly.
+  const ok = await runInSandbox("python", "print(6 * 7)", { timeoutMs: 10_000 });
+  expect(ok.exitCode).toBe(0);
+  expect(ok.stdout.trim()).toBe("42");
+  // Nothing of the previous program survives.
+  expect(sandboxProcesses()).toEqual([]);
+  // This process never stalled (a blocked event loop would mean the evaluator stopped answering).
+  expect(loopDelay.max / 1e6).toBeLessThan(1_000);
+  // Its memory did not grow with what the program allocated.
+  expect(process.memoryUsage().rss - rssBefore).toBeLessThan(300 * 1024 * 1024);
+  loopDelay.reset();
+}
+
+beforeAll(async () => {
+  const info = await sandboxIsolation();
+  // CI installs bubblewrap (scripts/ci/install-sandbox.sh); these guarantees need the namespaces mode.
+  expect(info.mode, `sandbox fell back to rlimits: ${info.reason ?? ""}`).toBe("namespaces");
+  loopDelay.enable();
+  rssBefore = process.memoryUsage().rss;
+});
+
+afterAll(() => loopDelay.disable());
+
+describe("sandbox: hostile programs", () => {
+  it("kills an infinite loop at the wall-clock limit", async () => {
+    const started = performance.now();
+    const r = await runInSandbox("python", "while True:\n    pass\n", { timeoutMs: 1_000 });
+    const elapsed = performance.now() - started;
+    expect(r.timedOut).toBe(true);
+    expect(r.exitCode).not.toBe(0);
+    expect(elapsed).toBeGreaterThanOrEqual(1_000);
+    expect(elapsed).toBeLessThan(4_000);
+    await expectHealthy();
+  });
+
+  it("kills a JavaScript infinite loop too", async () => {
+    const r = await runInSandbox("javascript", "for (;;) {}\n", { timeoutMs: 1_000 });
+    expect(r.timedOut).toBe(true);
+    await expectHealthy();
+  });
+
+  it("contains a fork bomb: the process limit stops it and the timeout takes the whole tree", async () => {
+    const bomb = "import os\nwhile True:\n    try:\n        os.fork()\n    except OSError:\n        pass\n";
+    const r = await runInSandbox("python", bomb, { timeoutMs: 2_000, maxProcesses: 32 });
+    expect(r.exitCode === 0).toBe(false);
+    await expectHealthy();
+  });
+
+  it("refuses a 10 GB allocation", async () => {
+    const r = await runInSandbox("python", "b = bytearray(10 * 1024 ** 3)\nprint('allocated', len(b))\n", { timeoutMs: 10_000 });
+    expect(r.exitCode).not.toBe(0);
+    expect(r.stdout).not.toContain("allocated");
+    expect(r.stderr).toContain("MemoryError");
+    const js = await runInSandbox("javascript", "const b = Buffer.alloc(10 * 1024 ** 3, 1); console.log('allocated', b.length);\n", { timeoutMs: 10_000 });
+    expect(js.exitCode).not.toBe(0);
+    expect(js.stdout).not.toContain("allocated");
+    await expectHealthy();
+  });
+
+  it("cannot read /etc/passwd, the repository or anything outside its directory", async () => {
+    const program = [
+      "import os",
+      `for p in ['/etc/passwd', '/etc/shadow', '/root/.bashrc', ${JSON.stringify(process.cwd() + "/package.json")}, '../../etc/hostname']:`,
+      "    try:",
+      "        with open(p) as f:",
+      "            print('READ', p, f.read(20))",
+      "    except OSError as e:",
+      "        print('denied', p, type(e).__name__)",
+      "print('etc' , os.path.exists('/etc'))",
+    ].join("\n");
+    const r = await runInSandbox("python", program, { timeoutMs: 10_000 });
+    expect(r.exitCode, r.stderr).toBe(0);
+    expect(r.stdout).not.toContain("READ");
+    expect(r.stdout).toContain("denied /etc/passwd");
+    expect(r.stdout).toContain("etc False");
+    await expectHealthy();
+  });
+
+  it("cannot open a TCP connection to 127.0.0.1, even to a port that is listening on the host", async () => {
+    let connections = 0;
+    const server: Server = createServer((socket) => {
+      connections++;
+      socket.destroy();
+    });
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+    const port = (server.address() as { port: number }).port;
+    try {
+      const program = [
+        "import socket",
+        "s = socket.socket()",
+        "s.settimeout(2)",
+        "try:",
+        `    s.connect(('127.0.0.1', ${port}))`,
+        "    print('CONNECTED')",
+        "except OSError as e:",
+        "    print('refused', type(e).__name__)",
+      ].join("\n");
+      const r = await runInSandbox("python", program, { timeoutMs: 10_000 });
+      expect(r.exitCode, r.stderr).toBe(0);
+      expect(r.stdout).toContain("refused");
+      expect(r.stdout).not.toContain("CONNECTED");
+      const js = await runInSandbox(
+        "javascript",
+        `require('net').connect(${port}, '127.0.0.1').on('connect', () => { console.log('CONNECTED'); process.exit(0); }).on('error', (e) => { console.log('refused', e.code); });`,
+        { timeoutMs: 10_000 },
+      );
+      expect(js.stdout).toContain("refused");
+      expect(connections).toBe(0);
+    } finally {
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    }
+    await expectHealthy();
+  });
+
+  it("cannot write a 2 GB file", async () => {
+    const program = [
+      "chunk = b'x' * (1024 * 1024)",
+      "written = 0",
+      "try:",
+      "    with open('big.bin', 'wb') as f:",
+      "        for _ in range(2048):",
+      "            f.write(chunk)",
+      "            written += len(chunk)",
+      "    print('WROTE', written)",
+      "except OSError as e:",
+      "    print('stopped at', written, type(e).__name__, e.errno)",
+      "    raise SystemExit(3)",
+    ].join("\n");
+    const r = await runInSandbox("python", program, { timeoutMs: 20_000 });
+    expect(r.stdout).not.toContain("WROTE");
+    expect(r.exitCode).toBe(3);
+    const stoppedAt = Number(/stopped at (\d+)/.exec(r.stdout)?.[1]);
+    expect(stoppedAt).toBeLessThanOrEqual(64 * 1024 * 1024);
+    await expectHealthy();
+  });
+
+  it("gives the program an emptied environment", async () => {
+    process.env.EVALSTACK_TEST_SECRET = "do-not-leak";
+    try {
+      const r = await runInSandbox("python", "import os, json\nprint(json.dumps(dict(os.environ)))", { timeoutMs: 10_000 });
+      expect(r.exitCode, r.stderr).toBe(0);
+      const env = JSON.parse(r.stdout) as Record<string, string>;
+      expect(env.EVALSTACK_TEST_SECRET).toBeUndefined();
+      expect(Object.keys(env).every((k) => ["PATH", "HOME", "TMPDIR", "LANG", "PYTHONIOENCODING", "LC_CTYPE", "PWD"].includes(k))).toBe(true);
+    } finally {
+      delete process.env.EVALSTACK_TEST_SECRET;
+    }
+  });
+
+  it("caps the output it keeps", async () => {
+    const r = await runInSandbox("python", "import sys\nsys.stdout.write('y' * 5_000_000)", { timeoutMs: 10_000, maxOutputBytes: 1024 });
+    expect(r.stdout.length).toBe(1024);
+    expect(r.outputTruncated).toBe(true);
+    await expectHealthy();
+  });
+});
+
+describe("sandbox: bounded concurrency", () => {
+  it("never runs more programs at once than its pool size", async () => {
+    setSandboxConcurrency(2);
+    let maxRunning = 0;
+    const sampler = setInterval(() => {
+      maxRunning = Math.max(maxRunning, sandboxLoad().running);
+    }, 5);
+    try {
+      const started = performance.now();
+      const runs = await Promise.all(
+        Array.from({ length: 6 }, () => runInSandbox("python", "import time\ntime.sleep(0.3)\nprint('done')", { timeoutMs: 10_000 })),
+      );
+      const elapsed = performance.now() - started;
+      expect(runs.every((r) => r.exitCode === 0 && r.stdout.trim() === "done")).toBe(true);
+      expect(maxRunning).toBe(2);
+      // six 0.3 s programs two at a time take at least three rounds
+      expect(elapsed).toBeGreaterThanOrEqual(900);
+      expect(sandboxLoad()).toEqual({ running: 0, queued: 0, size: 2 });
+    } finally {
+      clearInterval(sampler);
+    }
+  });
+});
+
+describe("code checks through the sandbox", () => {
+  it("scores the seed's two code answers as passing, and a wrong one as failing", async () => {
+    const item = validateItem({
+      id: "even-squares",
+      dimension: "code",
+      prompt: "写一个 Python 函数，接收一个整数列表，返回其中所有偶数的平方和。",
+      checks: [{ type: "code", language: "python", tests: "f = [v for k, v in list(globals().items()) if callable(v) and not k.startswith('_')][-1]\nassert f([1, 2, 3, 4]) == 20\nassert f([]) == 0\n" }],
+    });
+    const qwen = "```python\ndef sum_of_even_squares(nums):\n    return sum(x**2 for x in nums if x % 2 == 0)\n```";
+    const phi3 = "```python\ndef square_sum_evens(lst):\n    total = 0\n    for num in lst:\n        if num % 2 == 0:\n            total += num * num\n    return total\n```";
+    const wrong = "```python\ndef f(nums):\n    return sum(x for x in nums if x % 2 == 0)\n```";
+    expect((await scoreReply(item, qwen)).passed).toBe(true);
+    expect((await scoreReply(item, phi3)).passed).toBe(true);
+    const failed = await scoreReply(item, wrong);
+    expect(failed.passed).toBe(false);
+    expect(failed.error).toBeUndefined();
+  });
+
+  it("marks the item as an error, never a pass, when python3 is missing", async () => {
+    const item = validateItem({
+      id: "needs-python",
+      dimension: "code",
+      prompt: "print ok",
+      checks: [{ type: "code", language: "python", tests: "pass" }],
+    });
+    const score = await scoreReply(item, "print('ok')", { sandbox: { pythonPath: "/nonexistent/bin/python3" } });
+    expect(score.passed).toBe(false);
+    expect(score.error).toMatch(/python|interpreter|no such file|ENOENT/i);
+    expect(score.checks[0]?.error).toBeDefined();
+  });
+});
