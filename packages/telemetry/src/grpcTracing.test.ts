@@ -13,6 +13,7 @@ import {
   fullRequest,
   InferenceClient,
   InferenceService,
+  streamGenerate,
   type GenerateChunk,
   type InferenceServer,
 } from "@evalstack/contract";
@@ -190,6 +191,19 @@ describe("trace context across gRPC (explicit interceptors)", () => {
       expect(s.spanId).toBe(serverSpan?.spanContext().spanId);
     }
     expect(seen[0]?.traceparent).toBe(`00-${traceId}-${clientSpan?.spanContext().spanId}-01`);
+  });
+
+  it("the contract's streamGenerate helper, iterated inside a span, continues that span's trace", async () => {
+    const deltas: string[] = [];
+    const traceId = await telemetry.tracer.startActiveSpan("evaluator item", async (outer) => {
+      for await (const chunk of streamGenerate(client, { requestId: "s2" })) deltas.push(chunk.delta);
+      outer.end();
+      return outer.spanContext().traceId;
+    });
+    expect(deltas.join("")).toBe("Hello");
+    await waitForSpans(3);
+    expect(spansOf(SpanKind.SERVER)[0]?.spanContext().traceId).toBe(traceId);
+    expect(seen.every((s) => s.traceId === traceId)).toBe(true);
   });
 
   it("unary calls record the status: INVALID_ARGUMENT is the caller's fault on the server, an error on the client", async () => {
