@@ -201,7 +201,8 @@ export const listItems: CheckSpec = {
   },
   run(check, reply) {
     const n = countListItems(reply);
-    const min = typeof check.min === "number" ? check.min : 1;
+    // With neither bound given, the reply must contain a list (at least one item).
+    const min = typeof check.min === "number" ? check.min : typeof check.max === "number" ? 0 : 1;
     const ok = n >= min && inBounds(n, check);
     return result("list_items", ok, `${n} list item(s), wanted ${boundsText(min, check.max as number | undefined)}`);
   },
