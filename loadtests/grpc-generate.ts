@@ -7,6 +7,7 @@
 // setup error, 0 otherwise.
 import path from "node:path";
 import { performance } from "node:perf_hooks";
+import { setTimeout as delay } from "node:timers/promises";
 import { pathToFileURL } from "node:url";
 import { Metadata, status as grpcStatus } from "@grpc/grpc-js";
 import {
@@ -41,6 +42,8 @@ export interface GrpcGenerateOptions {
   maxTokens: number;
   temperature?: number;
   requestTimeoutMs: number;
+  /** Pause after each request before the VU's next one (k6's sleep()); 0: back to back. */
+  thinkTimeMs: number;
   waitForServingMs: number;
   slo: Slo;
   thresholds: Thresholds;
@@ -122,6 +125,7 @@ export function optionsFromEnv(env: Env = process.env): GrpcGenerateOptions {
     maxTokens: read.number("MAX_TOKENS", 64, { min: 1, integer: true }),
     ...(temperature === undefined ? {} : { temperature }),
     requestTimeoutMs: read.durationMs("REQUEST_TIMEOUT", "120s"),
+    thinkTimeMs: read.durationMs("THINK_TIME", "0s"),
     waitForServingMs: read.durationMs("WAIT_FOR_SERVING", "60s"),
     slo: { ttftMs: read.number("SLO_TTFT_MS", 2000, { min: 0 }), tpotMs: read.number("SLO_TPOT_MS", 100, { min: 0 }) },
     thresholds: thresholdsFromEnv(env),
@@ -223,6 +227,7 @@ export function generateOnce(
               ttftMs: timings.ttftMs,
               decodeMs: timings.decodeMs,
               totalMs: timings.totalMs,
+              promptMs: timings.promptMs,
               tokensPerSecond: timings.tokensPerSecond,
             }
           : null,
@@ -270,6 +275,9 @@ export async function runGrpcGenerate(options: GrpcGenerateOptions): Promise<Llm
         const measured = await generateOnce(clientFor(ctx.vu), prompt, options, `lt-${spec.name}-${ctx.iteration}-${process.pid}`, ctx.signal);
         if (ctx.signal.aborted) return; // interrupted by the stage's graceful stop: not a result
         records.push({ stage: spec.name, tags: spec.tags, vu: ctx.vu, promptId: prompt.id, startMs: round(startMs), ...measured, itlMs: measured.itlMs.map((v) => round(v, 3)) });
+        if (options.thinkTimeMs > 0 && spec.executor === "constant-vus") {
+          await delay(options.thinkTimeMs, undefined, { signal: ctx.signal }).catch(() => undefined);
+        }
       };
       const run =
         spec.executor === "constant-vus"
@@ -294,6 +302,7 @@ export async function runGrpcGenerate(options: GrpcGenerateOptions): Promise<Llm
     options: {
       maxTokens: options.maxTokens,
       ...(options.temperature === undefined ? {} : { temperature: options.temperature }),
+      ...(options.thinkTimeMs > 0 ? { thinkTimeMs: options.thinkTimeMs } : {}),
       prompts: `${path.basename(options.promptsFile)} (${prompts.length})`,
       stages: options.stages.map((s) => `${s.name}:${s.durationMs / 1000}s`).join(" "),
     },

@@ -23,6 +23,7 @@ export interface ServerTimings {
   ttftMs: number;
   decodeMs: number;
   totalMs: number;
+  promptMs: number;
   tokensPerSecond: number;
 }
 
