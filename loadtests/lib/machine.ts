@@ -10,6 +10,8 @@ export interface MachineInfo {
   kernel: string;
   node: string;
   hostname: string;
+  /** 1, 5 and 15-minute load averages when the summary was written: other work on the machine skews latency. */
+  loadAverage: number[];
 }
 
 export function describeMachine(): MachineInfo {
@@ -23,9 +25,10 @@ export function describeMachine(): MachineInfo {
     kernel: os.release(),
     node: process.version,
     hostname: os.hostname(),
+    loadAverage: os.loadavg().map((l) => Math.round(l * 100) / 100),
   };
 }
 
 export function machineLine(machine: MachineInfo): string {
-  return `${machine.cpuModel}, ${machine.availableParallelism} of ${machine.logicalCpus} CPUs usable, ${machine.memoryGiB} GiB RAM, ${machine.platform}, Node ${machine.node}`;
+  return `${machine.cpuModel}, ${machine.availableParallelism} of ${machine.logicalCpus} CPUs usable, ${machine.memoryGiB} GiB RAM, ${machine.platform}, Node ${machine.node}, load average ${machine.loadAverage.join(" / ")}`;
 }
