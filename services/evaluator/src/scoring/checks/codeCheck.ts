@@ -1,5 +1,6 @@
 // The `code` check: the reply's code plus the item's tests, run in the sandbox; passes on exit 0 in time.
 
+import { randomUUID } from "node:crypto";
 import { type SandboxLanguage, runInSandbox } from "../sandbox/sandbox.js";
 import { SANDBOX_CEILINGS } from "../sandbox/limits.js";
 import type { CheckResult } from "../types.js";
@@ -17,7 +18,7 @@ export function extractCode(reply: string, language: SandboxLanguage): { code: s
   const blocks: { tag: string; body: string }[] = [];
   FENCED.lastIndex = 0;
   for (let m = FENCED.exec(reply); m !== null; m = FENCED.exec(reply)) {
-    blocks.push({ tag: (m[2] ?? "").toLowerCase(), body: m[3] ?? "" });
+    blocks.push({ tag: (m[2] ?? "").toLowerCase(), body: (m[3] ?? "").replace(/\r?\n$/, "") });
   }
   // An unterminated last fence (a reply cut off by max_tokens) still counts as a block.
   if (blocks.length === 0) {
@@ -49,14 +50,19 @@ export const codeCheck: CheckSpec = {
   async run(check, reply, ctx): Promise<CheckResult> {
     const language = check.language as SandboxLanguage;
     const { code, source } = extractCode(reply, language);
-    const program = `${code}\n\n${check.tests as string}\n`;
+    // A random marker written after the tests: exiting 0 before the tests ran (sys.exit(0) in the reply) is
+    // not a pass. It goes to stderr, which a correct solution rarely fills past the output cap.
+    const marker = `evalstack-tests-completed-${randomUUID()}`;
+    const done = language === "python" ? `import sys as _evalstack_sys\n_evalstack_sys.stderr.write("${marker}\\n")` : `process.stderr.write("${marker}\\n");`;
+    const program = `${code}\n\n${check.tests as string}\n\n${done}\n`;
     const timeoutMs = typeof check.timeout_ms === "number" ? check.timeout_ms : ctx.sandbox?.timeoutMs;
     const r = await runInSandbox(language, program, { ...ctx.sandbox, ...(timeoutMs !== undefined ? { timeoutMs } : {}) });
     const ms = Math.round(r.durationMs);
     if (r.timedOut) return { type: "code", passed: false, detail: `timed out after ${ms} ms (code from ${source})` };
-    if (r.exitCode === 0) return { type: "code", passed: true, detail: `tests passed in ${ms} ms (code from ${source})` };
+    if (r.exitCode === 0 && r.stderr.includes(marker)) return { type: "code", passed: true, detail: `tests passed in ${ms} ms (code from ${source})` };
+    if (r.exitCode === 0) return { type: "code", passed: false, detail: `exited 0 before the tests completed (code from ${source})` };
     const why = r.exitCode === null ? `killed by ${r.signal ?? "a signal"}` : `exit ${r.exitCode}`;
-    const tail = lastLines(r.stderr || r.stdout, 2);
+    const tail = lastLines(r.stderr.replace(marker, "") || r.stdout, 2);
     return { type: "code", passed: false, detail: `${why} (code from ${source})${tail ? `: ${excerpt(tail, 160)}` : ""}` };
   },
 };
