@@ -10,9 +10,9 @@
 // fresh temp directory as cwd, own process group killed on timeout, a dedicated user when run as root. It does
 // NOT isolate the network or the filesystem: the program can read whatever that user can read.
 
-import { type ChildProcess, spawn } from "node:child_process";
-import { accessSync, constants, existsSync, lstatSync, readFileSync, realpathSync } from "node:fs";
-import { chmod, chown, mkdtemp, rm, writeFile } from "node:fs/promises";
+import { type ChildProcess, execFile, spawn } from "node:child_process";
+import { accessSync, constants, existsSync, lstatSync, realpathSync } from "node:fs";
+import { chmod, chown, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { ExecutionPool } from "./executionPool.js";
@@ -43,14 +43,37 @@ export interface IsolationInfo {
   prlimit: string;
 }
 
-/** First user id used for sandboxed programs when the evaluator runs as root (one per concurrent slot). */
-const SANDBOX_UID_BASE = Number(process.env.EVALSTACK_SANDBOX_UID_BASE ?? 61_000);
+/**
+ * First user id used for sandboxed programs when the evaluator runs as root (one per concurrent slot, up to
+ * UID_SLOTS). User ids and their RLIMIT_NPROC counts are shared by every process on the host, so by default
+ * each evaluator process picks its own random block (200000 + k * 64): two evaluators (or test runs) on one
+ * machine then never count, or kill, each other's programs. EVALSTACK_SANDBOX_UID_BASE pins it.
+ */
+const UID_SLOTS = 64;
+const SANDBOX_UID_BASE = uidBase(process.env.EVALSTACK_SANDBOX_UID_BASE);
+
+function uidBase(configured: string | undefined): number {
+  if (configured !== undefined && configured !== "") {
+    const n = Number(configured);
+    if (!Number.isInteger(n) || n < 1000 || n > 4_000_000_000) {
+      throw new Error(`EVALSTACK_SANDBOX_UID_BASE must be an integer from 1000 to 4000000000, got "${configured}"`);
+    }
+    return n;
+  }
+  return 200_000 + Math.floor(Math.random() * 100_000) * UID_SLOTS;
+}
+
+/** The host user ids this process runs sandboxed programs under (as root); null when not root. */
+export function sandboxUidRange(): { first: number; last: number } | null {
+  return isRoot ? { first: SANDBOX_UID_BASE, last: SANDBOX_UID_BASE + UID_SLOTS - 1 } : null;
+}
 const INNER_UID = 1000;
 
-let pool = new ExecutionPool(defaultConcurrency());
+let pool = new ExecutionPool(Math.min(defaultConcurrency(), UID_SLOTS));
 
 /** Resizes the pool of concurrent executions (default: EVALSTACK_SANDBOX_CONCURRENCY, else the CPU count). */
 export function setSandboxConcurrency(size: number): void {
+  if (!Number.isInteger(size) || size < 1 || size > UID_SLOTS) throw new RangeError(`sandbox concurrency must be an integer from 1 to ${UID_SLOTS}, got ${size}`);
   pool = new ExecutionPool(size);
 }
 
@@ -88,18 +111,73 @@ interface Interpreter {
   extraRoot: string | null;
 }
 
-function interpreterFor(language: SandboxLanguage, options: SandboxOptions): Interpreter {
-  const path =
+/** The sandbox cannot run programs of this language here: a setup problem, never the program's fault. */
+export class SandboxUnavailableError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "SandboxUnavailableError";
+  }
+}
+
+/**
+ * The interpreter's real executable. A launcher such as a pyenv shim (a shell script under a home directory
+ * the sandbox cannot see) is asked for sys.executable, so the sandbox runs the real binary.
+ */
+async function realInterpreter(language: SandboxLanguage, path: string): Promise<string> {
+  let real: string;
+  try {
+    real = realpathSync(path);
+  } catch {
+    throw new SandboxUnavailableError(`${language} interpreter ${path} does not exist`);
+  }
+  if (language !== "python") return real;
+  const head = await readFile(real).then((b) => b.subarray(0, 2).toString("latin1"), () => "");
+  if (head !== "#!") return real;
+  const asked = await new Promise<string | null>((resolve) => {
+    execFile(real, ["-I", "-S", "-c", "import sys; print(sys.executable)"], { timeout: 15_000, env: { PATH: process.env.PATH ?? "/usr/bin:/bin", HOME: process.env.HOME ?? "/" } }, (error, stdout) =>
+      resolve(error ? null : stdout.trim() || null),
+    );
+  });
+  if (!asked) throw new SandboxUnavailableError(`python launcher ${path} did not report its interpreter`);
+  return realpathSync(asked);
+}
+
+const interpreters = new Map<string, Promise<Interpreter>>();
+
+/**
+ * Finds the interpreter and proves once (per interpreter path and isolation mode) that it starts inside the
+ * sandbox, so a broken setup is reported as an error instead of failing every code check silently.
+ */
+function interpreterFor(language: SandboxLanguage, options: SandboxOptions, mode: "namespaces" | "rlimits"): Promise<Interpreter> {
+  const requested =
     language === "python"
       ? (options.pythonPath ?? findExecutable("python3", ["/usr/bin/python3"]))
       : (options.nodePath ?? process.execPath);
-  if (!path) throw new Error(`no interpreter found for ${language}`);
-  const real = realpathSync(path);
-  // An interpreter installed outside /usr (e.g. /opt/node/bin/node) needs its prefix bound into the sandbox.
-  const extraRoot = real.startsWith("/usr/") ? null : dirname(dirname(real));
-  return language === "python"
-    ? { path: real, args: (f) => ["-I", "-B", f], file: "main.py", extraRoot }
-    : { path: real, args: (f) => [f], file: "main.cjs", extraRoot };
+  if (!requested) return Promise.reject(new SandboxUnavailableError(`no ${language === "python" ? "python3" : "node"} interpreter found for the sandbox`));
+  const key = `${language}\0${requested}\0${mode}`;
+  let pending = interpreters.get(key);
+  if (!pending) {
+    pending = (async () => {
+      const real = await realInterpreter(language, requested);
+      // An interpreter installed outside /usr (e.g. /opt/node/bin/node) needs its prefix bound into the sandbox.
+      const extraRoot = real.startsWith("/usr/") ? null : dirname(dirname(real));
+      const interpreter: Interpreter =
+        language === "python"
+          ? { path: real, args: (f) => ["-I", "-B", f], file: "main.py", extraRoot }
+          : { path: real, args: (f) => [f], file: "main.cjs", extraRoot };
+      const probe = language === "python" ? "print('sandbox-ok')" : "console.log('sandbox-ok')";
+      const r = await execProgram(interpreter, probe, { timeoutMs: 15_000 }, mode);
+      if (r.exitCode !== 0 || r.stdout.trim() !== "sandbox-ok") {
+        const why = (r.stderr || r.stdout).trim().split("\n").slice(-2).join(" | ") || `exit ${r.exitCode ?? r.signal}`;
+        throw new SandboxUnavailableError(`${language} interpreter ${real} does not start in the sandbox (${mode}): ${why}`);
+      }
+      return interpreter;
+    })();
+    interpreters.set(key, pending);
+    // A failure is not remembered: the interpreter may be installed later.
+    pending.catch(() => interpreters.delete(key));
+  }
+  return pending;
 }
 
 const isRoot = typeof process.getuid === "function" && process.getuid() === 0;
@@ -169,7 +247,7 @@ export function sandboxIsolation(): Promise<IsolationInfo> {
 
 async function probeIsolation(): Promise<IsolationInfo> {
   const prlimit = findExecutable("prlimit", ["/usr/bin/prlimit"]);
-  if (!prlimit) throw new Error("prlimit (util-linux) is required by the sandbox and was not found");
+  if (!prlimit) throw new SandboxUnavailableError("prlimit (util-linux) is required by the sandbox and was not found");
   const bwrap = findExecutable("bwrap", ["/usr/bin/bwrap"]);
   if (!bwrap) return { mode: "rlimits", reason: "bubblewrap (bwrap) is not installed", bwrap: null, prlimit };
   const dir = await mkdtemp(join(tmpdir(), "evalstack-probe-"));
@@ -198,12 +276,27 @@ function clamp(n: number, max: number): number {
 
 /** Runs `source` as a python3 or node (CommonJS) program in the sandbox; resolves when it has ended. */
 export async function runInSandbox(language: SandboxLanguage, source: string, options: SandboxOptions = {}): Promise<SandboxResult> {
+  if (language !== "python" && language !== "javascript") {
+    throw new SandboxUnavailableError(`the sandbox runs python or javascript, not ${JSON.stringify(language)}`);
+  }
   const isolation = await sandboxIsolation();
   const wanted = options.isolation ?? SANDBOX_DEFAULTS.isolation;
   if (wanted === "namespaces" && isolation.mode !== "namespaces") {
-    throw new Error(`sandbox isolation "namespaces" was required but is unavailable: ${isolation.reason ?? "unknown"}`);
+    throw new SandboxUnavailableError(`sandbox isolation "namespaces" was required but is unavailable: ${isolation.reason ?? "unknown"}`);
   }
   const mode = wanted === "rlimits" ? "rlimits" : isolation.mode;
+  const interpreter = await interpreterFor(language, options, mode);
+  return execProgram(interpreter, source, options, mode, language);
+}
+
+async function execProgram(
+  interpreter: Interpreter,
+  source: string,
+  options: SandboxOptions,
+  mode: "namespaces" | "rlimits",
+  language: SandboxLanguage = interpreter.file.endsWith(".py") ? "python" : "javascript",
+): Promise<SandboxResult> {
+  const isolation = await sandboxIsolation();
   const limits = {
     timeoutMs: clamp(options.timeoutMs ?? SANDBOX_DEFAULTS.timeoutMs, SANDBOX_CEILINGS.timeoutMs),
     memoryBytes: clamp(options.memoryBytes ?? SANDBOX_DEFAULTS.memoryBytes, SANDBOX_CEILINGS.memoryBytes),
@@ -213,7 +306,6 @@ export async function runInSandbox(language: SandboxLanguage, source: string, op
   };
   const scratchBytes = options.scratchBytes ?? SANDBOX_DEFAULTS.scratchBytes;
   const maxOutput = options.maxOutputBytes ?? SANDBOX_DEFAULTS.maxOutputBytes;
-  const interpreter = interpreterFor(language, options);
 
   return pool.run(async (slot) => {
     const uid = isRoot ? SANDBOX_UID_BASE + slot : null;
@@ -225,22 +317,26 @@ export async function runInSandbox(language: SandboxLanguage, source: string, op
       const rl = [isolation.prlimit, ...prlimitArgs(limits), "--"];
       let command: string;
       let args: string[];
-      let cwd: string;
       let env: NodeJS.ProcessEnv;
       if (mode === "namespaces") {
         command = isolation.bwrap as string;
         const inner = [...rl, interpreter.path, ...interpreter.args(`/src/${interpreter.file}`)];
-        args = bwrapArgs(dir, scratchBytes, interpreter.extraRoot ? [interpreter.extraRoot] : [], inner);
-        cwd = dir;
+        // fd 3: bwrap's JSON status (the program's pid once it exists, its exit code once it has run).
+        args = ["--json-status-fd", "3", ...bwrapArgs(dir, scratchBytes, interpreter.extraRoot ? [interpreter.extraRoot] : [], inner)];
         env = {};
       } else {
         if (uid !== null) await chown(dir, uid, uid);
         command = rl[0] as string;
         args = [...rl.slice(1), interpreter.path, ...interpreter.args(file)];
-        cwd = dir;
         env = { PATH: "/usr/bin:/bin", HOME: dir, TMPDIR: dir, LANG: "C.UTF-8", PYTHONIOENCODING: "utf-8" };
       }
-      return await execute(command, args, { cwd, env, uid, timeoutMs: limits.timeoutMs, maxOutput, language, mode });
+      const result = await execute(command, args, { cwd: dir, env, uid, timeoutMs: limits.timeoutMs, maxOutput, language, mode });
+      if (mode === "namespaces" && !result.timedOut && result.programRan === false) {
+        // bwrap could not set the sandbox up or start the interpreter: not the program's fault.
+        throw new SandboxUnavailableError(`the sandbox could not start the program: ${result.stderr.trim().split("\n").slice(-2).join(" | ") || `exit ${result.exitCode}`}`);
+      }
+      const { programRan: _ran, ...rest } = result;
+      return rest;
     } finally {
       if (mode === "rlimits" && uid !== null) await killAllOfUser(uid);
       await rm(dir, { recursive: true, force: true });
@@ -258,7 +354,28 @@ interface ExecuteOptions {
   mode: "namespaces" | "rlimits";
 }
 
-function execute(command: string, args: string[], o: ExecuteOptions): Promise<SandboxResult> {
+/** bwrap's --json-status-fd lines: {"child-pid": N, ...} when the sandbox exists, {"exit-code": N} after the program. */
+interface BwrapStatus {
+  childPid: number | null;
+  exitCode: number | null;
+}
+
+function parseStatus(text: string): BwrapStatus {
+  const status: BwrapStatus = { childPid: null, exitCode: null };
+  for (const line of text.split("\n")) {
+    if (!line.trim()) continue;
+    try {
+      const o = JSON.parse(line) as { "child-pid"?: unknown; "exit-code"?: unknown };
+      if (typeof o["child-pid"] === "number") status.childPid = o["child-pid"];
+      if (typeof o["exit-code"] === "number") status.exitCode = o["exit-code"];
+    } catch {
+      // a partial line: ignore
+    }
+  }
+  return status;
+}
+
+function execute(command: string, args: string[], o: ExecuteOptions): Promise<SandboxResult & { programRan: boolean | null }> {
   return new Promise((resolve, reject) => {
     const started = performance.now();
     let child: ChildProcess;
@@ -266,7 +383,7 @@ function execute(command: string, args: string[], o: ExecuteOptions): Promise<Sa
       child = spawn(command, args, {
         cwd: o.cwd,
         env: o.env,
-        stdio: ["ignore", "pipe", "pipe"],
+        stdio: o.mode === "namespaces" ? ["ignore", "pipe", "pipe", "pipe"] : ["ignore", "pipe", "pipe"],
         detached: true, // its own process group, so a timeout can kill the whole group
         ...(o.uid !== null ? { uid: o.uid, gid: o.uid } : {}),
       });
@@ -278,6 +395,7 @@ function execute(command: string, args: string[], o: ExecuteOptions): Promise<Sa
     const err: Buffer[] = [];
     const size = { out: 0, err: 0 };
     let truncated = false;
+    let statusText = "";
     const collect = (which: "out" | "err", chunks: Buffer[]) => (d: Buffer) => {
       const room = o.maxOutput - size[which];
       if (room <= 0) {
@@ -291,6 +409,10 @@ function execute(command: string, args: string[], o: ExecuteOptions): Promise<Sa
     };
     child.stdout?.on("data", collect("out", out));
     child.stderr?.on("data", collect("err", err));
+    const statusStream = child.stdio[3] as NodeJS.ReadableStream | null | undefined;
+    statusStream?.on("data", (d: Buffer) => {
+      if (statusText.length < 4096) statusText += d.toString("utf8");
+    });
     let timedOut = false;
     const killGroup = () => {
       try {
@@ -301,12 +423,12 @@ function execute(command: string, args: string[], o: ExecuteOptions): Promise<Sa
     };
     const timer = setTimeout(() => {
       timedOut = true;
-      if (o.mode === "namespaces" && killNamespaceInit(child.pid)) {
-        // bwrap reaps its child and exits by itself; the group kill is only the fallback.
-        setTimeout(killGroup, 500).unref();
-      } else {
-        killGroup();
-      }
+      // namespaces: kill the program (pid 1 of its namespace, which takes everything in it along); bwrap then
+      // reaps it and exits by itself. Killing bwrap first would leave the program as a zombie of the host's
+      // pid 1, counted against RLIMIT_NPROC of the slot's uid. The group kill stays as the fallback.
+      const programPid = o.mode === "namespaces" ? parseStatus(statusText).childPid : null;
+      if (programPid !== null && killPid(programPid)) setTimeout(killGroup, 500).unref();
+      else killGroup();
     }, o.timeoutMs);
     let settled = false;
     child.on("error", (e) => {
@@ -321,6 +443,7 @@ function execute(command: string, args: string[], o: ExecuteOptions): Promise<Sa
       killGroup(); // anything left in the group (rlimits mode: background children)
       child.stdout?.destroy();
       child.stderr?.destroy();
+      (statusStream as { destroy?: () => void } | null | undefined)?.destroy?.();
       resolve({
         language: o.language,
         exitCode: code,
@@ -331,6 +454,7 @@ function execute(command: string, args: string[], o: ExecuteOptions): Promise<Sa
         stderr: Buffer.concat(err).toString("utf8"),
         outputTruncated: truncated,
         isolation: o.mode,
+        programRan: o.mode === "namespaces" ? parseStatus(statusText).exitCode !== null : null,
       });
     };
     child.on("close", finish);
@@ -341,28 +465,13 @@ function execute(command: string, args: string[], o: ExecuteOptions): Promise<Sa
   });
 }
 
-/**
- * Kills bwrap's child, the program running as pid 1 of the sandbox's pid namespace (which takes every other
- * process of the namespace with it). Killing bwrap first would orphan that child as a zombie of the host's
- * pid 1. Returns false when the child cannot be found (then the caller kills the whole group).
- */
-function killNamespaceInit(bwrapPid: number | undefined): boolean {
-  if (bwrapPid === undefined) return false;
-  let children: number[];
+function killPid(pid: number): boolean {
   try {
-    children = readFileSync(`/proc/${bwrapPid}/task/${bwrapPid}/children`, "utf8").trim().split(/\s+/).filter(Boolean).map(Number);
+    process.kill(pid, "SIGKILL");
+    return true;
   } catch {
     return false;
   }
-  if (children.length === 0) return false;
-  for (const pid of children) {
-    try {
-      process.kill(pid, "SIGKILL");
-    } catch {
-      // already gone
-    }
-  }
-  return true;
 }
 
 /** rlimits mode as root: the program ran under a dedicated user id, so every process of that user is its own. */
