@@ -119,7 +119,7 @@ function compare(a: string, b: string, byItemA: Map<string, number>, byItemB: Ma
     verdict = "no_significant_difference";
     summary = `No significant difference on ${what}: ${a} ahead on ${better} items, ${b} on ${worse} (${pText}).`;
   }
-  return { model_a: a, model_b: b, paired_items: paired, a_better_items: better, b_better_items: worse, p_value: round(p, 6), verdict, summary };
+  return { model_a: a, model_b: b, paired_items: paired, a_better_items: better, b_better_items: worse, p_value: p, verdict, summary };
 }
 
 function latencyStats(model: string, results: RunItemResult[]): LatencyStats {
