@@ -27,7 +27,7 @@ import { buildLlmSummary, renderLlmMarkdown, type LlmSummary, type RequestRecord
 import { describeMachine } from "./lib/machine.js";
 import { round } from "./lib/stats.js";
 import { FALLBACK_PROMPTS_FILE, loadPrompts, type Prompt } from "./lib/prompts.js";
-import { writeSummary } from "./lib/output.js";
+import { parseStartAt, printSummaryLine, writeSummary } from "./lib/output.js";
 import { mergeThresholds, parseThresholdsJson, type Thresholds } from "./lib/thresholds.js";
 
 export const SCENARIOS = ["smoke", "sweep", "rate", "soak"] as const;
@@ -47,6 +47,8 @@ export interface GrpcGenerateOptions {
   waitForServingMs: number;
   slo: Slo;
   thresholds: Thresholds;
+  /** Epoch ms: wait until then after setup, so that the runners of a distributed test start together. */
+  startAt?: number;
   summaryJson?: string;
   summaryMd?: string;
 }
@@ -129,6 +131,7 @@ export function optionsFromEnv(env: Env = process.env): GrpcGenerateOptions {
     waitForServingMs: read.durationMs("WAIT_FOR_SERVING", "60s"),
     slo: { ttftMs: read.number("SLO_TTFT_MS", 2000, { min: 0 }), tpotMs: read.number("SLO_TPOT_MS", 100, { min: 0 }) },
     thresholds: thresholdsFromEnv(env),
+    ...(parseStartAt(read.optionalString("START_AT")) === undefined ? {} : { startAt: parseStartAt(read.optionalString("START_AT")) as number }),
     ...(read.optionalString("SUMMARY_JSON") ? { summaryJson: read.optionalString("SUMMARY_JSON") as string } : {}),
     ...(read.optionalString("SUMMARY_MD") ? { summaryMd: read.optionalString("SUMMARY_MD") as string } : {}),
   };
@@ -262,6 +265,7 @@ export async function runGrpcGenerate(options: GrpcGenerateOptions): Promise<Llm
     return client;
   };
   const info = await getModelInfo(clientFor(0));
+  if (options.startAt !== undefined) await delay(Math.max(0, options.startAt - Date.now()));
   const records: RequestRecord[] = [];
   const stages: { spec: StageSpec; run: StageRun }[] = [];
   const origin = performance.now();
@@ -326,6 +330,7 @@ async function main(): Promise<void> {
   const markdown = renderLlmMarkdown(summary);
   writeSummary(summary, markdown, options);
   process.stdout.write(markdown);
+  if (/^(1|true|yes)$/i.test(process.env.SUMMARY_LINE ?? "")) printSummaryLine(summary);
   process.exit(summary.thresholdsOk ? 0 : 99);
 }
 

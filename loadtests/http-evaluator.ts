@@ -17,7 +17,7 @@ import { markdownTable, ms, num, pct } from "./lib/markdown.js";
 import { MetricRegistry, type MetricSummary } from "./lib/registry.js";
 import { round, trendStats } from "./lib/stats.js";
 import { evaluateThresholds, mergeThresholds, parseThresholdsJson, type ThresholdResult, type Thresholds } from "./lib/thresholds.js";
-import { writeSummary } from "./lib/output.js";
+import { parseStartAt, printSummaryLine, writeSummary } from "./lib/output.js";
 
 export const HTTP_SCENARIOS = ["smoke", "load"] as const;
 export type HttpScenario = (typeof HTTP_SCENARIOS)[number];
@@ -40,6 +40,7 @@ export interface HttpEvaluatorOptions {
   waitForReadyMs: number;
   suiteId: string;
   thresholds: Thresholds;
+  startAt?: number;
   summaryJson?: string;
   summaryMd?: string;
 }
@@ -101,6 +102,7 @@ export function httpOptionsFromEnv(env: Env = process.env): HttpEvaluatorOptions
     waitForReadyMs: read.durationMs("WAIT_FOR_READY", "60s"),
     suiteId: read.string("SUITE_ID", "loadtest-mini"),
     thresholds: httpThresholdsFromEnv(env, vus),
+    ...(parseStartAt(read.optionalString("START_AT")) === undefined ? {} : { startAt: parseStartAt(read.optionalString("START_AT")) as number }),
     ...(read.optionalString("SUMMARY_JSON") ? { summaryJson: read.optionalString("SUMMARY_JSON") as string } : {}),
     ...(read.optionalString("SUMMARY_MD") ? { summaryMd: read.optionalString("SUMMARY_MD") as string } : {}),
   };
@@ -281,6 +283,7 @@ export async function runHttpEvaluator(options: HttpEvaluatorOptions): Promise<H
     if (!created.ok) throw new Error(`could not create suite ${options.suiteId}: HTTP ${created.status} ${JSON.stringify(created.json)}`);
   }
 
+  if (options.startAt !== undefined) await delay(Math.max(0, options.startAt - Date.now()));
   const think = async (signal: AbortSignal) => {
     if (options.thinkTimeMs > 0) await delay(options.thinkTimeMs, undefined, { signal }).catch(() => undefined);
   };
@@ -444,6 +447,7 @@ async function main(): Promise<void> {
   const markdown = renderHttpMarkdown(summary);
   writeSummary(summary, markdown, options);
   process.stdout.write(markdown);
+  if (/^(1|true|yes)$/i.test(process.env.SUMMARY_LINE ?? "")) printSummaryLine(summary);
   process.exit(summary.thresholdsOk ? 0 : 99);
 }
 

@@ -8,6 +8,8 @@ import { optionsFromEnv, runGrpcGenerate, thresholdsFromEnv } from "../loadtests
 import { httpOptionsFromEnv, runHttpEvaluator } from "../loadtests/http-evaluator.js";
 import { startFakeInference, type FakeInference } from "../loadtests/testing/fakeInference.js";
 import { startFakeEvaluator } from "../loadtests/testing/fakeEvaluator.js";
+import { mergeSummaries, readSummaries } from "../loadtests/merge.js";
+import { SUMMARY_LINE_PREFIX } from "../loadtests/lib/output.js";
 
 describe("statistics and thresholds", () => {
   it("parses durations", () => {
@@ -124,6 +126,21 @@ describe("grpc-generate against a scripted model service", () => {
     } finally {
       await failing.stop();
     }
+  });
+
+  it("merges the runners of a distributed test exactly, from their log lines", async () => {
+    const env = { TARGET: fake.target, SCENARIO: "smoke", SMOKE_VUS: "2", SMOKE_DURATION: "700ms", MAX_TOKENS: "3" };
+    const startAt = String(Date.now() + 300);
+    const runners = await Promise.all([1, 2].map(() => runGrpcGenerate(optionsFromEnv({ ...env, START_AT: startAt }))));
+    const log = runners.map((s, i) => `[pod/runner-${i}] text\n[pod/runner-${i}] ${SUMMARY_LINE_PREFIX}${JSON.stringify(s)}`).join("\n");
+    const merged = mergeSummaries(readSummaries(log));
+    const total = runners[0]!.metrics.llm_requests.count + runners[1]!.metrics.llm_requests.count;
+    expect(merged.metrics.llm_requests.count).toBe(total);
+    expect(merged.stages[0]).toMatchObject({ concurrency: 4, requests: total });
+    expect(merged.thresholds.map((t) => t.expression)).toEqual(runners[0]!.thresholds.map((t) => t.expression));
+    expect(new Set(merged.requests.map((r) => r.tags.runner))).toEqual(new Set(["0", "1"]));
+    // START_AT held both runners until the same moment.
+    expect(Math.abs(Date.parse(runners[0]!.startedAt) - Date.parse(runners[1]!.startedAt))).toBeLessThan(1_000);
   });
 
   it("reports dropped iterations under an open-model rate the service cannot absorb", async () => {

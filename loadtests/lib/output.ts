@@ -12,3 +12,18 @@ export function writeSummary(summary: unknown, markdown: string, files: { summar
     writeFileSync(file, text);
   }
 }
+
+/** Marks the one-line JSON summary a runner prints to its log (Kubernetes Jobs: collected with kubectl logs). */
+export const SUMMARY_LINE_PREFIX = "EVALSTACK_LOADTEST_SUMMARY ";
+
+export function printSummaryLine(summary: unknown): void {
+  process.stdout.write(`\n${SUMMARY_LINE_PREFIX}${JSON.stringify(summary)}\n`);
+}
+
+/** START_AT: an ISO time or epoch milliseconds at which every runner of a distributed test begins. */
+export function parseStartAt(raw: string | undefined): number | undefined {
+  if (!raw) return undefined;
+  const at = /^\d+$/.test(raw) ? Number(raw) : Date.parse(raw);
+  if (!Number.isFinite(at)) throw new Error(`START_AT: expected an ISO time or epoch milliseconds, got "${raw}"`);
+  return at;
+}
