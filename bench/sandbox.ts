@@ -1,0 +1,73 @@
+// Sandbox benchmark (issue 4): wall time per code execution, interpreter start included, as a code check sees
+// it (temp dir, bwrap namespaces, rlimits, the program, clean-up). Target: p50 <= 150 ms.
+//
+//   npx tsx bench/sandbox.ts [--runs 60] [--concurrency 2]
+//
+// Prints a Markdown table. The first run of each language (interpreter probe) is a warm-up and not counted.
+import { availableParallelism } from "node:os";
+import { parseArgs } from "node:util";
+import { percentile, runInSandbox, sandboxIsolation, setSandboxConcurrency, type SandboxLanguage } from "../services/evaluator/src/scoring/index.js";
+
+const { values } = parseArgs({
+  options: {
+    runs: { type: "string", default: "60" },
+    concurrency: { type: "string", default: String(Math.min(2, availableParallelism())) },
+  },
+});
+const runs = Number(values.runs);
+const concurrency = Number(values.concurrency);
+if (!Number.isInteger(runs) || runs < 5) throw new Error("--runs must be an integer >= 5");
+if (!Number.isInteger(concurrency) || concurrency < 1) throw new Error("--concurrency must be a positive integer");
+
+// What a code check runs: the seed's code answer followed by its tests.
+const PROGRAMS: Record<SandboxLanguage, string> = {
+  python: [
+    "def sum_of_even_squares(nums):",
+    "    return sum(x**2 for x in nums if x % 2 == 0)",
+    "",
+    "assert sum_of_even_squares([1, 2, 3, 4]) == 20",
+    "assert sum_of_even_squares([]) == 0",
+  ].join("\n"),
+  javascript: [
+    "function chunk(arr, size) { const out = []; for (let i = 0; i < arr.length; i += size) out.push(arr.slice(i, i + size)); return out; }",
+    "const assert = require('node:assert');",
+    "assert.deepStrictEqual(chunk([1, 2, 3, 4, 5], 2), [[1, 2], [3, 4], [5]]);",
+  ].join("\n"),
+};
+
+const isolation = await sandboxIsolation();
+const rows: string[] = [];
+const fmt = (n: number) => n.toFixed(1);
+
+for (const language of ["python", "javascript"] as const) {
+  setSandboxConcurrency(1);
+  const warm = await runInSandbox(language, PROGRAMS[language]);
+  if (warm.exitCode !== 0) throw new Error(`${language} warm-up failed: ${warm.stderr}`);
+
+  // Sequential: one execution at a time, as latency.
+  const times: number[] = [];
+  for (let i = 0; i < runs; i++) {
+    const started = performance.now();
+    const r = await runInSandbox(language, PROGRAMS[language]);
+    times.push(performance.now() - started);
+    if (r.exitCode !== 0) throw new Error(`${language} run ${i} failed: ${r.stderr}`);
+  }
+
+  // Concurrent: `concurrency` slots kept busy, as throughput.
+  setSandboxConcurrency(concurrency);
+  const started = performance.now();
+  const results = await Promise.all(Array.from({ length: runs }, () => runInSandbox(language, PROGRAMS[language])));
+  const seconds = (performance.now() - started) / 1000;
+  if (results.some((r) => r.exitCode !== 0)) throw new Error(`${language}: a concurrent run failed`);
+
+  const p50 = percentile(times, 50);
+  rows.push(
+    `| ${language} | ${isolation.mode} | ${runs} | ${fmt(p50)} | ${fmt(percentile(times, 95))} | ${fmt(Math.max(...times))} | ${(runs / seconds).toFixed(1)} (${concurrency} slots) | ${p50 <= 150 ? "met" : "MISSED"} |`,
+  );
+}
+
+console.log(`Sandbox: wall time per execution (temp dir + bwrap + rlimits + interpreter start + program + clean-up), ${availableParallelism()} CPUs`);
+console.log("");
+console.log("| language | isolation | runs | p50 ms | p95 ms | max ms | executions/s | target p50 <= 150 ms |");
+console.log("|---|---|---|---|---|---|---|---|");
+for (const row of rows) console.log(row);
