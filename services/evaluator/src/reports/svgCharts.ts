@@ -9,10 +9,11 @@ export const PALETTE = ["#2563eb", "#dc2626", "#059669", "#d97706", "#7c3aed", "
 const f1 = (x: number) => x.toFixed(1);
 
 /** Radar chart: one axis per dimension (0-10), one polygon per model. */
-export function radarChart(report: Report, size = 360): string {
+export function radarChart(report: Report, size = 340): string {
   const dims = report.dimensions;
   const models = report.models.map((m) => m.name);
-  const cx = size / 2;
+  const width = size + 100; // room for the axis labels left and right
+  const cx = width / 2;
   const cy = size / 2;
   const r = size / 2 - 70;
   const n = Math.max(dims.length, 3);
@@ -21,7 +22,7 @@ export function radarChart(report: Report, size = 360): string {
     return [cx + Math.cos(angle) * r * (value / 10), cy + Math.sin(angle) * r * (value / 10)];
   };
   const parts: string[] = [];
-  parts.push(`<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 ${size} ${size}" width="${size}" height="${size}" role="img" aria-label="Radar chart of the dimension scores">`);
+  parts.push(`<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 ${width} ${size}" width="${width}" height="${size}" role="img" aria-label="Radar chart of the dimension scores">`);
   for (const level of [2, 4, 6, 8, 10]) {
     const pts = Array.from({ length: n }, (_, i) => point(i, level).map(f1).join(",")).join(" ");
     parts.push(`<polygon points="${pts}" fill="none" stroke="#d1d5db" stroke-width="1"/>`);

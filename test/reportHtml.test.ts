@@ -1,0 +1,80 @@
+// The HTML report in a real browser: Debian's chromium, headless, driven by playwright-core. It must open with
+// no console errors and no network requests, draw its charts, and its item filter must work. A screenshot is
+// saved under test-results/ (scripts/ci/install-chromium.sh installs the browser).
+
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { pathToFileURL } from "node:url";
+import { type Browser, chromium } from "playwright-core";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { buildReport, renderReport } from "../services/evaluator/src/reports/index.js";
+import { syntheticRun } from "../services/evaluator/src/reports/reportFixtures.js";
+
+const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
+const OUT = join(import.meta.dirname, "..", "test-results");
+const fixtures = JSON.parse(readFileSync(new URL("../services/evaluator/src/suites/builtin/seed-50.replies.json", import.meta.url), "utf8"));
+
+let browser: Browser;
+
+beforeAll(async () => {
+  browser = await chromium.launch({
+    executablePath: CHROMIUM,
+    headless: true,
+    args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run"],
+  });
+});
+
+afterAll(async () => {
+  await browser?.close();
+});
+
+describe("HTML report in headless Chromium", () => {
+  it("opens with no console errors or requests, draws its charts, filters its items; screenshot saved", async () => {
+    const report = buildReport(syntheticRun(fixtures, 2));
+    const { body } = renderReport(report, "html");
+    mkdirSync(OUT, { recursive: true });
+    const file = join(OUT, "report.html");
+    writeFileSync(file, body);
+
+    const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+    const problems: string[] = [];
+    const requests: string[] = [];
+    page.on("console", (m) => {
+      if (m.type() === "error" || m.type() === "warning") problems.push(`${m.type()}: ${m.text()}`);
+    });
+    page.on("pageerror", (e) => problems.push(`pageerror: ${e.message}`));
+    page.on("request", (r) => {
+      if (!r.url().startsWith("file:") && !r.url().startsWith("data:")) requests.push(r.url());
+    });
+    await page.goto(pathToFileURL(file).href, { waitUntil: "load" });
+
+    expect(await page.title()).toBe("Evaluation report: qwen vs phi3");
+    expect(await page.locator("svg").count()).toBe(4);
+    // The radar has one polygon per model on top of the 5 grid rings.
+    expect(await page.locator("svg").first().locator("polygon").count()).toBe(5 + 2);
+    const total = report.items.length;
+    await expect.poll(() => page.locator("#f-count").textContent()).toBe(`${total} of ${total} rows`);
+
+    await page.selectOption("#f-dimension", "math");
+    expect(await page.locator("#items tbody tr:not([hidden])").count()).toBe(20);
+    await page.selectOption("#f-model", "qwen");
+    expect(await page.locator("#items tbody tr:not([hidden])").count()).toBe(10);
+    await page.selectOption("#f-outcome", "pass");
+    const passing = report.items.filter((i) => i.dimension === "math" && i.model === "qwen" && i.pass_rate === 1).length;
+    expect(await page.locator("#items tbody tr:not([hidden])").count()).toBe(passing);
+    await page.selectOption("#f-dimension", "");
+    await page.selectOption("#f-model", "");
+    await page.selectOption("#f-outcome", "");
+    await page.fill("#f-text", "math-01-seed-students");
+    expect(await page.locator("#items tbody tr:not([hidden])").count()).toBe(2);
+    await page.fill("#f-text", "");
+
+    await page.evaluate(() => window.scrollTo(0, 0));
+    await page.screenshot({ path: join(OUT, "report.png"), fullPage: false });
+    await page.screenshot({ path: join(OUT, "report-full.png"), fullPage: true });
+    await page.close();
+
+    expect(problems).toEqual([]);
+    expect(requests).toEqual([]);
+  });
+});
