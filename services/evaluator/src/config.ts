@@ -3,6 +3,7 @@
 import { readFileSync } from "node:fs";
 import { hostname } from "node:os";
 import { randomBytes } from "node:crypto";
+import { DEFAULT_LATENCY_TARGETS } from "./scoring/latencyScore.js";
 
 export interface ModelTarget {
   /** The name runs and reports use, e.g. "qwen". */
@@ -68,8 +69,8 @@ export function loadConfig(env: Env = process.env): EvaluatorConfig {
     shutdownGraceMs: int(env, "SHUTDOWN_GRACE_MS", 10_000, 0, 3_600_000),
     logLevel: oneOf(env, "LOG_LEVEL", "info", ["trace", "debug", "info", "warn", "error", "fatal", "silent"]),
     latencyTargets: {
-      ttft_ms: num(env, "EVALSTACK_TARGET_TTFT_MS", 1_000, 0),
-      tokens_per_second: num(env, "EVALSTACK_TARGET_TOKENS_PER_SECOND", 20, 0),
+      ttft_ms: num(env, "EVALSTACK_TARGET_TTFT_MS", DEFAULT_LATENCY_TARGETS.ttft_ms, 0),
+      tokens_per_second: num(env, "EVALSTACK_TARGET_TOKENS_PER_SECOND", DEFAULT_LATENCY_TARGETS.tokens_per_second, 0),
     },
   };
 }

@@ -1,0 +1,212 @@
+// One generation against a model service, as the evaluator needs it: streamed, bounded by the model's
+// limiter, with a deadline per attempt, and retried with exponential backoff and jitter while the model is
+// unreachable or busy (UNAVAILABLE, RESOURCE_EXHAUSTED, DEADLINE_EXCEEDED, a server-side cancel) — until the
+// model or the item has been failing for longer than the retry budget. Then the item fails with the reason.
+import { status } from "@grpc/grpc-js";
+import {
+  FinishReason,
+  RETRYABLE_CODES,
+  deadlineIn,
+  finishReasonName,
+  isServiceError,
+  streamGenerate,
+  type GenerateChunk,
+  type GenerateRequest,
+} from "@evalstack/contract";
+import type { Timings } from "../scoring/types.js";
+import type { ModelHandle } from "./modelRegistry.js";
+
+export interface Generation {
+  text: string;
+  finish_reason: string;
+  prompt_tokens: number;
+  completion_tokens: number;
+  /** As measured inside the model service. */
+  timings: Timings;
+  /** Seen from the evaluator: from sending the request to the first chunk with text, and to the last chunk. */
+  client_ttft_ms: number;
+  client_total_ms: number;
+}
+
+export class GenerationFailed extends Error {
+  constructor(
+    readonly reason: string,
+    readonly attempts: number,
+    /** gRPC status name of the last failure, e.g. "UNAVAILABLE"; "ERROR" for a model-side error reply. */
+    readonly code: string,
+  ) {
+    super(reason);
+    this.name = "GenerationFailed";
+  }
+}
+
+export interface AttemptReport {
+  attempt: number;
+  ok: boolean;
+  durationMs: number;
+  ttftMs?: number;
+  promptTokens?: number;
+  completionTokens?: number;
+  errorType?: string;
+}
+
+export interface GenerateOptions {
+  signal?: AbortSignal;
+  /** Deadline of one attempt. */
+  attemptTimeoutMs: number;
+  /** How long the model (or this item) may keep failing with retryable errors before the item fails. */
+  retryBudgetMs: number;
+  /** Called before each attempt is sent (e.g. to record the dispatch durably). */
+  onAttempt?: (attempt: number) => Promise<void> | void;
+  /** Called after each attempt, successful or not (metrics). */
+  onAttemptDone?: (report: AttemptReport) => void;
+  /** Every text delta as it arrives. */
+  onDelta?: (delta: string) => void;
+  backoff?: { baseMs: number; maxMs: number };
+}
+
+const DEFAULT_BACKOFF = { baseMs: 200, maxMs: 5_000 };
+
+class RetryableReply extends Error {}
+class FailedReply extends Error {}
+
+export async function generateWithRetries(handle: ModelHandle, request: Partial<GenerateRequest>, options: GenerateOptions): Promise<{ generation: Generation; attempts: number }> {
+  const backoff = options.backoff ?? DEFAULT_BACKOFF;
+  let itemFailingSince: number | undefined;
+  for (let attempt = 1; ; attempt++) {
+    throwIfAborted(options.signal);
+    let failure: { retryable: boolean; code: string; message: string };
+    await handle.limiter.acquire(options.signal);
+    const started = performance.now();
+    try {
+      await options.onAttempt?.(attempt);
+      const generation = await attemptOnce(handle, request, options);
+      handle.noteSuccess();
+      options.onAttemptDone?.({
+        attempt,
+        ok: true,
+        durationMs: generation.client_total_ms,
+        ttftMs: generation.client_ttft_ms,
+        promptTokens: generation.prompt_tokens,
+        completionTokens: generation.completion_tokens,
+      });
+      return { generation, attempts: attempt };
+    } catch (error) {
+      if (options.signal?.aborted) throw options.signal.reason;
+      failure = classify(error);
+      options.onAttemptDone?.({ attempt, ok: false, durationMs: performance.now() - started, errorType: failure.code });
+    } finally {
+      handle.limiter.release();
+    }
+
+    if (!failure.retryable) throw new GenerationFailed(`${failure.code}: ${failure.message}`, attempt, failure.code);
+    const now = Date.now();
+    handle.noteRetryableFailure(`${failure.code}: ${failure.message}`, now);
+    itemFailingSince ??= now;
+    const failingFor = Math.max(handle.failingForMs(now), now - itemFailingSince);
+    if (failingFor >= options.retryBudgetMs) {
+      throw new GenerationFailed(
+        `${failure.code}: ${failure.message} (gave up after ${attempt} attempts: ${handle.name} failing for ${Math.round(failingFor / 1000)} s, retry budget ${Math.round(options.retryBudgetMs / 1000)} s)`,
+        attempt,
+        failure.code,
+      );
+    }
+    const exp = Math.min(backoff.maxMs, backoff.baseMs * 2 ** Math.min(attempt - 1, 30));
+    const delay = Math.min(exp / 2 + Math.random() * (exp / 2), options.retryBudgetMs - failingFor);
+    await sleep(Math.max(0, delay), options.signal);
+  }
+}
+
+async function attemptOnce(handle: ModelHandle, request: Partial<GenerateRequest>, options: GenerateOptions): Promise<Generation> {
+  const sent = performance.now();
+  let firstTextAt: number | undefined;
+  let text = "";
+  let final: GenerateChunk | undefined;
+  for await (const chunk of streamGenerate(handle.client, request, { deadline: deadlineIn(options.attemptTimeoutMs), signal: options.signal })) {
+    if (chunk.delta) {
+      firstTextAt ??= performance.now();
+      text += chunk.delta;
+      options.onDelta?.(chunk.delta);
+    }
+    if (chunk.finishReason !== FinishReason.UNSPECIFIED) final = chunk;
+  }
+  const ended = performance.now();
+  if (!final) throw new RetryableReply("the stream ended without a final chunk");
+  if (final.finishReason === FinishReason.CANCELLED) throw new RetryableReply("the model service cancelled the generation (shutting down?)");
+  if (final.finishReason === FinishReason.ERROR) throw new FailedReply(`the model service reported an error${text ? `: ${text}` : ""}`);
+  const t = final.timings;
+  return {
+    text,
+    finish_reason: finishReasonName(final.finishReason),
+    prompt_tokens: final.usage?.promptTokens ?? 0,
+    completion_tokens: final.usage?.completionTokens ?? 0,
+    timings: {
+      queue_ms: t?.queueMs ?? 0,
+      ttft_ms: t?.ttftMs ?? 0,
+      decode_ms: t?.decodeMs ?? 0,
+      total_ms: t?.totalMs ?? 0,
+      tokens_per_second: t?.tokensPerSecond ?? 0,
+    },
+    client_ttft_ms: (firstTextAt ?? ended) - sent,
+    client_total_ms: ended - sent,
+  };
+}
+
+/** Whether a failed attempt is worth repeating, and its reason. */
+export function classify(error: unknown): { retryable: boolean; code: string; message: string } {
+  if (error instanceof RetryableReply) return { retryable: true, code: "CANCELLED", message: error.message };
+  if (error instanceof FailedReply) return { retryable: false, code: "ERROR", message: error.message };
+  if (isServiceError(error)) {
+    const code = status[error.code] ?? String(error.code);
+    const message = error.details || error.message;
+    // CANCELLED that we did not ask for comes from the server going away mid-call; the connection dropping
+    // mid-stream can surface as INTERNAL (RST_STREAM) depending on timing.
+    const retryable =
+      RETRYABLE_CODES.has(error.code) ||
+      error.code === status.CANCELLED ||
+      (error.code === status.INTERNAL && /RST_STREAM|connection|stream (removed|closed)|goaway/i.test(message));
+    return { retryable, code, message };
+  }
+  return { retryable: false, code: "INTERNAL", message: (error as Error)?.message ?? String(error) };
+}
+
+function throwIfAborted(signal: AbortSignal | undefined): void {
+  if (signal?.aborted) throw signal.reason;
+}
+
+function sleep(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve, reject) => {
+    if (signal?.aborted) return reject(signal.reason);
+    const timer = setTimeout(() => {
+      signal?.removeEventListener("abort", onAbort);
+      resolve();
+    }, ms);
+    const onAbort = () => {
+      clearTimeout(timer);
+      reject(signal!.reason);
+    };
+    signal?.addEventListener("abort", onAbort, { once: true });
+  });
+}
+
+/** Contract request from the API's messages, sampling and max_tokens. */
+export function toGenerateRequest(
+  requestId: string,
+  messages: { role: string; content: string }[],
+  sampling: { temperature?: number; top_p?: number; top_k?: number; min_p?: number; repeat_penalty?: number; seed?: number },
+  maxTokens: number | undefined,
+): Partial<GenerateRequest> {
+  return {
+    requestId,
+    messages: messages.map((m) => ({ role: m.role, content: m.content })),
+    sampling: {
+      temperature: sampling.temperature,
+      topP: sampling.top_p,
+      topK: sampling.top_k,
+      minP: sampling.min_p,
+      repeatPenalty: sampling.repeat_penalty,
+      seed: sampling.seed,
+    },
+    maxTokens,
+  };
+}
