@@ -202,6 +202,14 @@ describe("sandbox: hostile programs", () => {
     }
   });
 
+  it("runs programs niced and first in line for the OOM killer, so memory pressure hits them, not the evaluator", async () => {
+    const r = await runInSandbox("python", "import os\nprint(os.nice(0), open('/proc/self/oom_score_adj').read().strip())", { timeoutMs: 10_000 });
+    expect(r.exitCode, r.stderr).toBe(0);
+    expect(r.stdout.trim()).toBe("10 1000");
+    const own = (await import("node:fs")).readFileSync("/proc/self/oom_score_adj", "utf8").trim();
+    expect(Number(own)).toBeLessThan(1000);
+  });
+
   it("caps the output it keeps", async () => {
     const r = await runInSandbox("python", "import sys\nsys.stdout.write('y' * 5_000_000)", { timeoutMs: 10_000, maxOutputBytes: 1024 });
     expect(r.stdout.length).toBe(1024);

@@ -9,7 +9,7 @@ export interface SandboxOptions {
   timeoutMs?: number;
   /** Address-space limit (RLIMIT_AS) of the interpreter. Default 1 GiB. */
   memoryBytes?: number;
-  /** Processes/threads the program may have at once (RLIMIT_NPROC). Default 32. */
+  /** Processes/threads the program may have at once (RLIMIT_NPROC). Default 16. */
   maxProcesses?: number;
   /** Largest file it may write (RLIMIT_FSIZE). Default 16 MiB. */
   maxFileBytes?: number;
@@ -31,7 +31,7 @@ export type ResolvedSandboxOptions = Required<SandboxOptions>;
 export const SANDBOX_DEFAULTS = {
   timeoutMs: 5_000,
   memoryBytes: 1024 * 1024 * 1024,
-  maxProcesses: 32,
+  maxProcesses: 16,
   maxFileBytes: 16 * 1024 * 1024,
   maxOpenFiles: 64,
   scratchBytes: 64 * 1024 * 1024,

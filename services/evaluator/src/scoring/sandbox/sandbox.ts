@@ -41,6 +41,12 @@ export interface IsolationInfo {
   reason: string | null;
   bwrap: string | null;
   prlimit: string;
+  /**
+   * Run before prlimit, inside the sandbox: `nice -n 10` (the program yields the CPU to the evaluator and to
+   * model servers on the same machine) and `choom -n 1000` (under memory pressure the kernel's OOM killer
+   * picks sandboxed programs before anything else). Empty where those tools are missing.
+   */
+  wrappers: string[];
 }
 
 /**
@@ -248,8 +254,13 @@ export function sandboxIsolation(): Promise<IsolationInfo> {
 async function probeIsolation(): Promise<IsolationInfo> {
   const prlimit = findExecutable("prlimit", ["/usr/bin/prlimit"]);
   if (!prlimit) throw new SandboxUnavailableError("prlimit (util-linux) is required by the sandbox and was not found");
+  const wrappers: string[] = [];
+  const nice = findExecutable("nice", ["/usr/bin/nice"]);
+  if (nice) wrappers.push(nice, "-n", "10");
+  const choom = findExecutable("choom", ["/usr/bin/choom"]);
+  if (choom) wrappers.push(choom, "-n", "1000", "--");
   const bwrap = findExecutable("bwrap", ["/usr/bin/bwrap"]);
-  if (!bwrap) return { mode: "rlimits", reason: "bubblewrap (bwrap) is not installed", bwrap: null, prlimit };
+  if (!bwrap) return { mode: "rlimits", reason: "bubblewrap (bwrap) is not installed", bwrap: null, prlimit, wrappers };
   const dir = await mkdtemp(join(tmpdir(), "evalstack-probe-"));
   try {
     await chmod(dir, 0o755);
@@ -263,8 +274,8 @@ async function probeIsolation(): Promise<IsolationInfo> {
       child.on("error", (e) => resolve({ code: -1, stderr: e.message }));
       child.on("close", (c) => resolve({ code: c, stderr: err }));
     });
-    if (code === 0) return { mode: "namespaces", reason: null, bwrap, prlimit };
-    return { mode: "rlimits", reason: `bubblewrap cannot create namespaces here: ${stderr.trim() || `exit ${code}`}`, bwrap, prlimit };
+    if (code === 0) return { mode: "namespaces", reason: null, bwrap, prlimit, wrappers };
+    return { mode: "rlimits", reason: `bubblewrap cannot create namespaces here: ${stderr.trim() || `exit ${code}`}`, bwrap, prlimit, wrappers };
   } finally {
     await rm(dir, { recursive: true, force: true });
   }
@@ -314,7 +325,7 @@ async function execProgram(
       const file = join(dir, interpreter.file);
       await writeFile(file, source, { mode: 0o644 });
       await chmod(dir, 0o755);
-      const rl = [isolation.prlimit, ...prlimitArgs(limits), "--"];
+      const rl = [...isolation.wrappers, isolation.prlimit, ...prlimitArgs(limits), "--"];
       let command: string;
       let args: string[];
       let env: NodeJS.ProcessEnv;
