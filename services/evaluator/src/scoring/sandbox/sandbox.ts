@@ -169,7 +169,7 @@ function interpreterFor(language: SandboxLanguage, options: SandboxOptions, mode
       const extraRoot = real.startsWith("/usr/") ? null : dirname(dirname(real));
       const interpreter: Interpreter =
         language === "python"
-          ? { path: real, args: (f) => ["-I", "-B", f], file: "main.py", extraRoot }
+          ? { path: real, args: (f) => ["-I", "-B", "-u", f], file: "main.py", extraRoot }
           : { path: real, args: (f) => [f], file: "main.cjs", extraRoot };
       const probe = language === "python" ? "print('sandbox-ok')" : "console.log('sandbox-ok')";
       const r = await execProgram(interpreter, probe, { timeoutMs: 15_000 }, mode);
