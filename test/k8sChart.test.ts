@@ -374,3 +374,14 @@ describe("plain manifests for kubectl users", () => {
     }
   });
 });
+
+describe("k8s/README.md", () => {
+  it("the sizing table is what k8s/sizing.ts computes from the GGUF headers and the seed architectures", () => {
+    const r = spawnSync(path.join(ROOT, "node_modules/.bin/tsx"), [path.join(ROOT, "k8s/sizing.ts")], { cwd: ROOT, encoding: "utf8" });
+    expect(r.status, r.stderr).toBe(0);
+    const rows = r.stdout.split("\n").filter((line) => line.startsWith("| "));
+    expect(rows.length).toBe(5); // the header and four models
+    const readme = readFileSync(path.join(ROOT, "k8s/README.md"), "utf8");
+    for (const row of rows) expect(readme, `README row: ${row}`).toContain(row);
+  });
+});
