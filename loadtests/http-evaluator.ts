@@ -306,6 +306,10 @@ export async function runHttpEvaluator(options: HttpEvaluatorOptions): Promise<H
       if (reply.ok) {
         const text = JSON.stringify(reply.json);
         api.check("compare has every model", models.every((m) => text.includes(`"${m}"`)), text.slice(0, 200));
+        const results = field(reply.json, "results");
+        if (Array.isArray(results)) {
+          api.check("compare replies completed", results.every((r) => field(r, "status") === "completed"), text.slice(0, 300));
+        }
       }
       metrics.counter("iterations", 1, { flow: "compare" });
       await think(signal);

@@ -6,9 +6,11 @@
 //   npm run loadtest -- --scenario smoke --max-tokens 24 --evaluator http://localhost:8080
 //
 // Options (flags win over environment variables):
-//   --targets name=host:port,...   LOADTEST_TARGETS (or EVALSTACK_MODELS); none: start the models locally
+//   --targets name=host:port,...   LOADTEST_TARGETS (or EVALSTACK_MODELS); none: start the local stack (the
+//                                  models and the evaluator) and test all of it
 //   --models qwen,phi3             which models to test (default: every target)
 //   --evaluator URL                LOADTEST_EVALUATOR; also run loadtests/http-evaluator.ts against it
+//   --no-evaluator                 local stack: start and test the models only
 //   --scenario sweep|smoke|rate|soak   (default sweep)
 //   --vus 1,2,4,8  --stage-duration 30s  --max-tokens 64  --prompts FILE  --threads N (local models)
 //   --out DIR                      where summaries go (default loadtests/results/<time>)
@@ -30,6 +32,7 @@ export interface LoadtestArgs {
   targets: Map<string, string>;
   models?: string[];
   evaluator?: string;
+  noEvaluator: boolean;
   scenario: string;
   vus?: string;
   stageDuration?: string;
@@ -56,6 +59,7 @@ export function parseLoadtestArgs(argv: string[], env: NodeJS.ProcessEnv = proce
       targets: { type: "string" },
       models: { type: "string" },
       evaluator: { type: "string" },
+      "no-evaluator": { type: "boolean" },
       scenario: { type: "string" },
       vus: { type: "string" },
       "stage-duration": { type: "string" },
@@ -73,6 +77,7 @@ export function parseLoadtestArgs(argv: string[], env: NodeJS.ProcessEnv = proce
     targets: parseTargets(values.targets ?? env.LOADTEST_TARGETS ?? env.EVALSTACK_MODELS),
     ...(models ? { models } : {}),
     ...(evaluator ? { evaluator } : {}),
+    noEvaluator: values["no-evaluator"] ?? false,
     scenario: values.scenario ?? env.SCENARIO ?? "sweep",
     ...(values.vus ? { vus: values.vus } : {}),
     ...(values["stage-duration"] ? { stageDuration: values["stage-duration"] } : {}),
@@ -200,6 +205,51 @@ export async function stopLocalModels(models: LocalModel[], graceMs = 10_000): P
   );
 }
 
+export interface LocalEvaluator {
+  baseUrl: string;
+  child: ChildProcess;
+}
+
+/** Starts the evaluator (auth off, a fresh SQLite file) for `models` and waits for /readyz. */
+export async function startLocalEvaluator(
+  models: { name: string; target: string }[],
+  { dbPath, timeoutMs = 120_000 }: { dbPath: string; timeoutMs?: number },
+): Promise<LocalEvaluator> {
+  const port = await freePort();
+  const child = spawn(process.execPath, ["--import", "tsx", path.join(ROOT, "services", "evaluator", "src", "main.ts")], {
+    cwd: ROOT,
+    env: {
+      ...process.env,
+      EVALSTACK_HOST: "127.0.0.1",
+      EVALSTACK_PORT: String(port),
+      EVALSTACK_MODELS: models.map((m) => `${m.name}=${m.target}`).join(","),
+      EVALSTACK_AUTH: "off",
+      EVALSTACK_DB_PATH: dbPath,
+      LOG_LEVEL: process.env.LOG_LEVEL ?? "warn",
+    },
+    stdio: ["ignore", "inherit", "inherit"],
+    detached: true,
+  });
+  const evaluator = { baseUrl: `http://127.0.0.1:${port}`, child };
+  const until = Date.now() + timeoutMs;
+  try {
+    for (;;) {
+      if (child.exitCode !== null || child.signalCode !== null) throw new Error(`the evaluator exited (${child.signalCode ?? child.exitCode}) before it was ready`);
+      try {
+        const response = await fetch(`${evaluator.baseUrl}/readyz`, { signal: AbortSignal.timeout(2_000) });
+        if (response.ok) return evaluator;
+      } catch {
+        /* not listening yet */
+      }
+      if (Date.now() > until) throw new Error(`the evaluator was not ready after ${timeoutMs} ms`);
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+  } catch (error) {
+    await stopLocalModels([{ name: "evaluator", target: "", child }]);
+    throw error;
+  }
+}
+
 /** Runs one load-test script as a child process (as CI and Kubernetes run them); resolves its exit code. */
 export function runScript(script: string, env: Record<string, string>): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -217,13 +267,27 @@ async function main(): Promise<number> {
   const args = parseLoadtestArgs(process.argv.slice(2));
   mkdirSync(args.out, { recursive: true });
   const prompts = args.prompts ? { file: path.resolve(args.prompts), source: args.prompts, count: NaN } : await exportSuitePrompts(path.join(args.out, "prompts.json"));
+  // Until the project's local-stack launcher (issue 5) is used here, the stack is started by the functions above.
   let local: LocalModel[] = [];
   let targets = args.targets;
+  let evaluatorUrl = args.evaluator;
   if (targets.size === 0) {
     const names = args.models ?? ["qwen", "phi3"];
-    console.error(`loadtest: no targets given; starting ${names.join(", ")} locally (MODEL_THREADS=${args.threads})`);
+    console.error(
+      `loadtest: no targets given; starting ${names.join(", ")}${args.noEvaluator || evaluatorUrl ? "" : " and the evaluator"} locally (MODEL_THREADS=${args.threads})`,
+    );
     local = await startLocalModels(names, { threads: args.threads });
     targets = new Map(local.map((m) => [m.name, m.target]));
+    if (!args.noEvaluator && !evaluatorUrl) {
+      try {
+        const evaluator = await startLocalEvaluator(local, { dbPath: path.join(args.out, "evaluator.db") });
+        local.push({ name: "evaluator", target: evaluator.baseUrl, child: evaluator.child });
+        evaluatorUrl = evaluator.baseUrl;
+      } catch (error) {
+        await stopLocalModels(local);
+        throw error;
+      }
+    }
   }
   const stop = () => {
     void stopLocalModels(local).then(() => process.exit(130));
@@ -249,10 +313,10 @@ async function main(): Promise<number> {
       codes.push(code);
       if (existsSync(`${base}.md`)) reports.push(readFileSync(`${base}.md`, "utf8"));
     }
-    if (args.evaluator) {
+    if (evaluatorUrl) {
       const base = path.join(args.out, "http-evaluator");
       const code = await runScript("http-evaluator.ts", {
-        BASE_URL: args.evaluator,
+        BASE_URL: evaluatorUrl,
         SCENARIO: args.scenario === "smoke" ? "smoke" : "load",
         SUMMARY_JSON: `${base}.json`,
         SUMMARY_MD: `${base}.md`,

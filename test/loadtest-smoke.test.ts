@@ -1,12 +1,14 @@
-// The CI smoke: `npm run loadtest -- --scenario smoke` with no targets starts the small models itself, runs
-// grpc-generate against each for 10 s with an error-rate threshold of 0, and keeps the summaries. The
-// test reads the summary JSON as a user of it would.
+// The CI smoke: `npm run loadtest -- --scenario smoke` with no targets starts the local stack itself (the
+// small models and the evaluator), runs grpc-generate against each model for 10 s and http-evaluator
+// against the evaluator for 10 s, with an error-rate threshold of 0, and keeps the summaries. The test
+// reads the summary JSON as a user of it would.
 import { spawn } from "node:child_process";
 import { mkdtempSync, readFileSync, readdirSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
 import type { LlmSummary } from "../loadtests/lib/llmSummary.js";
+import type { HttpSummary } from "../loadtests/http-evaluator.js";
 
 const ROOT = path.resolve(import.meta.dirname, "..");
 
@@ -33,11 +35,12 @@ describe("npm run loadtest -- --scenario smoke (local small models)", () => {
     const { code, output } = await run(["--scenario", "smoke", "--max-tokens", "24", "--out", out], {
       SMOKE_DURATION: "10s",
       SMOKE_VUS: "2",
+      DURATION: "10s",
       THRESHOLD_ERROR_RATE: "0",
     });
     expect(code, output).toBe(0);
     expect(output).toContain("| Concurrency | Requests |");
-    expect(readdirSync(out)).toEqual(expect.arrayContaining(["grpc-generate-qwen.json", "grpc-generate-phi3.json", "loadtest.md"]));
+    expect(readdirSync(out)).toEqual(expect.arrayContaining(["grpc-generate-qwen.json", "grpc-generate-phi3.json", "http-evaluator.json", "loadtest.md"]));
     for (const model of ["qwen", "phi3"]) {
       const summary = JSON.parse(readFileSync(path.join(out, `grpc-generate-${model}.json`), "utf8")) as LlmSummary;
       expect(summary.schema).toBe("evalstack.loadtest.llm/v1");
@@ -71,5 +74,23 @@ describe("npm run loadtest -- --scenario smoke (local small models)", () => {
       expect(summary.stages[0]).toMatchObject({ concurrency: 2, failed: 0 });
       expect(summary.stages[0]!.outputTokensPerS).toBeGreaterThan(0);
     }
+
+    const http = JSON.parse(readFileSync(path.join(out, "http-evaluator.json"), "utf8")) as HttpSummary;
+    expect(http.schema).toBe("evalstack.loadtest.http/v1");
+    expect(http.models.sort()).toEqual(["phi3", "qwen"]);
+    for (const name of ["http_req_duration", "http_req_failed", "http_reqs", "checks", "iterations", "run_duration"]) {
+      expect(http.metrics[name], name).toBeDefined();
+    }
+    for (const endpoint of ["compare", "score", "create_run", "get_run"]) {
+      const row = http.endpoints.find((e) => e.endpoint === endpoint);
+      expect(row?.requests, endpoint).toBeGreaterThan(0);
+      expect(row?.failed, endpoint).toBe(0);
+    }
+    for (const flow of http.flows) expect(flow.iterations, flow.flow).toBeGreaterThan(0);
+    expect(http.metrics.run_duration).toMatchObject({ type: "trend" });
+    expect((http.metrics.run_duration as { count: number }).count).toBeGreaterThan(0);
+    expect(http.metrics.checks).toMatchObject({ type: "rate", rate: 1 });
+    expect(http.thresholds).toContainEqual(expect.objectContaining({ metric: "http_req_failed", expression: "rate<=0", ok: true }));
+    expect(http.thresholdsOk, http.failures.join("\n")).toBe(true);
   });
 });

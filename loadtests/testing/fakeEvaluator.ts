@@ -36,7 +36,7 @@ export async function startFakeEvaluator({ models = ["qwen", "phi3"], pollsToCom
         return send(201, { id });
       }
       if (req.method === "POST" && url.pathname === "/v1/compare") {
-        return send(200, { replies: (parsed.models as string[]).map((model) => ({ model, text: "red" })) });
+        return send(200, { id: "cmp-1", results: (parsed.models as string[]).map((model) => ({ model, status: "completed", reply: "red" })) });
       }
       if (req.method === "POST" && url.pathname === "/v1/score") return send(200, { passed: true, score: 1, checks: [] });
       if (req.method === "POST" && url.pathname === "/v1/runs") {
