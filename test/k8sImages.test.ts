@@ -1,0 +1,121 @@
+// Static checks of the service images (no container engine here): each Dockerfile is multi-stage, pins its
+// base images, installs one workspace's production dependencies, runs as a numeric non-root user under tini,
+// copies only paths that exist and that .dockerignore keeps, and agrees with the chart on ports.
+import { existsSync, readFileSync } from "node:fs";
+import path from "node:path";
+import { describe, expect, it } from "vitest";
+import { parse } from "yaml";
+
+const ROOT = path.resolve(import.meta.dirname, "..");
+
+interface Instruction { op: string; args: string }
+
+function instructions(file: string): Instruction[] {
+  const joined = readFileSync(file, "utf8").replace(/\\\n/g, " ");
+  return joined
+    .split("\n")
+    .map((line) => line.trim())
+    .filter((line) => line && !line.startsWith("#"))
+    .map((line) => {
+      const [op, ...rest] = line.split(/\s+/);
+      return { op: op!.toUpperCase(), args: rest.join(" ") };
+    });
+}
+
+const dockerignore = readFileSync(path.join(ROOT, ".dockerignore"), "utf8")
+  .split("\n")
+  .map((l) => l.trim())
+  .filter((l) => l && !l.startsWith("#"));
+
+const values = parse(readFileSync(path.join(ROOT, "k8s/charts/evalstack/values.yaml"), "utf8")) as {
+  models: Array<{ name: string; grpcPort: number; metricsPort: number; image: { repository: string } }>;
+  evaluator: { port: number };
+};
+
+const images = [
+  { service: "qwen", ports: ["50051", "9464"] },
+  { service: "phi3", ports: ["50052", "9465"] },
+  { service: "evaluator", ports: ["8080"] },
+] as const;
+
+describe.each(images)("services/$service/Dockerfile", ({ service, ports }) => {
+  const file = path.join(ROOT, "services", service, "Dockerfile");
+  const steps = instructions(file);
+  const args = Object.fromEntries(
+    steps.filter((s) => s.op === "ARG" && s.args.includes("=")).map((s) => {
+      const [name, ...value] = s.args.split("=");
+      return [name!, value.join("=").replace(/^"|"$/g, "")];
+    }),
+  );
+  const stages = steps.filter((s) => s.op === "FROM");
+  const finalStage = steps.slice(steps.lastIndexOf(stages.at(-1)!));
+
+  it("is multi-stage, and every external base image is pinned to a version (never latest)", () => {
+    expect(stages.length).toBeGreaterThanOrEqual(3);
+    const names = new Set<string>();
+    for (const stage of stages) {
+      const [image, as, name] = stage.args.split(/\s+/);
+      expect(as?.toUpperCase(), stage.args).toBe("AS");
+      const resolved = image!.replace(/\$\{(\w+)\}/g, (_m, arg: string) => args[arg] ?? `<${arg}?>`);
+      if (!names.has(resolved)) {
+        expect(resolved, stage.args).toMatch(/^[a-z0-9./-]+:[0-9][A-Za-z0-9._-]*$/);
+        expect(resolved).not.toContain("latest");
+      }
+      names.add(name!);
+    }
+  });
+
+  it("installs only its workspace's production dependencies, without install scripts", () => {
+    const ci = steps.find((s) => s.op === "RUN" && s.args.includes("npm ci"));
+    expect(ci?.args).toContain("--omit=dev");
+    expect(ci?.args).toContain("--ignore-scripts");
+    const workspace = /--workspace (\S+)/.exec(ci!.args)?.[1];
+    const pkg = JSON.parse(readFileSync(path.join(ROOT, "services", service, "package.json"), "utf8")) as { name: string };
+    expect(workspace).toBe(pkg.name);
+    // tsx runs the TypeScript entry point: the build stops with a message if the workspace does not list it.
+    expect(ci?.args).toContain(`services/${service} must list tsx in its dependencies`);
+  });
+
+  it("runs as a numeric non-root user under tini, on the service's entry point", () => {
+    const user = finalStage.filter((s) => s.op === "USER").at(-1);
+    expect(user?.args).toBe("10001:10001");
+    const entrypoint = JSON.parse(finalStage.find((s) => s.op === "ENTRYPOINT")!.args) as string[];
+    expect(entrypoint.slice(0, 2)).toEqual(["tini", "--"]);
+    expect(entrypoint).toContain("tsx");
+    const main = entrypoint.at(-1)!;
+    expect(main).toBe(`services/${service}/src/main.ts`);
+    expect(existsSync(path.join(ROOT, main)), main).toBe(true);
+    expect(finalStage.some((s) => s.op === "RUN" && s.args.includes("tini"))).toBe(true);
+  });
+
+  it("copies only paths that exist and that .dockerignore keeps in the build context", () => {
+    const copies = steps.filter((s) => s.op === "COPY" && !s.args.startsWith("--from"));
+    expect(copies.length).toBeGreaterThan(0);
+    for (const copy of copies) {
+      const source = copy.args.split(/\s+/)[0]!;
+      if (source === ".") continue;
+      expect(existsSync(path.join(ROOT, source)), source).toBe(true);
+      expect(dockerignore, source).not.toContain(source);
+      expect(dockerignore, source).not.toContain(source.split("/")[0]);
+    }
+    expect(dockerignore).toEqual(expect.arrayContaining(["**/node_modules", "**/*.gguf", ".git"]));
+  });
+
+  it("exposes the ports the chart configures", () => {
+    expect(finalStage.find((s) => s.op === "EXPOSE")?.args.split(/\s+/)).toEqual(ports);
+    if (service === "evaluator") {
+      expect(String(values.evaluator.port)).toBe(ports[0]);
+    } else {
+      const model = values.models.find((m) => m.name === service)!;
+      expect([String(model.grpcPort), String(model.metricsPort)]).toEqual(ports);
+      expect(model.image.repository).toBe(`evalstack/${service}`);
+    }
+  });
+});
+
+describe("services/evaluator/Dockerfile", () => {
+  it("brings python3 for code checks and bubblewrap for the sandbox", () => {
+    const runtime = readFileSync(path.join(ROOT, "services/evaluator/Dockerfile"), "utf8").split(/^FROM .* AS runtime$/m)[1]!;
+    expect(runtime).toMatch(/apt-get install[^\n]*python3[^\n]*bubblewrap/);
+  });
+});
