@@ -6,7 +6,7 @@ import { createServer, type Server } from "node:net";
 import { monitorEventLoopDelay } from "node:perf_hooks";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { runInSandbox, sandboxIsolation, sandboxLoad, scoreReply, setSandboxConcurrency, validateItem } from "../services/evaluator/src/scoring/index.js";
-import { sandboxUidRange } from "../services/evaluator/src/scoring/sandbox/sandbox.js";
+import { SandboxUnavailableError, sandboxUidRange } from "../services/evaluator/src/scoring/sandbox/sandbox.js";
 
 const loopDelay = monitorEventLoopDelay({ resolution: 10 });
 let rssBefore = 0;
@@ -50,6 +50,22 @@ beforeAll(async () => {
 });
 
 afterAll(() => loopDelay.disable());
+
+describe("sandbox: setup problems are errors, never a program's fail", () => {
+  it("refuses an unsupported language", async () => {
+    await expect(runInSandbox("ruby" as never, "puts 1")).rejects.toThrow(SandboxUnavailableError);
+  });
+
+  it("names a missing interpreter", async () => {
+    await expect(runInSandbox("python", "print(1)", { pythonPath: "/nonexistent/bin/python3" })).rejects.toThrow(
+      /python interpreter \/nonexistent\/bin\/python3 does not exist/,
+    );
+  });
+
+  it("names an interpreter that does not start inside the sandbox", async () => {
+    await expect(runInSandbox("python", "print(1)", { pythonPath: "/usr/bin/false" })).rejects.toThrow(/does not start in the sandbox/);
+  });
+});
 
 describe("sandbox: hostile programs", () => {
   it("kills an infinite loop at the wall-clock limit", async () => {

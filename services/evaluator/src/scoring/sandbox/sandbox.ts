@@ -247,7 +247,13 @@ let isolationProbe: Promise<IsolationInfo> | null = null;
 
 /** Which isolation this machine allows: probed once (a real bwrap run of /usr/bin/true), then cached. */
 export function sandboxIsolation(): Promise<IsolationInfo> {
-  isolationProbe ??= probeIsolation();
+  if (!isolationProbe) {
+    isolationProbe = probeIsolation();
+    // A failed probe (prlimit missing) is not remembered: it may be installed later.
+    isolationProbe.catch(() => {
+      isolationProbe = null;
+    });
+  }
   return isolationProbe;
 }
 
