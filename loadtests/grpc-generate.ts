@@ -38,6 +38,8 @@ export interface GrpcGenerateOptions {
   scenario: Scenario;
   stages: StageSpec[];
   gracefulStopMs: number;
+  /** Soak: one table row per window of this length (0: one row for the whole stage). */
+  windowMs: number;
   promptsFile: string;
   maxTokens: number;
   temperature?: number;
@@ -123,6 +125,7 @@ export function optionsFromEnv(env: Env = process.env): GrpcGenerateOptions {
     scenario,
     stages: stagesFromEnv(scenario, env),
     gracefulStopMs: read.durationMs("GRACEFUL_STOP", "30s"),
+    windowMs: scenario === "soak" ? read.durationMs("SOAK_WINDOW", "1m") : 0,
     promptsFile: read.string("PROMPTS_FILE", FALLBACK_PROMPTS_FILE),
     maxTokens: read.number("MAX_TOKENS", 64, { min: 1, integer: true }),
     ...(temperature === undefined ? {} : { temperature }),
@@ -295,6 +298,7 @@ export async function runGrpcGenerate(options: GrpcGenerateOptions): Promise<Llm
   } finally {
     for (const client of clients.values()) client.close();
   }
+  const rows = options.windowMs > 0 ? splitIntoWindows(stages, records, options.windowMs, origin) : stages;
   return buildLlmSummary({
     script: "grpc-generate",
     target: options.target,
@@ -311,10 +315,46 @@ export async function runGrpcGenerate(options: GrpcGenerateOptions): Promise<Llm
       stages: options.stages.map((s) => `${s.name}:${s.durationMs / 1000}s`).join(" "),
     },
     slo: options.slo,
-    stages,
+    stages: rows,
     records,
     thresholds: options.thresholds,
   });
+}
+
+const seconds = (ms: number) => String(Math.round(ms / 100) / 10);
+
+/**
+ * A soak's drift shows over time, not in one row: splits each stage into windows by request start time,
+ * re-tagging the records (stage "soak-w3", window "3") so that thresholds can name a window too.
+ */
+export function splitIntoWindows(
+  stages: { spec: StageSpec; run: StageRun }[],
+  records: RequestRecord[],
+  windowMs: number,
+  origin: number,
+): { spec: StageSpec; run: StageRun }[] {
+  const out: { spec: StageSpec; run: StageRun }[] = [];
+  for (const { spec, run } of stages) {
+    const count = Math.max(1, Math.ceil(spec.durationMs / windowMs));
+    const windows = Array.from({ length: count }, (_, k) => {
+      const name = `${spec.name}-w${k + 1}`;
+      const startedAt = run.startedAt + k * windowMs;
+      return {
+        spec: { ...spec, name, label: `${seconds(k * windowMs)}-${seconds(Math.min((k + 1) * windowMs, spec.durationMs))} s`, tags: { ...spec.tags, stage: name, window: String(k + 1) } },
+        run: { ...run, startedAt, endedAt: k === count - 1 ? run.endedAt : startedAt + windowMs, iterations: 0, interrupted: k === count - 1 ? run.interrupted : 0, dropped: 0 },
+      };
+    });
+    for (const record of records) {
+      if (record.stage !== spec.name) continue;
+      const k = Math.min(count - 1, Math.max(0, Math.floor((record.startMs - (run.startedAt - origin)) / windowMs)));
+      const window = windows[k]!;
+      record.stage = window.spec.name;
+      record.tags = window.spec.tags;
+      window.run.iterations++;
+    }
+    out.push(...windows);
+  }
+  return out;
 }
 
 async function main(): Promise<void> {

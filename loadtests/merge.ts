@@ -44,6 +44,7 @@ export function mergeSummaries(summaries: LlmSummary[]): LlmSummary {
       executor: row.executor,
       durationMs: Math.max(...rows.map((r) => r.durationS)) * 1000,
       tags: { stage: row.stage },
+      ...(row.label ? { label: row.label } : {}),
       ...(row.concurrency === null ? {} : { concurrency: sum((r) => r.concurrency) }),
       ...(row.rate === null ? {} : { rate: sum((r) => r.rate) }),
     };

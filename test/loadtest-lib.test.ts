@@ -143,6 +143,17 @@ describe("grpc-generate against a scripted model service", () => {
     expect(Math.abs(Date.parse(runners[0]!.startedAt) - Date.parse(runners[1]!.startedAt))).toBeLessThan(1_000);
   });
 
+  it("splits a soak into time windows, one row each", async () => {
+    const summary = await runGrpcGenerate(
+      optionsFromEnv({ TARGET: fake.target, SCENARIO: "soak", SOAK_VUS: "2", SOAK_DURATION: "1500ms", SOAK_WINDOW: "500ms", MAX_TOKENS: "2" }),
+    );
+    expect(summary.stages.map((s) => s.stage)).toEqual(["soak-w1", "soak-w2", "soak-w3"]);
+    expect(summary.stages.map((s) => s.label)).toEqual(["0-0.5 s", "0.5-1 s", "1-1.5 s"]);
+    expect(summary.stages.reduce((n, s) => n + s.requests, 0)).toBe(summary.metrics.llm_requests.count);
+    for (const row of summary.stages) expect(row.requests).toBeGreaterThan(0);
+    expect(summary.requests.every((r) => r.tags.window !== undefined)).toBe(true);
+  });
+
   it("reports dropped iterations under an open-model rate the service cannot absorb", async () => {
     const summary = await runGrpcGenerate(
       optionsFromEnv({ TARGET: fake.target, SCENARIO: "rate", RATES: "10", RATE_DURATION: "1s", MAX_VUS: "2", MAX_TOKENS: "4" }),

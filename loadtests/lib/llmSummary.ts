@@ -58,10 +58,13 @@ export interface StageSpec {
   maxVUs?: number;
   durationMs: number;
   tags: Record<string, string>;
+  /** Shown in the table when set: a soak's time window. */
+  label?: string;
 }
 
 export interface StageRow {
   stage: string;
+  label: string | null;
   executor: StageSpec["executor"];
   concurrency: number | null;
   rate: number | null;
@@ -192,6 +195,7 @@ export function stageRow(spec: StageSpec, run: StageRun, records: readonly Reque
   const tokens = ok.reduce((sum, r) => sum + r.outputTokens, 0);
   return {
     stage: spec.name,
+    label: spec.label ?? null,
     executor: spec.executor,
     concurrency: spec.concurrency ?? null,
     rate: spec.rate ?? null,
@@ -298,6 +302,8 @@ export function stageTable(summary: LlmSummary): string {
     "Goodput",
   ];
   if (openModel) header.push("Dropped");
+  const labelled = summary.stages.some((s) => s.label !== null);
+  if (labelled) header.unshift("Window");
   const rows = summary.stages.map((s) => {
     const row: (string | number)[] = [
       openModel ? num(s.rate, 2) : String(s.concurrency ?? "—"),
@@ -314,6 +320,7 @@ export function stageTable(summary: LlmSummary): string {
       pct(s.goodput),
     ];
     if (openModel) row.push(s.dropped);
+    if (labelled) row.unshift(s.label ?? "");
     return row;
   });
   return markdownTable(header, rows);
