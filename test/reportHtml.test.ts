@@ -69,7 +69,7 @@ describe("HTML report in headless Chromium", () => {
     expect(await page.locator("#items tbody tr:not([hidden])").count()).toBe(2);
     await page.fill("#f-text", "");
 
-    await page.evaluate(() => window.scrollTo(0, 0));
+    await page.evaluate("window.scrollTo(0, 0)");
     await page.screenshot({ path: join(OUT, "report.png"), fullPage: false });
     await page.screenshot({ path: join(OUT, "report-full.png"), fullPage: true });
     await page.close();
