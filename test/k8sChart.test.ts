@@ -4,7 +4,7 @@
 // (k8s/manifests/<profile>/) equal to a fresh render. helm and kubeconform come from
 // scripts/ci/install-helm.sh and scripts/ci/install-kubeconform.sh (~/.cache/evalstack/tools/bin, or PATH).
 import { spawnSync } from "node:child_process";
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { homedir, tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -383,5 +383,29 @@ describe("k8s/README.md", () => {
     expect(rows.length).toBe(5); // the header and four models
     const readme = readFileSync(path.join(ROOT, "k8s/README.md"), "utf8");
     for (const row of rows) expect(readme, `README row: ${row}`).toContain(row);
+  });
+});
+
+describe("NOTES.txt", () => {
+  it("renders the port-forward and smoke-test commands for the release", () => {
+    // helm template skips NOTES.txt and helm install --dry-run needs a cluster: render it as a template of a copy.
+    const copy = mkdtempSync(path.join(tmpdir(), "evalstack-notes-"));
+    try {
+      cpSync(CHART, copy, { recursive: true });
+      const notes = readFileSync(path.join(copy, "templates/NOTES.txt"), "utf8");
+      rmSync(path.join(copy, "templates/NOTES.txt"));
+      writeFileSync(path.join(copy, "templates/_notes.tpl"), `{{- define "notes" -}}\n${notes}{{- end }}`);
+      writeFileSync(path.join(copy, "templates/notes.yaml"), 'notes: |\n  {{- include "notes" . | nindent 2 }}\n');
+      const r = run(HELM, ["template", "evalstack", copy, "--namespace", "evalstack", "--kube-version", KUBE_VERSION, "--show-only", "templates/notes.yaml"]);
+      expect(r.status, r.stderr).toBe(0);
+      const text = (parse(r.stdout)[0] as unknown as { notes: string }).notes;
+      expect(text).toContain("kubectl -n evalstack port-forward svc/evalstack-evaluator 8080:8080");
+      expect(text).toContain("curl -fsS http://localhost:8080/readyz");
+      expect(text).toContain("kubectl -n evalstack logs deploy/evalstack-qwen -c fetch-weights -f");
+      expect(text).toContain("qwen: dns:///evalstack-qwen.evalstack.svc.cluster.local:50051");
+      expect(text).toContain("grpcurl -plaintext localhost:50051 grpc.health.v1.Health/Check");
+    } finally {
+      rmSync(copy, { recursive: true, force: true });
+    }
   });
 });
