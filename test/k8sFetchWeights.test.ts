@@ -115,12 +115,12 @@ describe("fetch-weights.sh (the model pods' init container)", () => {
     expect(requests.some((r) => r.url.startsWith("/owner/") && r.authorization === "Bearer hub-token" && r.bytes > 0)).toBe(true);
 
     // The model container gets MODEL_SOURCE=<the same URI>, MODEL_CACHE_DIR=<the volume>: it must find the
-    // pulled file there without downloading.
+    // pulled file there without downloading (resolveModelFile as packages/model-server calls it).
     let served = bytesServed();
     const previous = process.env.HF_ENDPOINT;
     process.env.HF_ENDPOINT = base;
     try {
-      const resolved = await resolveModelFile(uri, { directory: dir, download: false, cli: false });
+      const resolved = await resolveModelFile(uri, { directory: dir, download: "auto", cli: false });
       expect(resolved).toBe(path.join(dir, files[0]!));
     } finally {
       if (previous === undefined) delete process.env.HF_ENDPOINT;
