@@ -10,6 +10,7 @@ import { startFakeInference, type FakeInference } from "../loadtests/testing/fak
 import { startFakeEvaluator } from "../loadtests/testing/fakeEvaluator.js";
 import { mergeSummaries, readSummaries } from "../loadtests/merge.js";
 import { SUMMARY_LINE_PREFIX } from "../loadtests/lib/output.js";
+import { parseLoadtestArgs, parseTargets } from "../scripts/loadtest.js";
 
 describe("statistics and thresholds", () => {
   it("parses durations", () => {
@@ -47,6 +48,19 @@ describe("statistics and thresholds", () => {
     expect(t.llm_errors).toEqual(["rate<=0"]);
     expect(t.llm_ttft).toBeUndefined();
     expect(t.llm_e2e).toEqual(["p(99)<9"]);
+  });
+});
+
+describe("npm run loadtest arguments", () => {
+  it("takes targets from flags before the environment, and starts the local stack without any", () => {
+    expect([...parseTargets("qwen=a:1, phi3=b:2")]).toEqual([["qwen", "a:1"], ["phi3", "b:2"]]);
+    expect(() => parseTargets("qwen")).toThrow(/name=host:port/);
+    const fromFlag = parseLoadtestArgs(["--targets", "qwen=a:1", "--scenario", "smoke", "--vus", "1,2"], { LOADTEST_TARGETS: "x=y:3" });
+    expect([...fromFlag.targets.keys()]).toEqual(["qwen"]);
+    expect(fromFlag).toMatchObject({ scenario: "smoke", vus: "1,2", noEvaluator: false });
+    expect([...parseLoadtestArgs([], { EVALSTACK_MODELS: "phi3=b:2" }).targets.keys()]).toEqual(["phi3"]);
+    expect(parseLoadtestArgs(["--no-evaluator"], {}).targets.size).toBe(0);
+    expect(() => parseLoadtestArgs(["--bogus"], {})).toThrow();
   });
 });
 
