@@ -210,6 +210,15 @@ describe.each(backends)("store contract: $name", ({ open }) => {
     expect(await store.claimRuns("A", 60_000, 5)).toEqual([]);
   });
 
+  it("clears every lease at once (a store one process owns, after a crash)", async () => {
+    await newRun("r1");
+    await newRun("r2");
+    expect((await store.claimRuns("dead", 60_000, 5)).sort()).toEqual(["r1", "r2"]);
+    expect(await store.claimRuns("new", 60_000, 5)).toEqual([]);
+    expect(await store.clearLeases()).toBe(2);
+    expect((await store.claimRuns("new", 60_000, 5)).sort()).toEqual(["r1", "r2"]);
+  });
+
   it("records dispatches in order", async () => {
     await newRun("r1");
     await store.recordDispatch({ run_id: "r1", item_id: "a", model: "qwen", repeat: 0, attempt: 1, instance: "A", sent_at: "2025-01-01T00:00:00.000Z" });

@@ -85,7 +85,15 @@ export async function startServer(options: StartServerOptions): Promise<Evaluato
   });
   const port = (server.address() as AddressInfo).port;
   const host = config.host === "0.0.0.0" || config.host === "::" ? "127.0.0.1" : config.host.includes(":") ? `[${config.host}]` : config.host;
-  if (options.executeRuns !== false) runs.start();
+  if (options.executeRuns !== false) {
+    // SQLite belongs to this one process: leases left in it are from a process that is gone (crashed or
+    // killed), so its runs resume now rather than when the lease would have lapsed.
+    if (store.kind === "sqlite") {
+      const freed = await store.clearLeases();
+      if (freed) log.info({ runs: freed }, "resuming runs left unfinished by the previous process");
+    }
+    runs.start();
+  }
 
   let closing: Promise<void> | undefined;
   return {

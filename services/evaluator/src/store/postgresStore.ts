@@ -271,6 +271,10 @@ export class PostgresStore implements Store {
     await this.query("UPDATE runs SET owner = NULL, lease_expires_at = NULL WHERE id = ANY($1::text[]) AND owner = $2", [runIds, owner]);
   }
 
+  async clearLeases(): Promise<number> {
+    return (await this.query("UPDATE runs SET owner = NULL, lease_expires_at = NULL WHERE owner IS NOT NULL RETURNING id")).length;
+  }
+
   async insertItem(item: RunItemResult): Promise<StoredItem | null> {
     const columns = itemColumns(item);
     const checksIndex = ITEM_COLUMN_NAMES.indexOf("checks");

@@ -280,6 +280,10 @@ export class SqliteStore implements Store {
     release.immediate();
   }
 
+  async clearLeases(): Promise<number> {
+    return this.stmt("UPDATE runs SET owner = NULL, lease_expires_at = NULL WHERE owner IS NOT NULL").run().changes;
+  }
+
   async insertItem(item: RunItemResult): Promise<StoredItem | null> {
     const result = this.stmt(
       `INSERT INTO run_items (${ITEM_COLUMN_NAMES.join(", ")}) VALUES (${ITEM_COLUMN_NAMES.map(() => "?").join(", ")})

@@ -130,6 +130,11 @@ export interface Store {
   /** Extends the leases `owner` still holds on these runs; returns the ids still held and unfinished. */
   renewLeases(owner: string, runIds: string[], leaseMs: number): Promise<string[]>;
   releaseLeases(owner: string, runIds: string[]): Promise<void>;
+  /**
+   * Frees every lease (returns how many were held). Only for a store one process owns (SQLite): at start-up
+   * every lease belongs to a process that is gone, so its runs resume at once instead of after the lease.
+   */
+  clearLeases(): Promise<number>;
 
   /** Stores a reply; returns null (and changes nothing) when (run, item, model, repeat) is already stored. */
   insertItem(item: RunItemResult): Promise<StoredItem | null>;
