@@ -1,5 +1,5 @@
 // Suites: the suite file format (parse + validate) and the built-in suites.
 
 export { SuiteValidationError, type ValidationIssue } from "../scoring/validationError.js";
-export { parseSuiteText, validateSuiteItems } from "./parseSuite.js";
+export { parseSuiteText, validateSuiteItems, MAX_SUITE_TEXT, MAX_SUITE_ITEMS } from "./parseSuite.js";
 export { builtinSuites, builtinSuite } from "./builtinSuites.js";

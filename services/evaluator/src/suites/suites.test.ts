@@ -6,7 +6,7 @@ import { describe, expect, it } from "vitest";
 import { scoreLatency } from "../scoring/latencyScore.js";
 import { scoreReplySync } from "../scoring/scoreReply.js";
 import type { Timings } from "../scoring/types.js";
-import { builtinSuites, parseSuiteText, SuiteValidationError, validateSuiteItems } from "./index.js";
+import { builtinSuites, MAX_SUITE_ITEMS, MAX_SUITE_TEXT, parseSuiteText, SuiteValidationError, validateSuiteItems } from "./index.js";
 
 const fixtures = JSON.parse(readFileSync(new URL("./builtin/seed-50.replies.json", import.meta.url), "utf8")) as Record<
   string,
@@ -115,5 +115,11 @@ describe("parseSuiteText", () => {
     expect(() => parseSuiteText('{"id": "a"}', "json")).toThrow(/array/);
     expect(() => parseSuiteText("[1,", "json")).toThrow(/not valid JSON/);
     expect(() => validateSuiteItems("nope")).toThrow(SuiteValidationError);
+  });
+
+  it("refuses a suite over the size and item limits", () => {
+    expect(() => parseSuiteText(" ".repeat(MAX_SUITE_TEXT + 1))).toThrow(/too large/);
+    const many = Array.from({ length: MAX_SUITE_ITEMS + 1 }, (_, i) => ({ ...b, id: `l${i}` }));
+    expect(() => validateSuiteItems(many)).toThrow(/too many items/);
   });
 });
