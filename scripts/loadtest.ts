@@ -14,6 +14,7 @@
 //   --scenario sweep|smoke|rate|soak   (default sweep)
 //   --vus 1,2,4,8  --stage-duration 30s  --max-tokens 64  --prompts FILE  --threads N (local models)
 //   --out DIR                      where summaries go (default loadtests/results/<time>)
+//   --export-prompts FILE          only write the seed-50 prompts as a prompts file (for a ConfigMap) and exit
 // Every other setting of the scripts (THRESHOLD_*, SLO_*, RATES, ...) passes through the environment.
 // Exits 99 when a threshold failed, 1 on an error, 0 otherwise.
 import { spawn, type ChildProcess } from "node:child_process";
@@ -40,6 +41,7 @@ export interface LoadtestArgs {
   prompts?: string;
   threads: number;
   out: string;
+  exportPrompts?: string;
 }
 
 export function parseTargets(text: string | undefined): Map<string, string> {
@@ -67,6 +69,7 @@ export function parseLoadtestArgs(argv: string[], env: NodeJS.ProcessEnv = proce
       prompts: { type: "string" },
       threads: { type: "string" },
       out: { type: "string" },
+      "export-prompts": { type: "string" },
     },
     strict: true,
   });
@@ -85,6 +88,7 @@ export function parseLoadtestArgs(argv: string[], env: NodeJS.ProcessEnv = proce
     ...(values.prompts ? { prompts: values.prompts } : {}),
     threads: Number(values.threads ?? 1),
     out: path.resolve(values.out ?? path.join(LOADTESTS, "results", stamp)),
+    ...(values["export-prompts"] ? { exportPrompts: path.resolve(values["export-prompts"]) } : {}),
   };
 }
 
@@ -265,6 +269,12 @@ export function runScript(script: string, env: Record<string, string>): Promise<
 
 async function main(): Promise<number> {
   const args = parseLoadtestArgs(process.argv.slice(2));
+  if (args.exportPrompts) {
+    const exported = await exportSuitePrompts(args.exportPrompts);
+    if (exported.source === "fallback") return 1;
+    console.log(`${exported.count} prompts of ${exported.source} written to ${path.relative(process.cwd(), exported.file)}`);
+    return 0;
+  }
   mkdirSync(args.out, { recursive: true });
   const prompts = args.prompts ? { file: path.resolve(args.prompts), source: args.prompts, count: NaN } : await exportSuitePrompts(path.join(args.out, "prompts.json"));
   // Until the project's local-stack launcher (issue 5) is used here, the stack is started by the functions above.

@@ -40,11 +40,14 @@ describe("npm run loadtest -- --scenario smoke (local small models)", () => {
     });
     expect(code, output).toBe(0);
     expect(output).toContain("| Concurrency | Requests |");
-    expect(readdirSync(out)).toEqual(expect.arrayContaining(["grpc-generate-qwen.json", "grpc-generate-phi3.json", "http-evaluator.json", "loadtest.md"]));
+    expect(output).toMatch(/Prompts: seed-50 /);
+    expect(readdirSync(out)).toEqual(expect.arrayContaining(["prompts.json", "grpc-generate-qwen.json", "grpc-generate-phi3.json", "http-evaluator.json", "loadtest.md"]));
     for (const model of ["qwen", "phi3"]) {
       const summary = JSON.parse(readFileSync(path.join(out, `grpc-generate-${model}.json`), "utf8")) as LlmSummary;
       expect(summary.schema).toBe("evalstack.loadtest.llm/v1");
       expect(summary.model?.service).toBe(model);
+      // The prompts are the seed-50 suite's, exported by the script.
+      expect(summary.options.prompts).toMatch(/^prompts\.json \(\d+\)$/);
       // Every metric present, with samples.
       for (const name of TREND_METRICS) {
         const trend = summary.metrics[name];
