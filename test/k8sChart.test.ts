@@ -275,7 +275,7 @@ describe("policy over the rendered manifests", () => {
       expect(policy, d.metadata.name).toBeDefined();
       const grpcRule = policy!.spec.ingress.find((r: { ports: Array<{ port: string }> }) => r.ports.some((p) => p.port === "grpc"));
       const components = grpcRule.from.map((f: { podSelector: { matchLabels: Record<string, string> } }) => f.podSelector.matchLabels["app.kubernetes.io/component"] ?? f.podSelector.matchLabels.app);
-      expect(components).toEqual(["evaluator", "k6"]);
+      expect(components).toEqual(["evaluator", "loadtest", "k6"]);
     }
     const evaluator = policies.find((p) => p.spec.podSelector.matchLabels["app.kubernetes.io/component"] === "evaluator")!;
     expect(evaluator.spec.policyTypes).toEqual(["Ingress", "Egress"]);

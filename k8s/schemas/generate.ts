@@ -19,6 +19,7 @@ const BUILTIN_KINDS = [
   "deployment-apps-v1",
   "horizontalpodautoscaler-autoscaling-v2",
   "ingress-networking-v1",
+  "job-batch-v1",
   "networkpolicy-networking-v1",
   "persistentvolumeclaim-v1",
   "poddisruptionbudget-policy-v1",
