@@ -2,6 +2,9 @@
 // in for the evaluator, which calls the same functions) stays healthy: its event loop keeps turning, its memory
 // stays put, and the next sandboxed program still runs normally.
 import { execFileSync } from "node:child_process";
+import { chmod, mkdtemp, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { createServer, type Server } from "node:net";
 import { monitorEventLoopDelay } from "node:perf_hooks";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -259,6 +262,51 @@ describe("sandbox: the rlimits fallback (no namespaces)", () => {
     // Without a pid namespace, killed children are reparented to the host's pid 1 and linger as zombies
     // until it reaps them (a documented weakness of the fallback); none may still be running.
     await expectHealthy({ zombies: false });
+  });
+});
+
+describe("sandbox: an evaluator that is not root", () => {
+  // The evaluator image runs as a non-root user. Run a separate node process under an unused uid of this
+  // process's block and let it use the sandbox in both modes.
+  it("gets namespaces through a user namespace, and in the rlimits fallback both interpreters still start", async () => {
+    const range = sandboxUidRange()!;
+    const uid = range.last; // this block's last slot: unused at the default concurrency
+    const dir = await mkdtemp(join(tmpdir(), "evalstack-nonroot-"));
+    try {
+      await chmod(dir, 0o777);
+      const script = join(dir, "nonroot.mjs");
+      await writeFile(
+        script,
+        [
+          `const { runInSandbox, sandboxIsolation } = await import(${JSON.stringify(join(process.cwd(), "services/evaluator/src/scoring/index.ts"))});`,
+          "const out = { uid: process.getuid(), mode: (await sandboxIsolation()).mode, runs: {} };",
+          "for (const isolation of ['namespaces', 'rlimits']) for (const [lang, src] of [['python', 'import os; print(os.getuid())'], ['javascript', 'console.log(process.getuid())']]) {",
+          "  try { const r = await runInSandbox(lang, src, { isolation }); out.runs[isolation + ':' + lang] = r.exitCode === 0 ? Number(r.stdout.trim()) : 'exit ' + r.exitCode; }",
+          "  catch (e) { out.runs[isolation + ':' + lang] = 'error ' + e.message; }",
+          "}",
+          "console.log(JSON.stringify(out));",
+        ].join("\n"),
+        { mode: 0o644 },
+      );
+      const stdout = execFileSync("setpriv", [`--reuid=${uid}`, `--regid=${uid}`, "--clear-groups", process.execPath, "--import", "tsx", script], {
+        encoding: "utf8",
+        env: { PATH: process.env.PATH ?? "/usr/bin:/bin", HOME: dir, LOG_LEVEL: "silent" },
+        timeout: 120_000,
+      });
+      const result = JSON.parse(stdout.trim().split("\n").pop()!) as { uid: number; mode: string; runs: Record<string, unknown> };
+      expect(result.uid).toBe(uid);
+      expect(result.mode).toBe("namespaces");
+      expect(result.runs).toEqual({
+        // inside its user namespace the program is uid 1000
+        "namespaces:python": 1000,
+        "namespaces:javascript": 1000,
+        // the fallback has no uid of its own: it runs as the evaluator's user (see the README)
+        "rlimits:python": uid,
+        "rlimits:javascript": uid,
+      });
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 });
 

@@ -12,7 +12,7 @@
 
 import { type ChildProcess, execFile, spawn } from "node:child_process";
 import { accessSync, constants, existsSync, lstatSync, realpathSync } from "node:fs";
-import { chmod, chown, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { chmod, chown, mkdtemp, readFile, readdir, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { ExecutionPool } from "./executionPool.js";
@@ -331,7 +331,11 @@ async function execProgram(
       const file = join(dir, interpreter.file);
       await writeFile(file, source, { mode: 0o644 });
       await chmod(dir, 0o755);
-      const rl = [...isolation.wrappers, isolation.prlimit, ...prlimitArgs(limits), "--"];
+      // rlimits mode without root: the program shares the evaluator's uid, whose tasks (the evaluator's own
+      // threads included) all count against RLIMIT_NPROC; allow the program maxProcesses on top of them.
+      const nprocLimits =
+        mode === "rlimits" && uid === null ? { ...limits, maxProcesses: (await tasksOfUser(process.getuid?.() ?? -1)) + limits.maxProcesses } : limits;
+      const rl = [...isolation.wrappers, isolation.prlimit, ...prlimitArgs(nprocLimits), "--"];
       let command: string;
       let args: string[];
       let env: NodeJS.ProcessEnv;
@@ -480,6 +484,18 @@ function execute(command: string, args: string[], o: ExecuteOptions): Promise<Sa
       setTimeout(() => finish(code, signal), 250).unref();
     });
   });
+}
+
+/** Tasks (threads included, as RLIMIT_NPROC counts them) of the processes whose real uid is `uid`. */
+async function tasksOfUser(uid: number): Promise<number> {
+  let tasks = 0;
+  for (const entry of await readdir("/proc").catch(() => [] as string[])) {
+    if (!/^\d+$/.test(entry)) continue;
+    const status = await readFile(`/proc/${entry}/status`, "utf8").catch(() => "");
+    const real = /^Uid:\s+(\d+)/m.exec(status)?.[1];
+    if (real !== undefined && Number(real) === uid) tasks += Number(/^Threads:\s+(\d+)/m.exec(status)?.[1] ?? 1);
+  }
+  return tasks;
 }
 
 function killPid(pid: number): boolean {
