@@ -124,6 +124,10 @@ describe.each(backends)("store contract: $name", ({ open }) => {
     expect(queued.runs.map((r) => r.id)).toEqual(["r3", "r1"]);
     expect(queued.total).toBe(2);
     expect(await store.getRun("missing")).toBeNull();
+    const header = await store.getRunHeader("r1");
+    expect(header).toMatchObject({ id: "r1", status: "queued", total_items: 8 });
+    expect(header).not.toHaveProperty("items");
+    expect(await store.getRunHeader("missing")).toBeNull();
   });
 
   it("stores each (run, item, model, repeat) once and filters items", async () => {

@@ -4,6 +4,7 @@
 // another replica (or this one after a restart) claims a run whose lease lapsed and sends only the items not
 // yet stored.
 import { SpanKind, SpanStatusCode, context, trace, type EvaluatorMetrics, type Tracer } from "@evalstack/telemetry";
+import { setMaxListeners } from "node:events";
 import type { Logger } from "pino";
 import { scoreReply, type LatencyTargets, type SandboxOptions } from "../scoring/index.js";
 import type { ItemScore, ModelSnapshot, RunItemResult, SuiteItem } from "../scoring/types.js";
@@ -176,6 +177,9 @@ class RunExecution {
     private readonly manager: RunManager,
     readonly runId: string,
   ) {
+    // Every item in flight listens for the run's abort (limiter wait, stream, backoff): more than Node's
+    // default warning threshold of 10 is normal here.
+    setMaxListeners(0, this.controller.signal);
     this.done = this.execute().catch((error: Error) => {
       if (error instanceof Stopped || this.controller.signal.aborted) {
         this.log.info({ run_id: runId, reason: (this.controller.signal.reason as Error)?.message ?? error.message }, "run execution stopped");

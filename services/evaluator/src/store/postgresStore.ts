@@ -194,6 +194,11 @@ export class PostgresStore implements Store {
     return row ? runFromRow(row) : null;
   }
 
+  async getRunHeader(id: string): Promise<RunHeader | null> {
+    const [row] = await this.query(`SELECT ${RUN_HEADER_COLUMNS} FROM runs WHERE id = $1`, [id]);
+    return row ? runHeaderFromRow(row) : null;
+  }
+
   async listRuns(filter: { status?: RunStatus[]; limit: number; offset: number }): Promise<{ runs: RunHeader[]; total: number }> {
     const statuses = filter.status ?? [];
     const where = statuses.length ? "WHERE status = ANY($1::text[])" : "WHERE $1::text[] IS NULL";

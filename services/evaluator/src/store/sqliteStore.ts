@@ -197,6 +197,11 @@ export class SqliteStore implements Store {
     return row ? runFromRow(row) : null;
   }
 
+  async getRunHeader(id: string): Promise<RunHeader | null> {
+    const row = this.stmt(`SELECT ${RUN_HEADER_COLUMNS} FROM runs WHERE id = ?`).get(id) as Row | undefined;
+    return row ? runHeaderFromRow(row) : null;
+  }
+
   async listRuns(filter: { status?: RunStatus[]; limit: number; offset: number }): Promise<{ runs: RunHeader[]; total: number }> {
     const statuses = filter.status ?? [];
     const where = statuses.length ? `WHERE status IN (${statuses.map(() => "?").join(", ")})` : "";

@@ -112,6 +112,8 @@ export interface Store {
 
   createRun(run: NewRun): Promise<RunRecord>;
   getRun(id: string): Promise<RunRecord | null>;
+  /** The run without its items (cheap: status checks, listings). */
+  getRunHeader(id: string): Promise<RunHeader | null>;
   listRuns(filter: { status?: RunStatus[]; limit: number; offset: number }): Promise<{ runs: RunHeader[]; total: number }>;
   /** Records a model's GetModelInfo for the run (first one wins). */
   setModelSnapshot(runId: string, snapshot: ModelSnapshot): Promise<void>;

@@ -329,7 +329,7 @@ export function registerRunRoutes(app: App, deps: AppDeps): void {
       for (;;) {
         // Read the status before the items: every item is stored before the run finishes, so a finished
         // status read here means the drain below sees every item.
-        const current = (await deps.store.getRun(run.id)) ?? run;
+        const current = (await deps.store.getRunHeader(run.id)) ?? run;
         for (;;) {
           const page = await deps.store.listItems(run.id, { after_seq: lastSeq }, 500, 0);
           for (const item of page.items) {
