@@ -14,10 +14,10 @@ import { pino } from "pino";
 import { startTelemetry } from "@evalstack/telemetry";
 import { loadConfig } from "../services/evaluator/src/config.js";
 import { startServer } from "../services/evaluator/src/server.js";
-import { PostgresStore, SqliteStore, type Dispatch, type Store } from "../services/evaluator/src/store/index.js";
-import type { RunItemResult } from "../services/evaluator/src/scoring/types.js";
+import { PostgresStore, SqliteStore } from "../services/evaluator/src/store/index.js";
 import { startInstantModelServer } from "../test/helpers/instantModelServer.js";
 import { startPostgres } from "../test/helpers/postgres.js";
+import { percentile as pct, timedStore } from "./evaluatorTiming.js";
 
 const { values } = parseArgs({
   options: {
@@ -29,32 +29,6 @@ const { values } = parseArgs({
 const ITEMS = Number(values.items);
 const SLOTS = Number(values.slots);
 const KEY = "bench-key-0123456789abcdef";
-
-/** Wraps a store to time each item from its dispatch to its storage. */
-function timed<T extends Store>(store: T): T & { samples: Map<string, { sent: number; stored?: number; model: string }> } {
-  const samples = new Map<string, { sent: number; stored?: number; model: string }>();
-  const recordDispatch = store.recordDispatch.bind(store);
-  const insertItem = store.insertItem.bind(store);
-  return Object.assign(store, {
-    samples,
-    async recordDispatch(d: Dispatch) {
-      const key = `${d.run_id}|${d.item_id}|${d.model}|${d.repeat}`;
-      if (!samples.has(key)) samples.set(key, { sent: performance.now(), model: d.model });
-      return recordDispatch(d);
-    },
-    async insertItem(item: RunItemResult) {
-      const stored = await insertItem(item);
-      const s = samples.get(`${item.run_id}|${item.item_id}|${item.model}|${item.repeat}`);
-      if (s) s.stored = performance.now();
-      return stored;
-    },
-  });
-}
-
-const pct = (xs: number[], p: number) => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))]!;
-};
 
 const suiteItems = Array.from({ length: ITEMS }, (_, i) => ({
   id: `item-${i}`,
@@ -81,7 +55,7 @@ async function scenario(name: string, backend: "sqlite" | "postgres", models: nu
   const config = loadConfig(env);
   const rawStore = pg ? new PostgresStore(pg.url) : new SqliteStore(join(dir, "bench.db"));
   await rawStore.migrate();
-  const store = timed(rawStore);
+  const store = timedStore(rawStore);
   const server = await startServer({ config, store, telemetry, log: pino({ level: "silent" }) });
   const headers = { authorization: `Bearer ${KEY}`, "content-type": "application/json" };
   await fetch(`${server.url}/v1/suites`, { method: "POST", headers, body: JSON.stringify({ id: "bench", items: suiteItems.slice(0, items) }) });
@@ -103,7 +77,7 @@ async function scenario(name: string, backend: "sqlite" | "postgres", models: nu
   });
   if (status !== "completed") throw new Error(`run ended ${status}`);
   const wall = performance.now() - started;
-  const overheads = [...store.samples.values()].filter((s) => s.stored !== undefined).map((s) => s.stored! - s.sent);
+  const overheads = [...store.timings.values()].filter((s) => s.stored !== undefined).map((s) => s.stored! - s.sent);
   const row = {
     name,
     backend,
