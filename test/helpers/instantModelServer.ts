@@ -1,7 +1,7 @@
 // A contract-conformant model service that answers instantly (no model): GenerateStream, Generate,
 // GetModelInfo, CountTokens and grpc.health.v1. For unit tests of the code around the model calls and for
 // benchmarks of the evaluator's own overhead; never a stand-in where a feature is shown working end to end.
-import { Server, ServerCredentials, status, type ServerWritableStream, type ServiceError } from "@grpc/grpc-js";
+import { Server, ServerCredentials, status, type ServerInterceptor, type ServerWritableStream, type ServiceError } from "@grpc/grpc-js";
 import { HealthImplementation } from "grpc-health-check";
 import {
   FinishReason,
@@ -23,6 +23,8 @@ export interface InstantModelServerOptions {
   /** Fail the next calls with this gRPC status (e.g. UNAVAILABLE) while the returned function says so. */
   failWith?: (request: GenerateRequest, callNumber: number) => { code: number; details: string } | undefined;
   port?: number;
+  /** Server interceptors (e.g. trace context extraction). */
+  interceptors?: ServerInterceptor[];
 }
 
 export interface InstantModelServer {
@@ -133,7 +135,7 @@ export async function startInstantModelServer(options: InstantModelServerOptions
     },
   };
 
-  const server = new Server(serverChannelOptions);
+  const server = new Server({ ...serverChannelOptions, ...(options.interceptors ? { interceptors: options.interceptors } : {}) });
   server.addService(InferenceService, implementation);
   const health = new HealthImplementation({ "": "SERVING", "evalstack.inference.v1.Inference": "SERVING" });
   health.addToServer(server);

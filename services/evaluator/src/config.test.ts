@@ -1,0 +1,75 @@
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { ConfigError, loadConfig, parseModels } from "./config.js";
+
+const KEY = "0123456789abcdef0123";
+
+describe("evaluator configuration", () => {
+  it("has working defaults (auth needs a key)", () => {
+    const config = loadConfig({ EVALSTACK_API_KEYS: KEY });
+    expect(config).toMatchObject({
+      host: "0.0.0.0",
+      port: 8080,
+      models: [
+        { name: "qwen", target: "localhost:50051" },
+        { name: "phi3", target: "localhost:50052" },
+      ],
+      store: { kind: "sqlite", path: "./data/evalstack.db" },
+      auth: { enabled: true, keys: [KEY] },
+      retryBudgetMs: 600_000,
+      leaseMs: 30_000,
+    });
+  });
+
+  it("switches to PostgreSQL with DATABASE_URL and turns auth off only when asked", () => {
+    const config = loadConfig({ DATABASE_URL: "postgres://u:p@db:5432/evalstack", EVALSTACK_AUTH: "off" });
+    expect(config.store).toEqual({ kind: "postgres", url: "postgres://u:p@db:5432/evalstack" });
+    expect(config.auth).toEqual({ enabled: false });
+  });
+
+  it("reads API keys from a file, skipping comments and blank lines", () => {
+    const file = join(mkdtempSync(join(tmpdir(), "evalstack-keys-")), "keys");
+    writeFileSync(file, `# team a\n${KEY}\n\nabcdefghijklmnopqrstuvwxyz\n`);
+    expect(loadConfig({ EVALSTACK_API_KEYS_FILE: file, EVALSTACK_API_KEYS: "zzzzzzzzzzzzzzzzzzzz" }).auth).toEqual({
+      enabled: true,
+      keys: ["zzzzzzzzzzzzzzzzzzzz", KEY, "abcdefghijklmnopqrstuvwxyz"],
+    });
+  });
+
+  it.each([
+    [{}, "EVALSTACK_API_KEYS"],
+    [{ EVALSTACK_API_KEYS: "short" }, "EVALSTACK_API_KEYS"],
+    [{ EVALSTACK_API_KEYS_FILE: "/nonexistent/keys" }, "EVALSTACK_API_KEYS_FILE"],
+    [{ EVALSTACK_AUTH: "maybe" }, "EVALSTACK_AUTH"],
+    [{ EVALSTACK_API_KEYS: KEY, EVALSTACK_PORT: "http" }, "EVALSTACK_PORT"],
+    [{ EVALSTACK_API_KEYS: KEY, EVALSTACK_PORT: "70000" }, "EVALSTACK_PORT"],
+    [{ EVALSTACK_API_KEYS: KEY, EVALSTACK_RETRY_BUDGET_MS: "-1" }, "EVALSTACK_RETRY_BUDGET_MS"],
+    [{ EVALSTACK_API_KEYS: KEY, DATABASE_URL: "mysql://x" }, "DATABASE_URL"],
+    [{ EVALSTACK_API_KEYS: KEY, LOG_LEVEL: "loud" }, "LOG_LEVEL"],
+    [{ EVALSTACK_API_KEYS: KEY, EVALSTACK_MODELS: "qwen" }, "EVALSTACK_MODELS"],
+  ])("rejects %j naming %s", (env, variable) => {
+    let error: unknown;
+    try {
+      loadConfig(env);
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(ConfigError);
+    expect((error as ConfigError).variable).toBe(variable);
+    expect((error as Error).message.startsWith(`${variable}: `)).toBe(true);
+  });
+
+  it("parses model lists and rejects bad names, targets and duplicates", () => {
+    expect(parseModels(" qwen = qwen.default.svc:50051 , phi3=[::1]:50052,x=dns:///h:1")).toEqual([
+      { name: "qwen", target: "qwen.default.svc:50051" },
+      { name: "phi3", target: "[::1]:50052" },
+      { name: "x", target: "dns:///h:1" },
+    ]);
+    expect(() => parseModels("Qwen=h:1")).toThrow(/model name/);
+    expect(() => parseModels("qwen=h")).toThrow(/not host:port/);
+    expect(() => parseModels("qwen=h:1,qwen=h:2")).toThrow(/twice/);
+    expect(() => parseModels(" , ")).toThrow(/names no model/);
+  });
+});
