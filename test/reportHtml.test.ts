@@ -8,6 +8,7 @@ import { pathToFileURL } from "node:url";
 import { type Browser, chromium } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { buildReport, renderReport } from "../services/evaluator/src/reports/index.js";
+import type { ReportInput } from "../services/evaluator/src/reports/index.js";
 import { syntheticRun } from "../services/evaluator/src/reports/reportFixtures.js";
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
@@ -76,5 +77,28 @@ describe("HTML report in headless Chromium", () => {
 
     expect(problems).toEqual([]);
     expect(requests).toEqual([]);
+  });
+
+  it("renders the recorded real run on the two small models the same way (screenshot: report-small-models.png)", async () => {
+    const recorded = JSON.parse(
+      readFileSync(new URL("../services/evaluator/src/reports/fixtures/seed50-small-models.json", import.meta.url), "utf8"),
+    ) as ReportInput;
+    const report = buildReport(recorded);
+    const file = join(OUT, "report-small-models.html");
+    writeFileSync(file, renderReport(report, "html").body);
+    const page = await browser.newPage({ viewport: { width: 1280, height: 1000 } });
+    const problems: string[] = [];
+    page.on("console", (m) => {
+      if (m.type() === "error" || m.type() === "warning") problems.push(`${m.type()}: ${m.text()}`);
+    });
+    page.on("pageerror", (e) => problems.push(`pageerror: ${e.message}`));
+    await page.goto(pathToFileURL(file).href, { waitUntil: "load" });
+    expect(await page.locator("svg").count()).toBe(4);
+    expect(await page.locator("#items tbody tr").count()).toBe(100);
+    // Model replies (echoed prompts, code, junk tokens) are text, never markup.
+    expect(await page.locator("#items tbody script, #items tbody img, #items tbody iframe").count()).toBe(0);
+    await page.screenshot({ path: join(OUT, "report-small-models.png"), fullPage: false });
+    await page.close();
+    expect(problems).toEqual([]);
   });
 });

@@ -6,7 +6,7 @@ import { describe, expect, it } from "vitest";
 import { scoreLatency } from "../scoring/latencyScore.js";
 import { mcnemarExact, wilsonInterval } from "../scoring/statistics.js";
 import { DIMENSIONS, type RunItemResult } from "../scoring/types.js";
-import { buildReport, renderReport } from "./index.js";
+import { buildReport, type ReportInput, renderReport } from "./index.js";
 import { syntheticRun } from "./reportFixtures.js";
 
 const fixtures = JSON.parse(readFileSync(new URL("../suites/builtin/seed-50.replies.json", import.meta.url), "utf8"));
@@ -20,9 +20,9 @@ function passOf(r: RunItemResult): number {
 }
 
 /** item id -> mean pass over repeats, for one model and dimension. */
-function rates(model: string, dimension: string): Map<string, number> {
+function rates(model: string, dimension: string, from: ReportInput = input): Map<string, number> {
   const sums = new Map<string, { s: number; n: number }>();
-  for (const r of input.items) {
+  for (const r of from.items) {
     if (r.model !== model || r.dimension !== dimension) continue;
     const e = sums.get(r.item_id) ?? { s: 0, n: 0 };
     e.s += passOf(r);
@@ -149,7 +149,7 @@ describe("buildReport recomputed from the stored items", () => {
   it("says when the sample is too small: one item per dimension", () => {
     const tiny = buildReport({ ...input, items: input.items.filter((r) => r.item_id.endsWith("-01-seed-companies") || r.item_id === "math-01-seed-students") });
     for (const d of tiny.dimensions) expect(d.comparisons[0]?.verdict).toBe("sample_too_small");
-    expect(renderReport(tiny, "md").body).toContain("sample too small to call");
+    expect(renderReport(tiny, "md").body).toContain("| sample too small |");
   });
 
   it("handles a single model and an empty run", () => {
@@ -159,6 +159,41 @@ describe("buildReport recomputed from the stored items", () => {
     const empty = buildReport({ ...input, items: [], run: { ...input.run, status: "running" } });
     expect(empty.dimensions).toEqual([]);
     for (const f of ["md", "html", "json", "csv"] as const) expect(renderReport(empty, f).body.length).toBeGreaterThan(0);
+  });
+});
+
+describe("a real run: seed-50 on the two small models (fixtures/seed50-small-models.json)", () => {
+  const recorded = JSON.parse(readFileSync(new URL("./fixtures/seed50-small-models.json", import.meta.url), "utf8")) as ReportInput;
+  const real = buildReport(recorded);
+
+  it("is the recording of 100 replies with both models' GetModelInfo", () => {
+    expect(recorded.items).toHaveLength(100);
+    expect(real.performance.map((p) => p.model_name)).toEqual(recorded.models.map((m) => m.model_name));
+    expect(real.performance.every((p) => (p.parameter_count ?? 0) > 100_000_000 && (p.load_ms ?? 0) > 0)).toBe(true);
+  });
+
+  it("scores, intervals and McNemar counts match a recomputation from the stored replies", () => {
+    for (const d of real.dimensions) {
+      for (const s of d.per_model) {
+        const r = [...rates(s.model, d.dimension, recorded).values()];
+        const passed = r.reduce((a, b) => a + b, 0);
+        expect(s.score).toBeCloseTo((10 * passed) / r.length, 2);
+        expect(s.interval.low).toBeCloseTo(10 * wilsonInterval(passed, r.length).low, 2);
+      }
+      const a = rates("qwen", d.dimension, recorded);
+      const b = rates("phi3", d.dimension, recorded);
+      const better = [...a].filter(([id, ra]) => ra > (b.get(id) as number)).length;
+      const worse = [...a].filter(([id, ra]) => ra < (b.get(id) as number)).length;
+      expect([d.comparisons[0]?.a_better_items, d.comparisons[0]?.b_better_items]).toEqual([better, worse]);
+    }
+  });
+
+  it("does not call winners the data cannot support", () => {
+    // Tiny models fail almost everything: too few discordant items in every dimension but latency.
+    for (const d of real.dimensions) {
+      const c = d.comparisons[0];
+      if ((c?.a_better_items ?? 0) + (c?.b_better_items ?? 0) < 6) expect(c?.verdict).toBe("sample_too_small");
+    }
   });
 });
 

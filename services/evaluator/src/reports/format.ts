@@ -38,7 +38,7 @@ export const VERDICT_TEXT = {
   a_better: (a: string) => `${a} better`,
   b_better: (_a: string, b: string) => `${b} better`,
   no_significant_difference: () => "no significant difference",
-  sample_too_small: () => "sample too small to call",
+  sample_too_small: () => "sample too small",
 } as const;
 
 /** Markdown table cell: no pipes or newlines. */

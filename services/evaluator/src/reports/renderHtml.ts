@@ -13,6 +13,7 @@ h1 { font-size: 22px; margin: 0 0 4px; } h2 { font-size: 17px; margin: 28px 0 10
 .meta { color: #6b7280; font-size: 12px; }
 .card { background: #fff; border: 1px solid #e5e7eb; border-radius: 8px; padding: 14px 16px; margin-bottom: 14px; }
 .grid { display: flex; flex-wrap: wrap; gap: 14px; align-items: flex-start; }
+th { white-space: nowrap; }
 table { border-collapse: collapse; width: 100%; background: #fff; }
 th, td { border-bottom: 1px solid #e5e7eb; padding: 6px 8px; text-align: left; vertical-align: top; }
 th { background: #f3f4f6; font-weight: 600; font-size: 12px; }
@@ -74,7 +75,7 @@ export function renderHtml(report: Report): string {
   );
 
   // Scores
-  o.push(`<h2>Scores per dimension (0-10)</h2><div class="grid"><div class="card">${radarChart(report)}</div><div class="card" style="flex:1;min-width:420px">`);
+  o.push(`<h2>Scores per dimension (0-10)</h2><div class="grid"><div class="card">${radarChart(report)}</div><div class="card" style="flex:1;min-width:0;overflow-x:auto">`);
   o.push(`<table id="scores"><thead><tr><th>Dimension</th><th class="num">Items</th>${models.map((m) => `<th class="num">${swatch(m)} score [95% CI]</th>`).join("")}${pair ? `<th class="num">McNemar p</th><th>Verdict</th>` : ""}</tr></thead><tbody>`);
   for (const d of report.dimensions) {
     const c = d.comparisons[0];

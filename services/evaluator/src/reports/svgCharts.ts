@@ -9,13 +9,13 @@ export const PALETTE = ["#2563eb", "#dc2626", "#059669", "#d97706", "#7c3aed", "
 const f1 = (x: number) => x.toFixed(1);
 
 /** Radar chart: one axis per dimension (0-10), one polygon per model. */
-export function radarChart(report: Report, size = 340): string {
+export function radarChart(report: Report, size = 300): string {
   const dims = report.dimensions;
   const models = report.models.map((m) => m.name);
-  const width = size + 100; // room for the axis labels left and right
+  const width = size + 140; // room for the axis labels left and right
   const cx = width / 2;
   const cy = size / 2;
-  const r = size / 2 - 70;
+  const r = size / 2 - 60;
   const n = Math.max(dims.length, 3);
   const point = (i: number, value: number): [number, number] => {
     const angle = -Math.PI / 2 + (2 * Math.PI * i) / n;

@@ -33,6 +33,23 @@ describe("built-in suites", () => {
     expect(prompt("struct-01-seed-youngest")).toContain("谁是最年轻的人？他来自哪个城市？");
   });
 
+  it("scores the seed's replies to its worked examples as the article does", () => {
+    const item = (id: string) => {
+      const found = seed?.items.find((i) => i.id === id);
+      if (!found) throw new Error(`missing ${id}`);
+      return found;
+    };
+    // 3.1: Qwen's English list passes, Phi-3's mixed Chinese list fails.
+    expect(scoreReplySync(item("if-01-seed-companies"), "Apple Inc. (1976)\nTencent (1998)\nBaidu (2000)").passed).toBe(true);
+    expect(scoreReplySync(item("if-01-seed-companies"), "腾讯 (1998), Baidu (2000), Alibaba (1999)").passed).toBe(false);
+    // 3.2: the working passes, a bare "7人" fails.
+    expect(scoreReplySync(item("math-01-seed-students"), "18 + 15 - 8 = 25, 30 - 25 = 5").passed).toBe(true);
+    expect(scoreReplySync(item("math-01-seed-students"), "7人").passed).toBe(false);
+    // 3.4: both models' answers are right.
+    expect(scoreReplySync(item("struct-01-seed-youngest"), "王五最年轻，来自深圳。").passed).toBe(true);
+    expect(scoreReplySync(item("struct-01-seed-youngest"), "年龄最小的是王五，所在城市是深圳。").passed).toBe(true);
+  });
+
   it("smoke-6 is a subset of seed-50", () => {
     const smoke = builtinSuites().find((s) => s.id === "smoke-6");
     expect(smoke?.items).toHaveLength(6);
@@ -66,6 +83,17 @@ describe("seed-50: each item's passing reply passes and its failing reply fails"
     expect(good.score).toBe(1);
     expect(bad.passed, JSON.stringify(bad.checks)).toBe(false);
     expect(bad.score).toBeLessThan(1);
+  });
+});
+
+describe("seed-50: a reply that only echoes the prompt fails every item", () => {
+  // Tiny models often repeat the prompt; answers that appear in the prompt (a table, a product list) must not
+  // pass on an echo.
+  const nonCode = (seed?.items ?? []).filter((i) => i.dimension !== "code" && i.dimension !== "latency");
+  it.each(nonCode.map((i) => [i.id, i] as const))("%s", (_id, item) => {
+    const prompt = item.messages.at(-1)?.content ?? "";
+    expect(scoreReplySync(item, prompt).passed).toBe(false);
+    expect(scoreReplySync(item, `${prompt}\n${prompt}`).passed).toBe(false);
   });
 });
 

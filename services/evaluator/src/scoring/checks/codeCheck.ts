@@ -31,8 +31,14 @@ export function extractCode(reply: string, language: SandboxLanguage): { code: s
   return { code: reply, source: "whole reply" };
 }
 
+/** The last n meaningful lines (a traceback's caret and tilde markers are skipped). */
 function lastLines(text: string, n: number): string {
-  return text.trimEnd().split("\n").slice(-n).join(" | ");
+  return text
+    .trimEnd()
+    .split("\n")
+    .filter((l) => !/^[\s^~]*$/.test(l))
+    .slice(-n)
+    .join(" | ");
 }
 
 export const codeCheck: CheckSpec = {
