@@ -14,8 +14,10 @@ export interface TestPostgres {
   /** postgres://postgres@127.0.0.1:PORT/postgres */
   url: string;
   port: number;
+  /** Empty for an external server. */
   dataDir: string;
-  process: ManagedProcess;
+  /** The server process (undefined for an external server). */
+  process?: ManagedProcess;
   /** Creates a fresh database and returns its URL. */
   createDatabase(name: string): Promise<string>;
   stop(): Promise<void>;
@@ -52,7 +54,14 @@ function unprivilegedUser(): { uid: number; gid: number; name: string } | undefi
   throw new Error("running as root and neither a 'postgres' nor a 'nobody' user exists to own the test cluster");
 }
 
+/**
+ * A PostgreSQL for one test file. With EVALSTACK_TEST_POSTGRES_URL set (a server CI started itself, the URL
+ * of a role allowed to CREATE DATABASE), that server is used and left running; otherwise a throwaway
+ * cluster is started here and removed by stop().
+ */
 export async function startPostgres(options: { timeoutMs?: number } = {}): Promise<TestPostgres> {
+  const external = process.env.EVALSTACK_TEST_POSTGRES_URL;
+  if (external) return usingExternal(external);
   const bin = postgresBinDir();
   const user = unprivilegedUser();
   const dataDir = mkdtempSync(join(tmpdir(), "evalstack-pg-"));
@@ -122,6 +131,33 @@ export async function startPostgres(options: { timeoutMs?: number } = {}): Promi
       },
     };
   }
+}
+
+async function usingExternal(url: string): Promise<TestPostgres> {
+  if (!(await canConnect(url))) throw new Error(`EVALSTACK_TEST_POSTGRES_URL: cannot connect to ${url.replace(/:[^:@/]*@/, ":***@")}`);
+  const parsed = new URL(url);
+  // Unique names: several test files (or runs) may share the server.
+  const suffix = `${process.pid}_${Date.now().toString(36)}`;
+  return {
+    url,
+    port: Number(parsed.port || 5432),
+    dataDir: "",
+    async createDatabase(name: string) {
+      if (!/^[a-z_][a-z0-9_]*$/.test(name)) throw new Error(`database name ${name} must be a plain identifier`);
+      const unique = `${name}_${suffix}`;
+      const client = new pg.Client({ connectionString: url });
+      await client.connect();
+      try {
+        await client.query(`CREATE DATABASE ${unique}`);
+      } finally {
+        await client.end();
+      }
+      const target = new URL(url);
+      target.pathname = `/${unique}`;
+      return target.toString();
+    },
+    async stop() {},
+  };
 }
 
 async function canConnect(url: string): Promise<boolean> {
