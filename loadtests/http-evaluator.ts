@@ -11,7 +11,7 @@ import { performance } from "node:perf_hooks";
 import { setTimeout as delay } from "node:timers/promises";
 import { pathToFileURL } from "node:url";
 import { EnvReader, type Env } from "./lib/env.js";
-import { runConstantVus, type IterationContext, type StageRun } from "./lib/executors.js";
+import { runConstantArrivalRate, runConstantVus, type IterationContext, type StageRun } from "./lib/executors.js";
 import { describeMachine, machineLine, type MachineInfo } from "./lib/machine.js";
 import { markdownTable, ms, num, pct } from "./lib/markdown.js";
 import { MetricRegistry, type MetricSummary } from "./lib/registry.js";
@@ -31,7 +31,10 @@ export interface HttpEvaluatorOptions {
   /** Model names to compare and run; empty: every model GET /v1/models lists. */
   models: string[];
   durationMs: number;
+  /** VUs per flow; for score with a scoreRate, the most requests in flight. */
   vus: Record<Flow, number>;
+  /** Score requests per second (open model); 0: score runs closed-loop on its VUs. */
+  scoreRate: number;
   thinkTimeMs: number;
   maxTokens: number;
   requestTimeoutMs: number;
@@ -47,7 +50,7 @@ export interface HttpEvaluatorOptions {
 
 const disabled = (raw: string | undefined) => raw !== undefined && /^(off|none|false)$/i.test(raw.trim());
 
-export function httpThresholdsFromEnv(env: Env, vus: Record<Flow, number>): Thresholds {
+export function httpThresholdsFromEnv(env: Env, vus: Record<Flow, number>, scoreRate = 0): Thresholds {
   const thresholds: Thresholds = {};
   const value = (variable: string, fallback: string) => {
     const raw = env[variable];
@@ -68,6 +71,10 @@ export function httpThresholdsFromEnv(env: Env, vus: Record<Flow, number>): Thre
   if (vus.score > 0) p95("THRESHOLD_SCORE_P95_MS", "500", "http_req_duration{endpoint:score}");
   if (vus.compare > 0) p95("THRESHOLD_COMPARE_P95_MS", "30000", "http_req_duration{endpoint:compare}");
   if (vus.run > 0) p95("THRESHOLD_RUN_P95_MS", "120000", "run_duration");
+  if (vus.score > 0 && scoreRate > 0) {
+    const dropped = value("THRESHOLD_DROPPED_MAX", "0");
+    if (dropped !== undefined) thresholds.dropped_iterations = [`count<=${dropped}`];
+  }
   // Every flow that was asked for must have completed at least once: a silent no-op must not pass.
   for (const flow of FLOWS) if (vus[flow] > 0) thresholds[`iterations{flow:${flow}}`] = ["count>=1"];
   return mergeThresholds(thresholds, parseThresholdsJson(env.THRESHOLDS));
@@ -79,10 +86,11 @@ export function httpOptionsFromEnv(env: Env = process.env): HttpEvaluatorOptions
   const smoke = scenario === "smoke";
   const vus: Record<Flow, number> = {
     compare: read.number("COMPARE_VUS", smoke ? 1 : 2, { min: 0, integer: true }),
-    score: read.number("SCORE_VUS", smoke ? 1 : 4, { min: 0, integer: true }),
+    score: read.number("SCORE_VUS", smoke ? 1 : 8, { min: 0, integer: true }),
     run: read.number("RUN_VUS", 1, { min: 0, integer: true }),
   };
   const apiKey = read.optionalString("API_KEY");
+  const scoreRate = read.number("SCORE_RATE", smoke ? 0 : 50, { min: 0 });
   return {
     baseUrl: read.string("BASE_URL", "http://localhost:8080").replace(/\/+$/, ""),
     ...(apiKey ? { apiKey } : {}),
@@ -93,6 +101,7 @@ export function httpOptionsFromEnv(env: Env = process.env): HttpEvaluatorOptions
       .map((m) => m.trim())
       .filter(Boolean),
     durationMs: read.durationMs("DURATION", smoke ? "15s" : "60s"),
+    scoreRate,
     vus,
     thinkTimeMs: read.durationMs("THINK_TIME", smoke ? "200ms" : "0s"),
     maxTokens: read.number("MAX_TOKENS", smoke ? 16 : 64, { min: 1, integer: true }),
@@ -101,7 +110,7 @@ export function httpOptionsFromEnv(env: Env = process.env): HttpEvaluatorOptions
     runTimeoutMs: read.durationMs("RUN_TIMEOUT", "300s"),
     waitForReadyMs: read.durationMs("WAIT_FOR_READY", "60s"),
     suiteId: read.string("SUITE_ID", "loadtest-mini"),
-    thresholds: httpThresholdsFromEnv(env, vus),
+    thresholds: httpThresholdsFromEnv(env, vus, scoreRate),
     ...(parseStartAt(read.optionalString("START_AT")) === undefined ? {} : { startAt: parseStartAt(read.optionalString("START_AT")) as number }),
     ...(read.optionalString("SUMMARY_JSON") ? { summaryJson: read.optionalString("SUMMARY_JSON") as string } : {}),
     ...(read.optionalString("SUMMARY_MD") ? { summaryMd: read.optionalString("SUMMARY_MD") as string } : {}),
@@ -163,7 +172,7 @@ export interface HttpSummary {
     p99: number | null;
     max: number | null;
   }[];
-  flows: { flow: Flow; vus: number; iterations: number; interrupted: number }[];
+  flows: { flow: Flow; vus: number; rate: number | null; iterations: number; interrupted: number; dropped: number }[];
   thresholds: ThresholdResult[];
   thresholdsOk: boolean;
   /** The first few failures, to say what went wrong without reading the evaluator's logs. */
@@ -263,6 +272,7 @@ export async function runHttpEvaluator(options: HttpEvaluatorOptions): Promise<H
     ["checks", "rate"],
     ["iterations", "counter"],
     ["run_duration", "trend"],
+    ["dropped_iterations", "counter"],
   ] as const) {
     metrics.declare(name, kind);
   }
@@ -322,7 +332,7 @@ export async function runHttpEvaluator(options: HttpEvaluatorOptions): Promise<H
         api.check("score passes a right answer", passed === true, JSON.stringify(reply.json).slice(0, 200));
       }
       metrics.counter("iterations", 1, { flow: "score" });
-      await think(signal);
+      if (options.scoreRate === 0) await think(signal);
     },
     run: async ({ signal }) => {
       const started = performance.now();
@@ -358,9 +368,18 @@ export async function runHttpEvaluator(options: HttpEvaluatorOptions): Promise<H
   const runs = await Promise.all(
     FLOWS.filter((flow) => options.vus[flow] > 0).map(async (flow) => ({
       flow,
-      run: await runConstantVus({ vus: options.vus[flow], durationMs: options.durationMs, gracefulStopMs: options.runTimeoutMs }, flows[flow]),
+      // Score at a fixed rate: a closed loop of cheap requests would take every free cycle and starve the
+      // flows that wait on models, measuring the CPU rather than the API.
+      run:
+        flow === "score" && options.scoreRate > 0
+          ? await runConstantArrivalRate(
+              { rate: options.scoreRate, durationMs: options.durationMs, maxVUs: options.vus.score, gracefulStopMs: options.runTimeoutMs },
+              flows.score,
+            )
+          : await runConstantVus({ vus: options.vus[flow], durationMs: options.durationMs, gracefulStopMs: options.runTimeoutMs }, flows[flow]),
     })),
   );
+  for (const { flow, run } of runs) if (run.dropped > 0) metrics.counter("dropped_iterations", run.dropped, { flow });
   return buildHttpSummary(options, metrics, models, runs, startedAt, performance.now() - origin, failures);
 }
 
@@ -400,10 +419,17 @@ function buildHttpSummary(
     durationMs: round(durationMs),
     machine: describeMachine(),
     models,
-    options: { durationS: options.durationMs / 1000, vus: options.vus, maxTokens: options.maxTokens, thinkTimeMs: options.thinkTimeMs },
+    options: { durationS: options.durationMs / 1000, vus: options.vus, scoreRate: options.scoreRate, maxTokens: options.maxTokens, thinkTimeMs: options.thinkTimeMs },
     metrics: metrics.summary(),
     endpoints,
-    flows: runs.map(({ flow, run }) => ({ flow, vus: options.vus[flow], iterations: run.iterations, interrupted: run.interrupted })),
+    flows: runs.map(({ flow, run }) => ({
+      flow,
+      vus: options.vus[flow],
+      rate: flow === "score" && options.scoreRate > 0 ? options.scoreRate : null,
+      iterations: run.iterations,
+      interrupted: run.interrupted,
+      dropped: run.dropped,
+    })),
     thresholds,
     thresholdsOk: thresholds.every((t) => t.ok),
     failures,
@@ -414,7 +440,9 @@ export function renderHttpMarkdown(summary: HttpSummary): string {
   const lines = [
     `## http-evaluator — ${summary.scenario} against ${summary.baseUrl}`,
     "",
-    `- Models: ${summary.models.join(", ")}; flows: ${summary.flows.map((f) => `${f.flow} ×${f.vus} VU (${f.iterations} iterations)`).join(", ")}`,
+    `- Models: ${summary.models.join(", ")}; flows: ${summary.flows
+      .map((f) => `${f.flow} ${f.rate === null ? `×${f.vus} VU` : `at ${f.rate}/s (≤${f.vus} in flight, ${f.dropped} dropped)`} (${f.iterations} iterations)`)
+      .join(", ")}`,
     `- Machine: ${machineLine(summary.machine)}`,
     `- Started ${summary.startedAt}, ${(summary.durationMs / 1000).toFixed(1)} s; options: ${JSON.stringify(summary.options)}`,
     "",

@@ -11,6 +11,7 @@
 //   --models qwen,phi3             which models to test (default: every target)
 //   --evaluator URL                LOADTEST_EVALUATOR; also run loadtests/http-evaluator.ts against it
 //   --no-evaluator                 local stack: start and test the models only
+//   --only models|evaluator        run only the model sweeps, or only the evaluator's script
 //   --scenario sweep|smoke|rate|soak   (default sweep)
 //   --vus 1,2,4,8  --stage-duration 30s  --max-tokens 64  --prompts FILE  --threads N (local models)
 //   --out DIR                      where summaries go (default loadtests/results/<time>)
@@ -34,6 +35,7 @@ export interface LoadtestArgs {
   models?: string[];
   evaluator?: string;
   noEvaluator: boolean;
+  only?: "models" | "evaluator";
   scenario: string;
   vus?: string;
   stageDuration?: string;
@@ -54,6 +56,11 @@ export function parseTargets(text: string | undefined): Map<string, string> {
   return targets;
 }
 
+function onlyValue(value: string): "models" | "evaluator" {
+  if (value !== "models" && value !== "evaluator") throw new Error(`--only: expected models or evaluator, got "${value}"`);
+  return value;
+}
+
 export function parseLoadtestArgs(argv: string[], env: NodeJS.ProcessEnv = process.env): LoadtestArgs {
   const { values } = parseArgs({
     args: argv,
@@ -62,6 +69,7 @@ export function parseLoadtestArgs(argv: string[], env: NodeJS.ProcessEnv = proce
       models: { type: "string" },
       evaluator: { type: "string" },
       "no-evaluator": { type: "boolean" },
+      only: { type: "string" },
       scenario: { type: "string" },
       vus: { type: "string" },
       "stage-duration": { type: "string" },
@@ -81,6 +89,7 @@ export function parseLoadtestArgs(argv: string[], env: NodeJS.ProcessEnv = proce
     ...(models ? { models } : {}),
     ...(evaluator ? { evaluator } : {}),
     noEvaluator: values["no-evaluator"] ?? false,
+    ...(values.only === undefined ? {} : { only: onlyValue(values.only) }),
     scenario: values.scenario ?? env.SCENARIO ?? "sweep",
     ...(values.vus ? { vus: values.vus } : {}),
     ...(values["stage-duration"] ? { stageDuration: values["stage-duration"] } : {}),
@@ -288,7 +297,7 @@ async function main(): Promise<number> {
     );
     local = await startLocalModels(names, { threads: args.threads });
     targets = new Map(local.map((m) => [m.name, m.target]));
-    if (!args.noEvaluator && !evaluatorUrl) {
+    if (!args.noEvaluator && !evaluatorUrl && args.only !== "models") {
       try {
         const evaluator = await startLocalEvaluator(local, { dbPath: path.join(args.out, "evaluator.db") });
         local.push({ name: "evaluator", target: evaluator.baseUrl, child: evaluator.child });
@@ -307,7 +316,7 @@ async function main(): Promise<number> {
   const codes: number[] = [];
   const reports: string[] = [];
   try {
-    for (const [name, target] of targets) {
+    for (const [name, target] of args.only === "evaluator" ? [] : targets) {
       if (args.models && !args.models.includes(name)) continue;
       const base = path.join(args.out, `grpc-generate-${name}`);
       const code = await runScript("grpc-generate.ts", {
@@ -323,7 +332,7 @@ async function main(): Promise<number> {
       codes.push(code);
       if (existsSync(`${base}.md`)) reports.push(readFileSync(`${base}.md`, "utf8"));
     }
-    if (evaluatorUrl) {
+    if (evaluatorUrl && args.only !== "models") {
       const base = path.join(args.out, "http-evaluator");
       const code = await runScript("http-evaluator.ts", {
         BASE_URL: evaluatorUrl,

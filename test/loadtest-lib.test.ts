@@ -195,4 +195,18 @@ describe("http-evaluator against the API of issue 3 (a fake: replies are immedia
       await evaluator.stop();
     }
   });
+
+  it("scores at a fixed arrival rate under load, so cheap requests cannot starve the rest", async () => {
+    const evaluator = await startFakeEvaluator();
+    try {
+      const summary = await runHttpEvaluator(
+        httpOptionsFromEnv({ BASE_URL: evaluator.baseUrl, SCENARIO: "load", DURATION: "1s", SCORE_RATE: "20", COMPARE_VUS: "0", RUN_VUS: "0" }),
+      );
+      expect(summary.flows).toEqual([expect.objectContaining({ flow: "score", rate: 20, iterations: 20, dropped: 0 })]);
+      expect(summary.thresholds).toContainEqual(expect.objectContaining({ metric: "dropped_iterations", expression: "count<=0", ok: true }));
+      expect(summary.thresholdsOk).toBe(true);
+    } finally {
+      await evaluator.stop();
+    }
+  });
 });
