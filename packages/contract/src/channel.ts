@@ -19,6 +19,8 @@ export const clientChannelOptions: ChannelOptions = {
 };
 
 export const serverChannelOptions: ChannelOptions = {
+  // grpc-js sets SO_REUSEPORT by default: a second server on a taken port would silently share it.
+  "grpc.so_reuseport": 0,
   "grpc.max_receive_message_length": MAX_MESSAGE_BYTES,
   "grpc.max_send_message_length": MAX_MESSAGE_BYTES,
   "grpc.keepalive_permit_without_calls": 1,

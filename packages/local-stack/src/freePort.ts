@@ -1,7 +1,22 @@
 import net from "node:net";
 
-/** A TCP port that was free on the loopback interface a moment ago (the OS picks it). */
-export function freePort(host = "127.0.0.1"): Promise<number> {
+const handedOut = new Set<number>();
+
+/**
+ * A TCP port that was free on the loopback interface a moment ago (the OS picks it), never the same one
+ * twice in this process: the OS may offer a just-closed port again to the next caller.
+ */
+export async function freePort(host = "127.0.0.1"): Promise<number> {
+  for (;;) {
+    const port = await osPort(host);
+    if (!handedOut.has(port)) {
+      handedOut.add(port);
+      return port;
+    }
+  }
+}
+
+function osPort(host: string): Promise<number> {
   return new Promise((resolve, reject) => {
     const server = net.createServer();
     server.unref();

@@ -46,6 +46,18 @@ describe("AdmissionQueue", () => {
     await expect(queue.acquire()).rejects.toBeInstanceOf(QueueFullError);
   });
 
+  it("reports every change of busy slots and queue length", async () => {
+    const seen: string[] = [];
+    const queue = new AdmissionQueue(1, 1, (busy, queued) => seen.push(`${busy}/${queued}`));
+    const slot = await queue.acquire();
+    const controller = new AbortController();
+    const waiting = queue.acquire(controller.signal);
+    controller.abort();
+    await waiting.catch(() => undefined);
+    queue.release(slot);
+    expect(seen).toEqual(["1/0", "1/1", "1/0", "0/0"]);
+  });
+
   it("rejects everyone waiting on shutdown", async () => {
     const queue = new AdmissionQueue(1, 3);
     await queue.acquire();

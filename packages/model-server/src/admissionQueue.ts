@@ -16,11 +16,17 @@ export class AdmissionQueue {
   private readonly free: number[];
   private readonly waiting: Waiter[] = [];
 
+  /** `onChange` hears every change of busy slots or queue length (the load gauges follow it). */
   constructor(
     readonly slots: number,
     readonly queueLimit: number,
+    private readonly onChange: (busy: number, queued: number) => void = () => {},
   ) {
     this.free = Array.from({ length: slots }, (_, i) => slots - 1 - i);
+  }
+
+  private changed(): void {
+    this.onChange(this.busy, this.queued);
   }
 
   get busy(): number {
@@ -34,7 +40,10 @@ export class AdmissionQueue {
   acquire(signal?: AbortSignal): Promise<number> {
     if (signal?.aborted) return Promise.reject(new AdmissionCancelledError("cancelled before admission"));
     const slot = this.free.pop();
-    if (slot !== undefined) return Promise.resolve(slot);
+    if (slot !== undefined) {
+      this.changed();
+      return Promise.resolve(slot);
+    }
     if (this.waiting.length >= this.queueLimit) {
       return Promise.reject(
         new QueueFullError(`all ${this.slots} slots are busy and ${this.waiting.length} requests are queued (limit ${this.queueLimit})`),
@@ -51,10 +60,12 @@ export class AdmissionQueue {
       const onAbort = () => {
         const index = this.waiting.indexOf(waiter);
         if (index >= 0) this.waiting.splice(index, 1);
+        this.changed();
         reject(new AdmissionCancelledError("cancelled while queued"));
       };
       signal?.addEventListener("abort", onAbort, { once: true });
       this.waiting.push(waiter);
+      this.changed();
     });
   }
 
@@ -62,10 +73,12 @@ export class AdmissionQueue {
     const next = this.waiting.shift();
     if (next) next.resolve(slot);
     else this.free.push(slot);
+    this.changed();
   }
 
   /** Refuses everyone still waiting (shutdown). */
   rejectWaiting(error: Error): void {
     for (const waiter of this.waiting.splice(0)) waiter.reject(error);
+    this.changed();
   }
 }

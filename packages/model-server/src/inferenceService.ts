@@ -71,7 +71,7 @@ export class InferenceService {
     private readonly log: Logger,
     private readonly observer: ServingObserver = noopObserver,
   ) {
-    this.admission = new AdmissionQueue(config.slots, config.queueLimit);
+    this.admission = new AdmissionQueue(config.slots, config.queueLimit, (busy, queued) => observer.loadChanged(busy, queued));
   }
 
   attach(engine: ModelEngine): void {
@@ -227,11 +227,7 @@ export class InferenceService {
     this.active.add(controller);
     let slot: number | undefined;
     try {
-      try {
-        slot = await this.admission.acquire(controller.signal);
-      } finally {
-        this.observer.loadChanged(this.admission.busy, this.admission.queued);
-      }
+      slot = await this.admission.acquire(controller.signal);
       const dequeued = performance.now();
       if (this.config.testFirstTokenDelayMs > 0) {
         await delay(this.config.testFirstTokenDelayMs, undefined, { signal: controller.signal }).catch(() => {});
@@ -285,7 +281,6 @@ export class InferenceService {
     } finally {
       if (slot !== undefined) this.admission.release(slot);
       this.active.delete(controller);
-      this.observer.loadChanged(this.admission.busy, this.admission.queued);
       if (this.active.size === 0) for (const resolve of this.idleWaiters.splice(0)) resolve();
     }
   }

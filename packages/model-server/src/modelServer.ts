@@ -1,9 +1,10 @@
 import { Server, ServerCredentials } from "@grpc/grpc-js";
 import { HealthImplementation } from "grpc-health-check";
-import { pino, type Logger } from "pino";
+import type { Logger } from "pino";
+import { createLogger, createModelServerMetrics, grpcServerInterceptor, startTelemetry, type ModelServerMetrics, type Telemetry } from "@evalstack/telemetry";
 import { addReflection, InferenceService as InferenceServiceDefinition, serverChannelOptions } from "@evalstack/contract";
 import { ConfigError, loadModelServerConfig, type ModelServerConfig, type ServiceDefaults } from "./config.js";
-import { InferenceService, noopObserver, type ServingObserver } from "./inferenceService.js";
+import { InferenceService, type ServingObserver } from "./inferenceService.js";
 import { ModelEngine } from "./modelEngine.js";
 import { ModelSourceError, resolveModelSource } from "./modelSource.js";
 
@@ -25,16 +26,22 @@ export interface RunningModelServer {
  */
 export async function startModelServer(
   config: ModelServerConfig,
-  options: { log?: Logger; observer?: ServingObserver } = {},
+  options: { log?: Logger; telemetry?: Telemetry } = {},
 ): Promise<RunningModelServer> {
-  const log = options.log ?? pino({ name: config.service, level: process.env.LOG_LEVEL ?? "info" });
+  const log = options.log ?? createLogger(config.service);
+  // The GenAI metrics name the model actually loaded, so they start once it is; until then nothing is served.
+  let metrics: ModelServerMetrics | undefined;
+  const observer: ServingObserver = {
+    requestFinished: (outcome) => metrics?.requestFinished(outcome),
+    loadChanged: (busy, queued) => metrics?.loadChanged(busy, queued),
+  };
   const health = new HealthImplementation({ "": "NOT_SERVING", [INFERENCE_SERVICE_NAME]: "NOT_SERVING" });
   const setHealth = (status: "SERVING" | "NOT_SERVING") => {
     health.setStatus("", status);
     health.setStatus(INFERENCE_SERVICE_NAME, status);
   };
-  const service = new InferenceService(config, log, options.observer ?? noopObserver);
-  const server = new Server(serverChannelOptions);
+  const service = new InferenceService(config, log, observer);
+  const server = new Server({ ...serverChannelOptions, interceptors: [grpcServerInterceptor()] });
   server.addService(InferenceServiceDefinition, service.implementation());
   health.addToServer(server);
   addReflection(server);
@@ -65,6 +72,9 @@ export async function startModelServer(
     await service.warmUp();
     if (service.state === "serving") setHealth("SERVING");
     const info = await engine.info();
+    if (options.telemetry) {
+      metrics = createModelServerMetrics(options.telemetry.meter, { model: config.service, responseModel: info.name, slots: config.slots });
+    }
     log.info(
       { model: info.name, architecture: info.architecture, quantization: info.quantization, loadMs: Math.round(info.loadMs), gpu: info.gpu },
       "model loaded and warmed up; SERVING",
@@ -88,6 +98,7 @@ export async function startModelServer(
       await new Promise<void>((resolve) => server.tryShutdown(() => resolve()));
       await ready.catch(() => undefined);
       await engine?.dispose();
+      await options.telemetry?.shutdown();
       log.info("stopped");
     })();
     return stopping;
@@ -97,7 +108,7 @@ export async function startModelServer(
 
 /** Entry point of a model service process: config from the environment, signals, exit codes. */
 export async function runModelService(defaults: ServiceDefaults): Promise<void> {
-  const log = pino({ name: defaults.service, level: process.env.LOG_LEVEL ?? "info" });
+  const log = createLogger(defaults.service);
   let config: ModelServerConfig;
   try {
     config = loadModelServerConfig(defaults);
@@ -108,7 +119,12 @@ export async function runModelService(defaults: ServiceDefaults): Promise<void> 
     }
     throw error;
   }
-  const running = await startModelServer(config, { log }).catch((error: Error) => {
+  const telemetry = await startTelemetry({
+    serviceName: `evalstack-${config.service}`,
+    prometheus: config.metricsPort > 0 ? "server" : "off",
+    metricsPort: config.metricsPort,
+  });
+  const running = await startModelServer(config, { log, telemetry }).catch((error: Error) => {
     log.fatal(error.message);
     process.exit(1);
   });
