@@ -126,31 +126,39 @@ export class ModelEngine {
     let completionTokens = 0;
     let pendingTokens = 0;
     let firstTokenAt: number | undefined;
-    const response = await chat.generateResponse(ModelEngine.chatHistory(params.messages), {
-      maxTokens: params.maxTokens,
-      temperature: params.temperature,
-      topP: params.topP,
-      topK: params.topK,
-      minP: params.minP,
-      seed: params.seed,
-      repeatPenalty: params.repeatPenalty === 1 ? false : { penalty: params.repeatPenalty, lastTokens: 64 },
-      customStopTriggers: params.stop.length > 0 ? params.stop : undefined,
-      grammar: params.grammar,
-      signal: callbacks.signal,
-      stopOnAbortSignal: true,
-      onToken: (tokens) => {
-        firstTokenAt ??= performance.now();
-        completionTokens += tokens.length;
-        pendingTokens += tokens.length;
-      },
-      onTextChunk: (text) => {
-        if (text.length === 0) return;
-        callbacks.onDelta(text, pendingTokens);
-        pendingTokens = 0;
-      },
-    });
+    let stopReason: string;
+    try {
+      const response = await chat.generateResponse(ModelEngine.chatHistory(params.messages), {
+        maxTokens: params.maxTokens,
+        temperature: params.temperature,
+        topP: params.topP,
+        topK: params.topK,
+        minP: params.minP,
+        seed: params.seed,
+        repeatPenalty: params.repeatPenalty === 1 ? false : { penalty: params.repeatPenalty, lastTokens: 64 },
+        customStopTriggers: params.stop.length > 0 ? params.stop : undefined,
+        grammar: params.grammar,
+        signal: callbacks.signal,
+        stopOnAbortSignal: true,
+        onToken: (tokens) => {
+          firstTokenAt ??= performance.now();
+          completionTokens += tokens.length;
+          pendingTokens += tokens.length;
+        },
+        onTextChunk: (text) => {
+          if (text.length === 0) return;
+          callbacks.onDelta(text, pendingTokens);
+          pendingTokens = 0;
+        },
+      });
+      stopReason = response.metadata.stopReason;
+    } catch (error) {
+      // A cancel that lands while a token is being evaluated surfaces as an AbortError: that is a cancel, not a failure.
+      if (!callbacks.signal.aborted) throw error;
+      stopReason = "abort";
+    }
     return {
-      finishReason: finishReasonOf(response.metadata.stopReason, callbacks.signal.aborted),
+      finishReason: finishReasonOf(stopReason, callbacks.signal.aborted),
       completionTokens,
       trailingTokens: pendingTokens,
       firstTokenAt,
