@@ -15,6 +15,7 @@ import { registerSystemRoutes } from "./routes/system.js";
 import { registerModelRoutes } from "./routes/models.js";
 import { registerSuiteRoutes } from "./routes/suites.js";
 import { registerRunRoutes } from "./routes/runs.js";
+import { registerRunDiffRoutes } from "./routes/runDiff.js";
 import { registerCompareRoutes } from "./routes/compare.js";
 import { registerScoreRoutes } from "./routes/score.js";
 
@@ -119,6 +120,7 @@ export function createApp(deps: AppDeps): App {
   registerModelRoutes(app, deps);
   registerSuiteRoutes(app, deps);
   registerRunRoutes(app, deps);
+  registerRunDiffRoutes(app, deps);
   registerCompareRoutes(app, deps);
   registerScoreRoutes(app, deps);
 
