@@ -1,24 +1,33 @@
 import path from "node:path";
-import { waitForServing } from "@evalstack/contract";
+import { checkHealth, createHealthClient } from "@evalstack/contract";
 import { freePort } from "./freePort.js";
-import { ManagedProcess, REPO_ROOT, unlessExited } from "./managedProcess.js";
+import { ManagedProcess, ProcessExitedError, REPO_ROOT, tsxArgs } from "./managedProcess.js";
 
 export type ModelServiceName = "qwen" | "phi3";
+
+export const MODEL_SERVICES: readonly ModelServiceName[] = ["qwen", "phi3"];
 
 export interface ModelServiceOptions {
   service: ModelServiceName;
   /** 0 or unset: a free port. */
   grpcPort?: number;
   metricsPort?: number;
+  /** GRPC_HOST (default 127.0.0.1). */
+  host?: string;
   /** Extra environment (MODEL_SLOTS, MODEL_THREADS, ...). */
   env?: Record<string, string | undefined>;
   readyTimeoutMs?: number;
   /** Wait for health SERVING before resolving (default true). */
   waitReady?: boolean;
   echo?: (line: string) => void;
+  /** Its own process group (see ProcessOptions.detached). */
+  detached?: boolean;
+  /** Stops waiting for SERVING. */
+  signal?: AbortSignal;
 }
 
 export interface ModelServiceProcess {
+  service: ModelServiceName;
   process: ManagedProcess;
   grpcPort: number;
   metricsPort: number;
@@ -26,28 +35,35 @@ export interface ModelServiceProcess {
   target: string;
   metricsUrl: string;
   /** Resolves once health is SERVING; fails with the service's output if it exits first. */
-  ready: () => Promise<void>;
+  ready: (options?: { timeoutMs?: number; signal?: AbortSignal }) => Promise<void>;
 }
 
 /** Starts `services/<name>` as a child process on its own ports. */
 export async function startModelService(options: ModelServiceOptions): Promise<ModelServiceProcess> {
   const grpcPort = options.grpcPort || (await freePort());
   const metricsPort = options.metricsPort || (await freePort());
-  const process = new ManagedProcess(
-    options.service,
-    path.join(REPO_ROOT, "services", options.service, "src/main.ts"),
-    {
+  const host = options.host ?? "127.0.0.1";
+  const process = new ManagedProcess({
+    name: options.service,
+    args: tsxArgs(path.join(REPO_ROOT, "services", options.service, "src/main.ts")),
+    env: {
       GRPC_PORT: String(grpcPort),
-      GRPC_HOST: "127.0.0.1",
+      GRPC_HOST: host,
       METRICS_PORT: String(metricsPort),
       LOG_LEVEL: "info",
       ...options.env,
     },
-    { echo: options.echo },
-  );
-  const target = `127.0.0.1:${grpcPort}`;
-  const ready = () =>
-    unlessExited(process, waitForServing(target, options.readyTimeoutMs ?? 180_000), `${options.service} became SERVING`);
+    echo: options.echo,
+    detached: options.detached,
+  });
+  const dialHost = host === "0.0.0.0" || host === "::" ? "127.0.0.1" : host;
+  const target = `${dialHost}:${grpcPort}`;
+  const ready = (wait: { timeoutMs?: number; signal?: AbortSignal } = {}) =>
+    waitForServingWhileRunning(process, target, {
+      timeoutMs: wait.timeoutMs ?? options.readyTimeoutMs ?? 180_000,
+      signal: wait.signal ?? options.signal,
+      what: `${options.service} became SERVING`,
+    });
   if (options.waitReady !== false) {
     try {
       await ready();
@@ -56,5 +72,33 @@ export async function startModelService(options: ModelServiceOptions): Promise<M
       throw error;
     }
   }
-  return { process, grpcPort, metricsPort, target, metricsUrl: `http://127.0.0.1:${metricsPort}/metrics`, ready };
+  return { service: options.service, process, grpcPort, metricsPort, target, metricsUrl: `http://${dialHost}:${metricsPort}/metrics`, ready };
+}
+
+/**
+ * Polls the gRPC health of `target` until SERVING. Fails at once (ProcessExitedError, with the last lines)
+ * when the process exits, on timeout, or when `signal` aborts; the poll stops with it.
+ */
+export async function waitForServingWhileRunning(
+  process: ManagedProcess,
+  target: string,
+  options: { timeoutMs: number; signal?: AbortSignal; what: string },
+): Promise<void> {
+  const client = createHealthClient(target);
+  const until = Date.now() + options.timeoutMs;
+  try {
+    for (;;) {
+      options.signal?.throwIfAborted();
+      if (process.hasExited) throw new ProcessExitedError(process, await process.exited, options.what);
+      const { status, error } = await checkHealth(client, "", 2_000);
+      if (status === "SERVING") return;
+      if (process.hasExited) throw new ProcessExitedError(process, await process.exited, options.what);
+      if (Date.now() > until) {
+        throw new Error(`${target} not SERVING after ${options.timeoutMs} ms (last: ${status}${error ? `, ${error.details}` : ""})`);
+      }
+      await Promise.race([new Promise((r) => setTimeout(r, 100)), process.exited]);
+    }
+  } finally {
+    client.close();
+  }
 }

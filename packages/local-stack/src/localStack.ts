@@ -1,0 +1,326 @@
+// The local stack: the model services (qwen, phi3) and the evaluator as child processes of one launcher,
+// each in its own process group, with the machine's cores split between the model processes. Used by
+// `npm run compare`, `npm run stack` and the load tests.
+import { mkdirSync } from "node:fs";
+import path from "node:path";
+import { startEvaluator, type EvaluatorProcess } from "./evaluatorProcess.js";
+import { freePort, portInUse } from "./freePort.js";
+import { REPO_ROOT, type ExitStatus, type ManagedProcess } from "./managedProcess.js";
+import { MODEL_SERVICES, startModelService, type ModelServiceName, type ModelServiceProcess } from "./modelServiceProcess.js";
+import { failureReason, parseLogLine } from "./serviceLogs.js";
+
+export type Profile = "small" | "seed";
+
+/** Ports of the local stack. 0 picks a free port. */
+export interface StackPorts {
+  qwen: number;
+  phi3: number;
+  qwenMetrics: number;
+  phi3Metrics: number;
+  evaluator: number;
+}
+
+/** The ports the services themselves default to, so notebooks and k6 scripts find them. */
+export const DEFAULT_PORTS: StackPorts = { qwen: 50051, phi3: 50052, qwenMetrics: 9464, phi3Metrics: 9465, evaluator: 8080 };
+
+export const PORT_LABELS: Record<keyof StackPorts, string> = {
+  qwen: "qwen gRPC",
+  phi3: "phi3 gRPC",
+  qwenMetrics: "qwen metrics",
+  phi3Metrics: "phi3 metrics",
+  evaluator: "evaluator HTTP",
+};
+
+export const DEFAULT_DB_PATH = path.join(REPO_ROOT, "data", "evalstack.db");
+
+export interface LocalStackOptions {
+  /** MODEL_PROFILE of the model services (default small). */
+  profile?: Profile;
+  /** Model services to start here (default both). */
+  models?: ModelServiceName[];
+  /** Models that already run elsewhere (name → host:port): not started, only given to the evaluator. */
+  externalModels?: Record<string, string>;
+  /** Missing entries: DEFAULT_PORTS; 0: a free port. */
+  ports?: Partial<StackPorts>;
+  /** Where the services listen (default 127.0.0.1: the evaluator runs without auth). */
+  host?: string;
+  /** Start the evaluator (default true). */
+  evaluator?: boolean;
+  /** The evaluator's SQLite file (default ./data/evalstack.db at the repository root). */
+  dbPath?: string;
+  /** Extra environment of the model services (e.g. MODEL_SLOTS); the launcher's environment is inherited. */
+  modelEnv?: Record<string, string | undefined>;
+  evaluatorEnv?: Record<string, string | undefined>;
+  /** How long a model may take to become SERVING (default 10 min for small, 6 h for seed: downloads). */
+  modelReadyTimeoutMs?: number;
+  evaluatorReadyTimeoutMs?: number;
+  /** Stops the start-up: everything started so far is stopped and the promise rejects. */
+  signal?: AbortSignal;
+  onEvent?: (event: StackEvent) => void;
+  /** SIGKILL every process of the stack if the launcher exits without stopping it (default true). */
+  killOnExit?: boolean;
+}
+
+export type StackEvent =
+  | { type: "starting"; name: string; pid: number | undefined; endpoint: string }
+  | { type: "loading"; name: string; threads: number | undefined; slots: number | undefined }
+  | { type: "download"; name: string; downloadedBytes: number; totalBytes: number; percent: number }
+  | { type: "ready"; name: string; ms: number; model?: string; gpu?: string }
+  | { type: "log"; name: string; line: string }
+  | { type: "exited"; name: string; status: ExitStatus; expected: boolean };
+
+export interface StackModel {
+  name: string;
+  /** host:port to dial (gRPC). */
+  target: string;
+  /** Started by this stack (false: an external target). */
+  local: boolean;
+  grpcPort?: number;
+  metricsUrl?: string;
+  pid?: number;
+  service?: ModelServiceProcess;
+}
+
+export interface LocalStack {
+  profile: Profile;
+  models: StackModel[];
+  evaluator?: { url: string; port: number; pid: number | undefined; dbPath: string; process: EvaluatorProcess };
+  /** EVALSTACK_MODELS as given to the evaluator. */
+  modelsEnv: string;
+  /** Every process this stack started. */
+  processes: ManagedProcess[];
+  pids(): number[];
+  /** Rejects when a process of the stack exits before stop() was called. */
+  failure: Promise<never>;
+  /** SIGTERM to every process (they drain), SIGKILL after `timeoutMs` (default 20 s). */
+  stop(options?: { timeoutMs?: number }): Promise<void>;
+  /** SIGKILL to every process group of the stack, at once (synchronous). */
+  kill(): void;
+}
+
+/** One or more ports the stack needs are taken. */
+export class PortInUseError extends Error {
+  constructor(readonly ports: { key: keyof StackPorts; port: number }[]) {
+    super(ports.map((p) => `port ${p.port} (${PORT_LABELS[p.key]}) is already in use`).join("; "));
+    this.name = "PortInUseError";
+  }
+}
+
+/** A service of the stack could not start; `reason` is the line its log gave, `output` its last lines. */
+export class StackStartError extends Error {
+  constructor(
+    readonly service: string,
+    readonly reason: string,
+    readonly output: string,
+  ) {
+    super(`${service} could not start: ${reason}`);
+    this.name = "StackStartError";
+  }
+}
+
+/** A service of the stack exited while the stack was up (not stopped by it). */
+export class StackExitedError extends Error {
+  constructor(
+    readonly service: string,
+    readonly status: ExitStatus,
+    readonly reason: string,
+    readonly output: string,
+  ) {
+    super(`${service} exited unexpectedly (code ${status.code}, signal ${status.signal}): ${reason}`);
+    this.name = "StackExitedError";
+  }
+}
+
+/** The ports the stack would use: DEFAULT_PORTS, overridden, 0 resolved to free ports; taken ones refused. */
+export async function resolvePorts(
+  wanted: Partial<StackPorts>,
+  needed: (keyof StackPorts)[],
+): Promise<StackPorts> {
+  const ports = { ...DEFAULT_PORTS, ...wanted };
+  const fixed = needed.filter((k) => ports[k] !== 0);
+  const seen = new Map<number, keyof StackPorts>();
+  for (const key of fixed) {
+    const other = seen.get(ports[key]);
+    if (other) throw new Error(`${PORT_LABELS[other]} and ${PORT_LABELS[key]} are both set to port ${ports[key]}`);
+    seen.set(ports[key], key);
+  }
+  const taken: { key: keyof StackPorts; port: number }[] = [];
+  for (const key of fixed) if (await portInUse(ports[key])) taken.push({ key, port: ports[key] });
+  if (taken.length > 0) throw new PortInUseError(taken);
+  for (const key of needed) if (ports[key] === 0) ports[key] = await freePort();
+  return ports;
+}
+
+/**
+ * Starts the model services and the evaluator side by side and resolves once every one is healthy (model
+ * health SERVING, evaluator /readyz). If any of them fails, or `signal` aborts, everything started is
+ * stopped before the promise rejects (StackStartError names the service and why).
+ */
+export async function startLocalStack(options: LocalStackOptions = {}): Promise<LocalStack> {
+  const profile = options.profile ?? "small";
+  const localModels = [...new Set(options.models ?? MODEL_SERVICES)];
+  const external = options.externalModels ?? {};
+  for (const name of localModels) if (name in external) throw new Error(`model ${name} is both started here and given as ${external[name]}`);
+  const withEvaluator = options.evaluator ?? true;
+  const needed: (keyof StackPorts)[] = [
+    ...localModels.flatMap((m) => [m, `${m}Metrics`] as (keyof StackPorts)[]),
+    ...(withEvaluator ? (["evaluator"] as const) : []),
+  ];
+  const ports = await resolvePorts(options.ports ?? {}, needed);
+  const host = options.host ?? "127.0.0.1";
+  const emit = options.onEvent ?? (() => {});
+  const dbPath = path.resolve(options.dbPath ?? DEFAULT_DB_PATH);
+
+  const processes: ManagedProcess[] = [];
+  let stopping = false;
+  const killAll = () => {
+    for (const p of processes) p.signal("SIGKILL");
+  };
+  const onExit = () => killAll();
+  if (options.killOnExit !== false) process.on("exit", onExit);
+
+  const startedAt = Date.now();
+  const env = { ...process.env };
+  // Threads: the cores are split between the model processes on this machine (unless the caller decided).
+  const threadEnv = env.MODEL_THREADS || env.MODEL_PROCESSES_PER_HOST ? {} : { MODEL_PROCESSES_PER_HOST: String(Math.max(1, localModels.length)) };
+  const models: StackModel[] = [];
+  const readiness: Promise<void>[] = [];
+  const abort = new AbortController();
+  const onAbort = () => abort.abort(options.signal?.reason);
+  options.signal?.addEventListener("abort", onAbort, { once: true });
+  let evaluator: EvaluatorProcess | undefined;
+
+  try {
+    options.signal?.throwIfAborted();
+    for (const name of localModels) {
+      const service = await startModelService({
+        service: name,
+        grpcPort: ports[name],
+        metricsPort: ports[`${name}Metrics`],
+        host,
+        env: { MODEL_PROFILE: profile, SHUTDOWN_GRACE_MS: env.SHUTDOWN_GRACE_MS ?? "5000", ...threadEnv, ...options.modelEnv },
+        waitReady: false,
+        detached: true,
+        echo: (line) => modelLine(name, line, emit),
+      });
+      processes.push(service.process);
+      models.push({ name, target: service.target, local: true, grpcPort: service.grpcPort, metricsUrl: service.metricsUrl, pid: service.process.pid, service });
+      emit({ type: "starting", name, pid: service.process.pid, endpoint: service.target });
+      const timeoutMs = options.modelReadyTimeoutMs ?? (profile === "seed" ? 6 * 3_600_000 : 600_000);
+      readiness.push(
+        service.ready({ timeoutMs, signal: abort.signal }).then(
+          () => emit({ type: "ready", name, ms: Date.now() - startedAt, ...modelDetails(service.process) }),
+          (error: unknown) => {
+            throw startError(name, service.process, error);
+          },
+        ),
+      );
+    }
+    for (const [name, target] of Object.entries(external)) models.push({ name, target, local: false });
+    const modelsEnv = models.map((m) => `${m.name}=${m.target}`).join(",");
+
+    if (withEvaluator) {
+      mkdirSync(path.dirname(dbPath), { recursive: true });
+      evaluator = await startEvaluator({
+        models: modelsEnv,
+        port: ports.evaluator,
+        host,
+        dbPath,
+        env: { SHUTDOWN_GRACE_MS: env.SHUTDOWN_GRACE_MS ?? "5000", ...options.evaluatorEnv },
+        waitReady: false,
+        detached: true,
+        echo: (line) => emit({ type: "log", name: "evaluator", line }),
+      });
+      const ev = evaluator;
+      processes.push(ev.process);
+      emit({ type: "starting", name: "evaluator", pid: ev.process.pid, endpoint: ev.url });
+      readiness.push(
+        ev.ready({ timeoutMs: options.evaluatorReadyTimeoutMs ?? 120_000, signal: abort.signal }).then(
+          () => emit({ type: "ready", name: "evaluator", ms: Date.now() - startedAt }),
+          (error: unknown) => {
+            throw startError("evaluator", ev.process, error);
+          },
+        ),
+      );
+    }
+
+    // The first failure aborts the other waits; then everything is stopped.
+    await Promise.all(readiness.map((r) => r.catch((error: unknown) => (abort.abort(error), Promise.reject(error)))));
+
+    const failure = new Promise<never>((_, reject) => {
+      for (const p of processes) {
+        void p.exited.then((status) => {
+          emit({ type: "exited", name: p.name, status, expected: stopping });
+          if (!stopping) reject(new StackExitedError(p.name, status, failureReason(p.output()) ?? `exited (code ${status.code}, signal ${status.signal})`, p.tail(20)));
+        });
+      }
+    });
+    failure.catch(() => {});
+
+    const stack: LocalStack = {
+      profile,
+      models,
+      ...(evaluator ? { evaluator: { url: evaluator.url, port: evaluator.port, pid: evaluator.process.pid, dbPath, process: evaluator } } : {}),
+      modelsEnv,
+      processes,
+      pids: () => processes.map((p) => p.pid).filter((pid): pid is number => pid !== undefined),
+      failure,
+      async stop(stopOptions = {}) {
+        stopping = true;
+        await stopAll(processes, stopOptions.timeoutMs ?? 20_000);
+        process.off("exit", onExit);
+      },
+      kill() {
+        stopping = true;
+        killAll();
+      },
+    };
+    options.signal?.removeEventListener("abort", onAbort);
+    return stack;
+  } catch (error) {
+    stopping = true;
+    abort.abort(error);
+    options.signal?.removeEventListener("abort", onAbort);
+    await stopAll(processes, 10_000);
+    process.off("exit", onExit);
+    throw error;
+  }
+}
+
+async function stopAll(processes: ManagedProcess[], timeoutMs: number): Promise<void> {
+  await Promise.all(processes.map((p) => p.stop("SIGTERM", timeoutMs)));
+}
+
+function startError(name: string, process: ManagedProcess, error: unknown): Error {
+  if ((error as Error).name === "AbortError" || !(error instanceof Error)) return error as Error;
+  if (process.hasExited) {
+    return new StackStartError(name, failureReason(process.output()) ?? error.message.split("\n")[0]!, process.tail(20));
+  }
+  return new StackStartError(name, error.message.split("\n")[0]!, process.tail(20));
+}
+
+function modelLine(name: string, line: string, emit: (event: StackEvent) => void): void {
+  const log = parseLogLine(line);
+  if (log?.msg === "downloading model") {
+    const downloadedBytes = Number(log.downloadedBytes ?? 0);
+    const totalBytes = Number(log.totalBytes ?? 0);
+    emit({ type: "download", name, downloadedBytes, totalBytes, percent: Number(log.percent ?? (totalBytes ? (downloadedBytes / totalBytes) * 100 : 0)) });
+  } else if (log?.msg === "gRPC listening; loading model") {
+    emit({ type: "loading", name, threads: numberOrUndefined(log.threads), slots: numberOrUndefined(log.slots) });
+  }
+  emit({ type: "log", name, line });
+}
+
+function modelDetails(process: ManagedProcess): { model?: string; gpu?: string } {
+  for (const line of process.logs().split("\n").reverse()) {
+    const log = parseLogLine(line);
+    if (log?.msg === "model loaded and warmed up; SERVING") {
+      return { ...(typeof log.model === "string" ? { model: log.model } : {}), ...(typeof log.gpu === "string" ? { gpu: log.gpu } : {}) };
+    }
+  }
+  return {};
+}
+
+function numberOrUndefined(value: unknown): number | undefined {
+  return typeof value === "number" ? value : undefined;
+}

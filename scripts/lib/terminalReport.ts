@@ -1,0 +1,128 @@
+// The report (GET /v1/runs/{id}/report?format=json) for a terminal: the seed's tables — scores per dimension
+// side by side with their intervals, McNemar p and verdict; the performance table; recommendations. The
+// numbers come from the evaluator's report module; only the layout is made here.
+import { fmtBytes, fmtCount, fmtMs, fmtP, fmtRate, VERDICT_TEXT } from "../../services/evaluator/src/reports/format.js";
+import type { Comparison, Report } from "../../services/evaluator/src/reports/reportTypes.js";
+
+export interface Style {
+  bold(text: string): string;
+  dim(text: string): string;
+  good(text: string): string;
+  bad(text: string): string;
+}
+
+export const PLAIN: Style = { bold: (t) => t, dim: (t) => t, good: (t) => t, bad: (t) => t };
+
+export const ANSI: Style = {
+  bold: (t) => `\x1b[1m${t}\x1b[22m`,
+  dim: (t) => `\x1b[2m${t}\x1b[22m`,
+  good: (t) => `\x1b[32m${t}\x1b[39m`,
+  bad: (t) => `\x1b[31m${t}\x1b[39m`,
+};
+
+/** ANSI colours when writing to a terminal that wants them. */
+export function styleFor(stream: { isTTY?: boolean }, env: NodeJS.ProcessEnv = process.env): Style {
+  return stream.isTTY && !env.NO_COLOR && env.TERM !== "dumb" ? ANSI : PLAIN;
+}
+
+/** Columns a string takes in a terminal: escape codes take none, East Asian wide characters two. */
+export function displayWidth(text: string): number {
+  let width = 0;
+  for (const ch of text.replace(/\x1b\[[0-9;]*m/g, "")) {
+    const code = ch.codePointAt(0)!;
+    width += (code >= 0x1100 && code <= 0x115f) || (code >= 0x2e80 && code <= 0xa4cf) || (code >= 0xac00 && code <= 0xd7a3) || (code >= 0xf900 && code <= 0xfaff) || (code >= 0xfe30 && code <= 0xfe4f) || (code >= 0xff00 && code <= 0xff60) || (code >= 0xffe0 && code <= 0xffe6) || (code >= 0x1f300 && code <= 0x1faff) || (code >= 0x20000 && code <= 0x3fffd) ? 2 : 1;
+  }
+  return width;
+}
+
+function pad(text: string, width: number, align: "left" | "right"): string {
+  const fill = " ".repeat(Math.max(0, width - displayWidth(text)));
+  return align === "left" ? text + fill : fill + text;
+}
+
+/** A plain table: a header row, a rule, the rows; `right` marks right-aligned columns. */
+export function table(header: string[], rows: string[][], right: boolean[] = [], style: Style = PLAIN): string {
+  const widths = header.map((h, i) => Math.max(displayWidth(h), ...rows.map((r) => displayWidth(r[i] ?? ""))));
+  const line = (cells: string[]) =>
+    `  ${cells
+      .map((c, i) => pad(c, widths[i]!, right[i] ? "right" : "left"))
+      .join("  ")
+      .trimEnd()}`;
+  return [style.bold(line(header)), `  ${widths.map((w) => "─".repeat(w)).join("  ")}`, ...rows.map(line)].join("\n");
+}
+
+function verdictText(c: Comparison, style: Style): string {
+  const text = VERDICT_TEXT[c.verdict](c.model_a, c.model_b);
+  if (c.verdict === "a_better" || c.verdict === "b_better") return style.good(text);
+  return c.verdict === "sample_too_small" ? style.dim(text) : text;
+}
+
+export function renderTerminalReport(report: Report, style: Style = PLAIN): string {
+  const models = report.models.map((m) => m.name);
+  const out: string[] = [];
+  const { run } = report;
+  out.push(style.bold(`Evaluation report: ${models.join(" vs ")}`));
+  out.push(`run ${run.id} · suite ${run.suite_id} · ${run.repeats} repeat${run.repeats === 1 ? "" : "s"} · status ${run.status}`);
+  for (const m of report.models) {
+    const s = m.snapshot;
+    out.push(
+      s
+        ? `  ${m.name}: ${s.model_name} (${s.architecture}, ${s.quantization || "n/a"}, ${fmtCount(s.parameter_count)} parameters, sha256 ${s.sha256.slice(0, 12)}) at ${s.target}`
+        : `  ${m.name}: no model info stored`,
+    );
+  }
+  out.push("");
+
+  out.push(style.bold("Scores per dimension (0-10, 95% Wilson interval; exact McNemar test on the paired items)"));
+  const pair = models.length >= 2;
+  const header = ["Dimension", "Items", ...models, ...(pair ? ["McNemar p", "Verdict"] : [])];
+  const rows = report.dimensions.map((d) => {
+    const cells = models.map((m) => {
+      const s = d.per_model.find((x) => x.model === m);
+      return s && s.items > 0 ? `${s.score.toFixed(1)} [${s.interval.low.toFixed(1)}–${s.interval.high.toFixed(1)}]` : "n/a";
+    });
+    const c = d.comparisons[0];
+    return [d.label, String(d.items), ...cells, ...(pair ? [c ? fmtP(c.p_value) : "", c ? verdictText(c, style) : ""] : [])];
+  });
+  out.push(table(header, rows, [false, true, ...models.map(() => true), true, false], style));
+  const withErrors = report.dimensions.flatMap((d) => d.per_model.filter((s) => s.errors > 0).map((s) => `${d.label} / ${s.model}: ${s.errors}`));
+  if (withErrors.length > 0) out.push(style.bad(`  Replies that ended in an error (counted as failures): ${withErrors.join("; ")}.`));
+  out.push("");
+
+  const t = report.latency_targets;
+  out.push(style.bold(`Performance (latency targets: TTFT ≤ ${t.ttft_ms} ms, ≥ ${t.tokens_per_second} tokens/s)`));
+  const latency = (model: string) => report.latency.find((x) => x.model === model);
+  const perf: [string, (p: Report["performance"][number]) => string][] = [
+    ["Model", (p) => p.model_name || "n/a"],
+    ["Parameters", (p) => fmtCount(p.parameter_count)],
+    ["Quantization", (p) => p.quantization || "n/a"],
+    ["Model size (file)", (p) => fmtBytes(p.file_size_bytes)],
+    ["Load time", (p) => fmtMs(p.load_ms)],
+    ["First-token latency p50", (p) => fmtMs(p.ttft_ms_p50)],
+    ["First-token latency p95", (p) => fmtMs(p.ttft_ms_p95)],
+    ["Generation speed p50 (tokens/s)", (p) => fmtRate(p.tokens_per_second_p50)],
+    ["End-to-end p50", (p) => fmtMs(p.e2e_ms_p50)],
+    ["End-to-end p95", (p) => fmtMs(latency(p.model)?.e2e_ms_p95 ?? null)],
+    ["Peak RAM", (p) => fmtBytes(p.peak_ram_bytes)],
+    ["GPU memory", (p) => (p.vram_bytes ? fmtBytes(p.vram_bytes) : "none (CPU)")],
+    ["GPU", (p) => p.gpu || "none"],
+    ["Replies measured", (p) => String(latency(p.model)?.replies ?? 0)],
+  ];
+  out.push(
+    table(
+      ["Metric", ...report.performance.map((p) => p.model)],
+      perf.map(([label, f]) => [label, ...report.performance.map(f)]),
+      [false, ...report.performance.map(() => true)],
+      style,
+    ),
+  );
+  out.push("");
+
+  if (report.recommendations.length > 0) {
+    out.push(style.bold("Recommendations"));
+    out.push(table(["Scenario", "Recommendation"], report.recommendations.map((r) => [r.scenario, r.recommendation]), [], style));
+    out.push("");
+  }
+  for (const n of report.notes) out.push(`Note: ${n}`);
+  return `${out.join("\n").trimEnd()}\n`;
+}
