@@ -110,7 +110,7 @@ describe("kubeconform -strict against the offline schemas", () => {
     expect(objects(profile).length).toBeGreaterThan(10);
   });
 
-  it("validates every optional template too (TestRun, HTTPRoute, HPA, dashboard, ServiceMonitors, ScaledObjects)", () => {
+  it("validates every optional template too (load-test Job, HTTPRoute, HPA, dashboard, ServiceMonitors, ScaledObjects)", () => {
     const r = template([
       "--values", valuesFile("ha"),
       "--set", "loadTest.enabled=true",
@@ -123,7 +123,7 @@ describe("kubeconform -strict against the offline schemas", () => {
     ]);
     expect(r.status, r.stderr).toBe(0);
     const kinds = new Set(parse(r.stdout).map((o) => o.kind));
-    for (const kind of ["TestRun", "HTTPRoute", "HorizontalPodAutoscaler", "ConfigMap", "ServiceMonitor", "ScaledObject", "Ingress"]) {
+    for (const kind of ["Job", "HTTPRoute", "HorizontalPodAutoscaler", "ConfigMap", "ServiceMonitor", "ScaledObject", "Ingress"]) {
       expect(kinds, kind).toContain(kind);
     }
     const { status, resources } = kubeconform(r.stdout);
@@ -139,13 +139,33 @@ describe("kubeconform -strict against the offline schemas", () => {
       apiVersion: "keda.sh/v1alpha1", kind: "ScaledObject", metadata: { name: "x" },
       spec: { scaleTargetRef: { name: "x" }, idleReplicaCount: "zero", triggers: [] },
     };
-    const testRun = { apiVersion: "k6.io/v1alpha1", kind: "TestRun", metadata: { name: "x" }, spec: { script: { configMap: { name: "s" } } } };
-    const { status, resources } = kubeconform([typo, scaled, testRun].map((o) => JSON.stringify(o)).join("\n---\n"));
+    const job = {
+      apiVersion: "batch/v1", kind: "Job", metadata: { name: "x" },
+      spec: { completionMode: "Indexed", parallelizm: 2, template: { spec: { restartPolicy: "Never", containers: [{ name: "runner", image: "x:1" }] } } },
+    };
+    const { status, resources } = kubeconform([typo, scaled, job].map((o) => JSON.stringify(o)).join("\n---\n"));
     expect(status).not.toBe(0);
     const byKind = Object.fromEntries(resources.map((r) => [r.kind, r]));
     expect(byKind.Deployment?.msg).toContain("imagePulPolicy");
     expect(byKind.ScaledObject?.msg).toContain("idleReplicaCount");
-    expect(byKind.TestRun?.msg).toContain("parallelism");
+    expect(byKind.Job?.msg).toContain("parallelizm");
+  });
+
+  it("k8s/loadtest/'s plain Job and ConfigMaps validate against the same schemas", () => {
+    const text = ["job.yaml", "configmap.yaml"].map((f) => readFileSync(path.join(ROOT, "k8s/loadtest", f), "utf8")).join("\n---\n");
+    expect(parse(text).map((o) => o.kind).sort()).toEqual(["ConfigMap", "ConfigMap", "Job"]);
+    const { status, resources } = kubeconform(text);
+    expect(resources.filter((x) => x.status !== "statusValid")).toEqual([]);
+    expect(status).toBe(0);
+  });
+
+  it("nothing renders a k6-operator TestRun any more, and k8s/schemas keeps no schema for one (the Job's stays)", () => {
+    const schemas = readdirSync(SCHEMAS);
+    expect(schemas).toContain("job-batch-v1.json");
+    expect(schemas.filter((f) => /testrun|k6/i.test(f))).toEqual([]);
+    expect(existsSync(path.join(SCHEMAS, "src"))).toBe(false);
+    const templates = readdirSync(path.join(CHART, "templates")).map((f) => readFileSync(path.join(CHART, "templates", f), "utf8"));
+    expect(templates.filter((text) => /k6\.io|kind: TestRun/.test(text))).toEqual([]);
   });
 });
 
@@ -274,8 +294,9 @@ describe("policy over the rendered manifests", () => {
       const policy = policies.find((p) => p.spec.podSelector.matchLabels["evalstack.io/model"] === d.metadata.labels!["evalstack.io/model"]);
       expect(policy, d.metadata.name).toBeDefined();
       const grpcRule = policy!.spec.ingress.find((r: { ports: Array<{ port: string }> }) => r.ports.some((p) => p.port === "grpc"));
-      const components = grpcRule.from.map((f: { podSelector: { matchLabels: Record<string, string> } }) => f.podSelector.matchLabels["app.kubernetes.io/component"] ?? f.podSelector.matchLabels.app);
-      expect(components).toEqual(["evaluator", "loadtest", "k6"]);
+      const components = grpcRule.from.map((f: { podSelector: { matchLabels: Record<string, string> } }) => f.podSelector.matchLabels["app.kubernetes.io/component"]);
+      expect(components).toEqual(["evaluator", "loadtest"]);
+      for (const from of grpcRule.from) expect(from.podSelector.matchLabels["app.kubernetes.io/instance"]).toBe("evalstack");
     }
     const evaluator = policies.find((p) => p.spec.podSelector.matchLabels["app.kubernetes.io/component"] === "evaluator")!;
     expect(evaluator.spec.policyTypes).toEqual(["Ingress", "Egress"]);
@@ -304,6 +325,170 @@ describe("policy over the rendered manifests", () => {
   });
 });
 
+describe("the optional load-test Job (loadTest.enabled): our runner image, not k6", () => {
+  const LOADTEST_LABELS = { "app.kubernetes.io/name": "evalstack", "app.kubernetes.io/instance": "evalstack", "app.kubernetes.io/component": "loadtest" };
+  const render = (profile: Profile, ...set: string[]) => {
+    const r = template(["--values", valuesFile(profile), "--set", "loadTest.enabled=true", ...set.flatMap((s) => ["--set", s])]);
+    expect(r.stderr).toBe("");
+    expect(r.status).toBe(0);
+    const all = parse(r.stdout);
+    const jobs = all.filter((o) => o.kind === "Job");
+    expect(jobs).toHaveLength(1);
+    return { all, job: jobs[0]!, text: r.stdout };
+  };
+  const runnerOf = (job: K8sObject) => {
+    const containers = job.spec.template.spec.containers;
+    expect(containers).toHaveLength(1);
+    return containers[0];
+  };
+  const matches = (selector: Record<string, string>, labels: Record<string, string>) =>
+    Object.entries(selector).every(([k, v]) => labels[k] === v);
+
+  it.each(PROFILES)("helm lint --strict passes for ci/%s-values.yaml with the load test on", (profile) => {
+    const r = run(HELM, ["lint", "--strict", CHART, "--values", valuesFile(profile), "--set", "loadTest.enabled=true"]);
+    expect(r.stdout + r.stderr).toContain("1 chart(s) linted, 0 chart(s) failed");
+    expect(r.status).toBe(0);
+  });
+
+  it("is off by default: no profile renders it, and no k6 image appears anywhere", () => {
+    for (const profile of PROFILES) {
+      expect(objects(profile, "Job"), profile).toEqual([]);
+      expect(objects(profile).filter((o) => o.metadata.labels?.["app.kubernetes.io/component"] === "loadtest"), profile).toEqual([]);
+      expect(renderedText.get(profile)).not.toMatch(/grafana\/k6|k6\.io/);
+    }
+  });
+
+  it.each(PROFILES)("%s: an Indexed Job of `parallelism` runners that all run at once, none retried, valid under kubeconform", (profile) => {
+    const { job, text } = render(profile, "loadTest.parallelism=3");
+    expect(job.metadata.name).toBe("evalstack-loadtest");
+    expect(job.spec.completionMode).toBe("Indexed");
+    expect(job.spec.parallelism).toBe(3);
+    expect(job.spec.completions).toBe(3);
+    // One runner failing its thresholds fails its own index, not the others mid-run.
+    expect(job.spec.backoffLimitPerIndex).toBe(0);
+    expect(job.spec.backoffLimit).toBeUndefined();
+    expect(job.spec.template.spec.restartPolicy).toBe("Never");
+    const { status, resources } = kubeconform(text);
+    expect(resources.filter((x) => x.status !== "statusValid")).toEqual([]);
+    expect(status).toBe(0);
+  });
+
+  it.each(PROFILES)("%s: runner pods are non-root, read-only, seccomp RuntimeDefault, without capabilities or a token", (profile) => {
+    const { all, job } = render(profile);
+    const pod = job.spec.template.spec;
+    expect(pod.securityContext.runAsNonRoot).toBe(true);
+    expect(pod.securityContext.runAsUser).toBeGreaterThan(0);
+    expect(pod.securityContext.seccompProfile).toEqual({ type: "RuntimeDefault" });
+    expect(pod.automountServiceAccountToken).toBe(false);
+    const runner = runnerOf(job);
+    expect(runner.securityContext.readOnlyRootFilesystem).toBe(true);
+    expect(runner.securityContext.allowPrivilegeEscalation).toBe(false);
+    expect(runner.securityContext.runAsNonRoot).toBe(true);
+    expect(runner.securityContext.capabilities.drop).toEqual(["ALL"]);
+    expect(runner.resources.limits.memory).toBeTruthy();
+    expect(runner.resources.requests.cpu).toBeTruthy();
+    // A writable /tmp (tsx's cache, HOME) on an emptyDir, since the root file system is read-only.
+    const tmp = runner.volumeMounts.find((m: { mountPath: string }) => m.mountPath === "/tmp");
+    expect(tmp).toBeDefined();
+    expect(pod.volumes.find((v: { name: string }) => v.name === tmp.name).emptyDir).toBeDefined();
+    const sa = all.find((o) => o.kind === "ServiceAccount" && o.metadata.name === pod.serviceAccountName);
+    expect(sa, "the runners' ServiceAccount").toBeDefined();
+    expect(sa!.metadata.labels?.["app.kubernetes.io/component"]).toBe("loadtest");
+    expect((sa as unknown as { automountServiceAccountToken: boolean }).automountServiceAccountToken).toBe(false);
+  });
+
+  it.each(PROFILES)("%s: runs the repository's runner image (loadtests/grpc-generate.ts) against the model's dns:/// address", (profile) => {
+    const { all, job } = render(profile);
+    const runner = runnerOf(job);
+    expect(runner.image).toBe("evalstack/loadtest:0.1.0");
+    expect(runner.image).toMatch(/^[^:]+(:[0-9]+)?(\/[^:]+)*:[A-Za-z0-9_.-]+$/);
+    expect(runner.args).toEqual(["loadtests/grpc-generate.ts"]);
+    const env = envOf(runner);
+    expect(env.TARGET).toBe("dns:///evalstack-qwen.evalstack.svc.cluster.local:50051");
+    // The same address the evaluator dials, and a headless Service of this release.
+    const evaluatorTargets = envOf(all.find((o) => o.kind === "Deployment" && o.metadata.name === "evalstack-evaluator")!.spec.template.spec.containers[0]).EVALSTACK_MODELS!;
+    expect(evaluatorTargets.split(",")).toContain(`qwen=${env.TARGET}`);
+    const service = all.find((o) => o.kind === "Service" && o.metadata.name === "evalstack-qwen")!;
+    expect(service.spec.clusterIP).toBe("None");
+    expect(service.spec.ports.find((p: { name: string }) => p.name === "grpc").port).toBe(50051);
+    expect(env).toMatchObject({
+      SCENARIO: "sweep", SWEEP_VUS: "1,2,4,8", SUMMARY_LINE: "true",
+      THRESHOLD_ERROR_RATE: "0.01", THRESHOLD_TTFT_P95_MS: "2000", THRESHOLD_TPOT_P95_MS: "100",
+    });
+    expect(env.START_AT).toBeUndefined();
+    expect(env.PROMPTS_FILE).toBeUndefined();
+  });
+
+  it("follows loadTest.model, the image registry and tag, and passes scenario, settings, thresholds, start time and prompts", () => {
+    const { job } = render(
+      "cpu",
+      "loadTest.model=phi3",
+      "global.imageRegistry=registry.example.com/team/",
+      "loadTest.image.tag=0.2.0",
+      "loadTest.scenario=rate",
+      "loadTest.settings.RATES=0.5\\,1",
+      "loadTest.settings.SWEEP_VUS=null",
+      "loadTest.thresholds.ttftP95Ms=off",
+      "loadTest.thresholds.goodputMin=0.9",
+      "loadTest.startAt=2026-12-01T10:00:00Z",
+      "loadTest.prompts.configMap=evalstack-loadtest-prompts",
+      "loadTest.ttlSecondsAfterFinished=null",
+    );
+    const runner = runnerOf(job);
+    expect(runner.image).toBe("registry.example.com/team/evalstack/loadtest:0.2.0");
+    const env = envOf(runner);
+    expect(env).toMatchObject({
+      TARGET: "dns:///evalstack-phi3.evalstack.svc.cluster.local:50052",
+      SCENARIO: "rate", RATES: "0.5,1", THRESHOLD_TTFT_P95_MS: "off", THRESHOLD_GOODPUT_MIN: "0.9",
+      START_AT: "2026-12-01T10:00:00Z", PROMPTS_FILE: "/plan/prompts.json",
+    });
+    expect(env.SWEEP_VUS).toBeUndefined();
+    // Each variable once: the chart's own and the settings never collide.
+    const names = runner.env.map((e: { name: string }) => e.name);
+    expect(new Set(names).size).toBe(names.length);
+    expect(runner.volumeMounts).toContainEqual({ name: "prompts", mountPath: "/plan", readOnly: true });
+    expect(job.spec.template.spec.volumes).toContainEqual({ name: "prompts", configMap: { name: "evalstack-loadtest-prompts" } });
+    expect(job.spec.ttlSecondsAfterFinished).toBeUndefined();
+    // An epoch-milliseconds start time stays an integer, not 1.7e+12.
+    expect(envOf(runnerOf(render("cpu", "loadTest.startAt=1796119200000").job)).START_AT).toBe("1796119200000");
+  });
+
+  it.each(PROFILES)("%s: the models' NetworkPolicy admits the runner pods' labels (and nothing broader by default)", (profile) => {
+    const { all, job } = render(profile);
+    const labels = job.spec.template.metadata.labels as Record<string, string>;
+    expect(labels).toMatchObject(LOADTEST_LABELS);
+    const spread = job.spec.template.spec.topologySpreadConstraints[0];
+    expect(spread.labelSelector.matchLabels).toEqual(LOADTEST_LABELS);
+    const policies = all.filter((o) => o.kind === "NetworkPolicy" && o.metadata.labels?.["app.kubernetes.io/component"] === "model");
+    expect(policies).toHaveLength(2);
+    for (const policy of policies) {
+      const grpcRule = policy.spec.ingress.find((r: { ports: Array<{ port: string }> }) => r.ports.some((p) => p.port === "grpc"));
+      const admitting = grpcRule.from.filter((f: { podSelector: { matchLabels: Record<string, string> } }) => matches(f.podSelector.matchLabels, labels));
+      expect(admitting, policy.metadata.name).toHaveLength(1);
+      expect(admitting[0].podSelector.matchLabels).toEqual(LOADTEST_LABELS);
+    }
+  });
+
+  it("networkPolicy.loadTestPodSelector admits more load generators when set", () => {
+    const { all } = render("cpu", "networkPolicy.loadTestPodSelector.matchLabels.app\\.kubernetes\\.io/component=loadtest");
+    const policy = all.find((o) => o.kind === "NetworkPolicy" && o.metadata.name === "evalstack-qwen")!;
+    const grpcRule = policy.spec.ingress.find((r: { ports: Array<{ port: string }> }) => r.ports.some((p) => p.port === "grpc"));
+    expect(grpcRule.from.at(-1)).toEqual({ podSelector: { matchLabels: { "app.kubernetes.io/component": "loadtest" } } });
+  });
+
+  it("agrees with k8s/loadtest/job.yaml: the same runner command, container, labels and Indexed shape", () => {
+    const plain = parse(readFileSync(path.join(ROOT, "k8s/loadtest/job.yaml"), "utf8")).find((o) => o.kind === "Job")!;
+    const { job } = render("cpu");
+    expect(job.metadata.name).toBe(plain.metadata.name);
+    expect(job.spec.completionMode).toBe(plain.spec.completionMode);
+    expect(plain.spec.template.metadata.labels).toMatchObject(LOADTEST_LABELS);
+    const [ours, theirs] = [runnerOf(job), runnerOf(plain)];
+    expect(ours.name).toBe(theirs.name);
+    expect(ours.args).toEqual(theirs.args);
+    expect(ours.image.split(":")[0]).toBe(theirs.image.split(":")[0]);
+  });
+});
+
 describe("invalid values fail with a message naming the field", () => {
   let dir: string;
   beforeAll(() => {
@@ -319,6 +504,16 @@ describe("invalid values fail with a message naming the field", () => {
     ["a latest image tag", "models:\n  - name: qwen\n    image: {repository: evalstack/qwen, tag: latest}\n    source: {hub: 'hf:a/b/c.gguf'}\n", /\/models\/0\/image\/tag': 'not' failed/],
     ["several evaluator replicas on SQLite", "evaluator:\n  replicas: 3\n", /\/evaluator\/database\/type': value must be 'postgres'/],
     ["a sha256 that is not one", "models:\n  - name: qwen\n    image: {repository: evalstack/qwen}\n    source: {hub: 'hf:a/b/c.gguf', sha256: abc}\n", /\/models\/0\/source\/sha256': 'abc' does not match/],
+    ["a load test without runners", "loadTest: {enabled: true, parallelism: 0}\n", /\/loadTest\/parallelism': minimum: got 0, want 1/],
+    ["a latest runner image", "loadTest: {enabled: true, image: {repository: evalstack/loadtest, tag: latest}}\n", /\/loadTest\/image\/tag': 'not' failed/],
+    ["the k6 runner's old values", "loadTest: {enabled: true, runner: {image: {repository: grafana/k6, tag: 1.4.2}}}\n", /\/loadTest': additional properties 'runner' not allowed/],
+    ["an unknown scenario", "loadTest: {enabled: true, scenario: ramp}\n", /\/loadTest\/scenario': value must be one of 'smoke', 'sweep', 'rate', 'soak'/],
+    ["a setting the chart owns", "loadTest: {enabled: true, settings: {TARGET: 'other:50051'}}\n", /\/loadTest\/settings\/TARGET': false schema/],
+    ["a threshold set as a setting", "loadTest: {enabled: true, settings: {THRESHOLD_TTFT_P95_MS: '1'}}\n", /\/loadTest\/settings\/THRESHOLD_TTFT_P95_MS': false schema/],
+    ["a setting that is no variable name", "loadTest: {enabled: true, settings: {maxTokens: '64'}}\n", /\/loadTest\/settings': additional properties 'maxTokens' not allowed/],
+    ["an error-rate threshold above 1", "loadTest: {enabled: true, thresholds: {errorRate: 5}}\n", /\/loadTest\/thresholds\/errorRate': 'anyOf' failed/],
+    ["a start time that is none", "loadTest: {enabled: true, startAt: tomorrow}\n", /\/loadTest\/startAt': 'tomorrow' does not match/],
+    ["a load-test selector that admits every pod", "networkPolicy: {loadTestPodSelector: {matchLabels: {}}}\n", /\/networkPolicy\/loadTestPodSelector\/matchLabels': minProperties: got 0, want 1/],
   ];
 
   it.each(cases)("%s", (_name, values, message) => {
@@ -332,13 +527,16 @@ describe("invalid values fail with a message naming the field", () => {
     expect(rendered.stderr).toMatch(message);
   });
 
-  it("checks a schema cannot express: duplicate model names, a cold start longer than the retry budget", () => {
+  it("checks a schema cannot express: duplicate model names, a cold start longer than the retry budget, a load test's model", () => {
     const dup = path.join(dir, "dup.yaml");
     writeFileSync(dup, "models:\n  - {name: qwen, image: {repository: a}, source: {hub: 'hf:a/b/c.gguf'}}\n  - {name: qwen, image: {repository: a}, source: {hub: 'hf:a/b/c.gguf'}}\n");
     expect(template(["--values", dup]).stderr).toContain('models[1].name: "qwen" is used by models[0] too');
     const budget = template(["--values", valuesFile("serverless"), "--set", "evaluator.retryBudgetMs=60000"]);
     expect(budget.status).not.toBe(0);
     expect(budget.stderr).toContain("evaluator.retryBudgetMs (60000) must cover models[0].startupSeconds");
+    const noModel = template(["--set", "loadTest.enabled=true", "--set", "loadTest.model=llama"]);
+    expect(noModel.status).not.toBe(0);
+    expect(noModel.stderr).toContain('loadTest.model: no model named "llama" in models');
   });
 });
 
@@ -387,25 +585,39 @@ describe("k8s/README.md", () => {
 });
 
 describe("NOTES.txt", () => {
+  // helm template skips NOTES.txt and helm install --dry-run needs a cluster: render it as a template of a copy.
+  let copy: string;
+  beforeAll(() => {
+    copy = mkdtempSync(path.join(tmpdir(), "evalstack-notes-"));
+    cpSync(CHART, copy, { recursive: true });
+    const notes = readFileSync(path.join(copy, "templates/NOTES.txt"), "utf8");
+    rmSync(path.join(copy, "templates/NOTES.txt"));
+    writeFileSync(path.join(copy, "templates/_notes.tpl"), `{{- define "notes" -}}\n${notes}{{- end }}`);
+    writeFileSync(path.join(copy, "templates/notes.yaml"), 'notes: |\n  {{- include "notes" . | nindent 2 }}\n');
+  });
+  afterAll(() => rmSync(copy, { recursive: true, force: true }));
+  const renderNotes = (...args: string[]) => {
+    const r = run(HELM, ["template", "evalstack", copy, "--namespace", "evalstack", "--kube-version", KUBE_VERSION, "--show-only", "templates/notes.yaml", ...args]);
+    expect(r.status, r.stderr).toBe(0);
+    return (parse(r.stdout)[0] as unknown as { notes: string }).notes;
+  };
+
   it("renders the port-forward and smoke-test commands for the release", () => {
-    // helm template skips NOTES.txt and helm install --dry-run needs a cluster: render it as a template of a copy.
-    const copy = mkdtempSync(path.join(tmpdir(), "evalstack-notes-"));
-    try {
-      cpSync(CHART, copy, { recursive: true });
-      const notes = readFileSync(path.join(copy, "templates/NOTES.txt"), "utf8");
-      rmSync(path.join(copy, "templates/NOTES.txt"));
-      writeFileSync(path.join(copy, "templates/_notes.tpl"), `{{- define "notes" -}}\n${notes}{{- end }}`);
-      writeFileSync(path.join(copy, "templates/notes.yaml"), 'notes: |\n  {{- include "notes" . | nindent 2 }}\n');
-      const r = run(HELM, ["template", "evalstack", copy, "--namespace", "evalstack", "--kube-version", KUBE_VERSION, "--show-only", "templates/notes.yaml"]);
-      expect(r.status, r.stderr).toBe(0);
-      const text = (parse(r.stdout)[0] as unknown as { notes: string }).notes;
-      expect(text).toContain("kubectl -n evalstack port-forward svc/evalstack-evaluator 8080:8080");
-      expect(text).toContain("curl -fsS http://localhost:8080/readyz");
-      expect(text).toContain("kubectl -n evalstack logs deploy/evalstack-qwen -c fetch-weights -f");
-      expect(text).toContain("qwen: dns:///evalstack-qwen.evalstack.svc.cluster.local:50051");
-      expect(text).toContain("grpcurl -plaintext localhost:50051 grpc.health.v1.Health/Check");
-    } finally {
-      rmSync(copy, { recursive: true, force: true });
-    }
+    const text = renderNotes();
+    expect(text).toContain("kubectl -n evalstack port-forward svc/evalstack-evaluator 8080:8080");
+    expect(text).toContain("curl -fsS http://localhost:8080/readyz");
+    expect(text).toContain("kubectl -n evalstack logs deploy/evalstack-qwen -c fetch-weights -f");
+    expect(text).toContain("qwen: dns:///evalstack-qwen.evalstack.svc.cluster.local:50051");
+    expect(text).toContain("grpcurl -plaintext localhost:50051 grpc.health.v1.Health/Check");
+    expect(text).not.toContain("Load test");
+  });
+
+  it("with the load test on: how to wait for its runners, collect their logs and merge them", () => {
+    const text = renderNotes("--set", "loadTest.enabled=true", "--set", "loadTest.model=phi3", "--set", "loadTest.parallelism=6");
+    expect(text).toContain("Load test: Job evalstack-loadtest, 6 runners (sweep) against phi3 (dns:///evalstack-phi3.evalstack.svc.cluster.local:50052)");
+    expect(text).toContain("kubectl -n evalstack get job evalstack-loadtest -o jsonpath='{.status.completionTime}{.status.conditions[?(@.type==\"Failed\")].status}'");
+    expect(text).toContain("kubectl -n evalstack logs -l job-name=evalstack-loadtest --tail=-1 --prefix --max-log-requests=6 > runners.log");
+    expect(text).toContain("npx tsx loadtests/merge.ts runners.log");
+    expect(text).not.toMatch(/k6/);
   });
 });

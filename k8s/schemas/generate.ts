@@ -28,9 +28,6 @@ const BUILTIN_KINDS = [
   "serviceaccount-v1",
 ];
 
-/** Hand-maintained sources (see README.md): written against k8s `$defs`, completed like the others. */
-const HAND_WRITTEN_DIR = path.join(path.dirname(new URL(import.meta.url).pathname), "src");
-
 const OBJECT_META = "io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta";
 
 function parseArgs(argv: string[]): { k8s: string; crds: string[]; out: string } {
@@ -180,10 +177,6 @@ function main(): void {
     outputs.push([`${stem}.json`, body]);
   }
   for (const file of crds) outputs.push(...crdSchemas(file, defs));
-  for (const file of readdirSync(HAND_WRITTEN_DIR).filter((f) => f.endsWith(".json")).sort()) {
-    const root = JSON.parse(readFileSync(path.join(HAND_WRITTEN_DIR, file), "utf8")) as Schema;
-    outputs.push([file, complete(root, defs)]);
-  }
   for (const stale of readdirSync(out).filter((f) => f.endsWith(".json"))) rmSync(path.join(out, stale));
   for (const [file, schema] of outputs) {
     writeFileSync(path.join(out, file), JSON.stringify(schema, null, 1) + "\n");

@@ -3,8 +3,7 @@
 #   - Kubernetes built-in kinds: the kubernetes-json-schema tree that the PyPI package kubernetes-validate
 #     ships (v$K8S_VERSION-local-strict), fetched with `pip download` (nothing is installed);
 #   - CRDs: the CustomResourceDefinition YAML inside the projects' Go modules, fetched with `go mod download`:
-#     KEDA ScaledObject, Prometheus Operator ServiceMonitor, Gateway API HTTPRoute;
-#   - k6-operator TestRun: hand-written in src/ (its Go module is not served; see README.md).
+#     KEDA ScaledObject, Prometheus Operator ServiceMonitor, Gateway API HTTPRoute.
 # Run from anywhere; idempotent; the inputs are cached under ~/.cache/evalstack/schema-inputs.
 set -euo pipefail
 

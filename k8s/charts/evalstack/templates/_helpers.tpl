@@ -130,3 +130,24 @@ The models' effective configurations, as a YAML list (for templates that need al
 {{- define "evalstack.evaluatorName" -}}
 {{- printf "%s-evaluator" (include "evalstack.fullname" .) | trunc 63 | trimSuffix "-" }}
 {{- end }}
+
+{{- define "evalstack.loadTestName" -}}
+{{- printf "%s-loadtest" (include "evalstack.fullname" .) | trunc 63 | trimSuffix "-" }}
+{{- end }}
+
+{{/*
+The model the load test calls: its effective configuration (evalstack.modelConfig) as YAML; fails when
+loadTest.model names no entry of `models`.
+*/}}
+{{- define "evalstack.loadTestTarget" -}}
+{{- $found := dict }}
+{{- range $i, $raw := .Values.models }}
+{{- $m := dict }}
+{{- $_ := include "evalstack.modelConfig" (dict "root" $ "model" $raw "index" $i "out" $m) }}
+{{- if eq $m.name $.Values.loadTest.model }}{{ $found = $m }}{{ end }}
+{{- end }}
+{{- if not $found.name }}
+{{- fail (printf "loadTest.model: no model named %q in models" $.Values.loadTest.model) }}
+{{- end }}
+{{- toYaml $found }}
+{{- end }}
