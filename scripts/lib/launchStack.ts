@@ -130,8 +130,13 @@ function eventPrinter(args: StackArgs, io: Console): (event: StackEvent) => void
         else line.update(text);
         break;
       }
+      case "loaded":
+        io.out(
+          `  ${event.name}: loaded ${event.model}${event.architecture ? ` (${event.architecture}${event.quantization ? `, ${event.quantization}` : ""})` : ""}${event.loadMs !== undefined ? ` in ${(event.loadMs / 1000).toFixed(1)} s` : ""}, ${event.gpu && event.gpu !== "none" ? `GPU ${event.gpu}` : "CPU"}\n`,
+        );
+        break;
       case "ready":
-        io.out(`  ${event.name}: ${event.name === "evaluator" ? "ready" : "SERVING"} after ${(event.ms / 1000).toFixed(1)} s${event.model ? ` (${event.model}${event.gpu && event.gpu !== "none" ? `, GPU ${event.gpu}` : ", CPU"})` : ""}\n`);
+        io.out(`  ${event.name}: ${event.name === "evaluator" ? "ready" : "SERVING"} after ${(event.ms / 1000).toFixed(1)} s\n`);
         break;
       case "log":
         if (args.verbose) io.err(`${io.style.dim(`[${event.name}] ${event.line}`)}\n`);

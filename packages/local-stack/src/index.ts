@@ -29,3 +29,4 @@ export {
   type Profile,
 } from "./localStack.js";
 export { ensureSmallModel, smallModelCached, approxSizeBytes, type FetchProgress } from "./smallModels.js";
+export { descendantsOf, identify, isRunning, type ProcessIdentity } from "./processTree.js";

@@ -65,7 +65,8 @@ export type StackEvent =
   | { type: "starting"; name: string; pid: number | undefined; endpoint: string }
   | { type: "loading"; name: string; threads: number | undefined; slots: number | undefined }
   | { type: "download"; name: string; downloadedBytes: number; totalBytes: number; percent: number }
-  | { type: "ready"; name: string; ms: number; model?: string; gpu?: string }
+  | { type: "loaded"; name: string; model: string; architecture?: string; quantization?: string; loadMs?: number; gpu?: string }
+  | { type: "ready"; name: string; ms: number }
   | { type: "log"; name: string; line: string }
   | { type: "exited"; name: string; status: ExitStatus; expected: boolean };
 
@@ -209,7 +210,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       const timeoutMs = options.modelReadyTimeoutMs ?? (profile === "seed" ? 6 * 3_600_000 : 600_000);
       readiness.push(
         service.ready({ timeoutMs, signal: abort.signal }).then(
-          () => emit({ type: "ready", name, ms: Date.now() - startedAt, ...modelDetails(service.process) }),
+          () => emit({ type: "ready", name, ms: Date.now() - startedAt }),
           (error: unknown) => {
             throw startError(name, service.process, error);
           },
@@ -307,18 +308,18 @@ function modelLine(name: string, line: string, emit: (event: StackEvent) => void
     emit({ type: "download", name, downloadedBytes, totalBytes, percent: Number(log.percent ?? (totalBytes ? (downloadedBytes / totalBytes) * 100 : 0)) });
   } else if (log?.msg === "gRPC listening; loading model") {
     emit({ type: "loading", name, threads: numberOrUndefined(log.threads), slots: numberOrUndefined(log.slots) });
+  } else if (log?.msg === "model loaded and warmed up; SERVING") {
+    emit({
+      type: "loaded",
+      name,
+      model: String(log.model ?? "?"),
+      ...(typeof log.architecture === "string" ? { architecture: log.architecture } : {}),
+      ...(typeof log.quantization === "string" ? { quantization: log.quantization } : {}),
+      ...(typeof log.loadMs === "number" ? { loadMs: log.loadMs } : {}),
+      ...(typeof log.gpu === "string" ? { gpu: log.gpu } : {}),
+    });
   }
   emit({ type: "log", name, line });
-}
-
-function modelDetails(process: ManagedProcess): { model?: string; gpu?: string } {
-  for (const line of process.logs().split("\n").reverse()) {
-    const log = parseLogLine(line);
-    if (log?.msg === "model loaded and warmed up; SERVING") {
-      return { ...(typeof log.model === "string" ? { model: log.model } : {}), ...(typeof log.gpu === "string" ? { gpu: log.gpu } : {}) };
-    }
-  }
-  return {};
 }
 
 function numberOrUndefined(value: unknown): number | undefined {

@@ -47,7 +47,8 @@ export class ManagedProcess {
   readonly exited: Promise<ExitStatus>;
   readonly options: ProcessOptions;
   private buffer = "";
-  private partial = "";
+  /** Per stream: the start of a line not yet ended. */
+  private readonly partial = ["", ""];
   private exitStatus: ExitStatus | undefined;
   private readonly listeners = new Set<() => void>();
 
@@ -72,14 +73,14 @@ export class ManagedProcess {
       detached: options.detached ?? false,
     });
     const limit = options.logLimit ?? 2_000_000;
-    for (const stream of [this.child.stdout!, this.child.stderr!]) {
+    for (const [index, stream] of [this.child.stdout!, this.child.stderr!].entries()) {
       stream.setEncoding("utf8");
       stream.on("data", (data: string) => {
         this.buffer += data;
         if (this.buffer.length > limit) this.buffer = this.buffer.slice(-limit);
         if (options.echo) {
-          const parts = (this.partial + data).split("\n");
-          this.partial = parts.pop() ?? "";
+          const parts = (this.partial[index] + data).split("\n");
+          this.partial[index] = parts.pop() ?? "";
           for (const line of parts) options.echo(line);
         }
         for (const listener of this.listeners) listener();
@@ -89,8 +90,8 @@ export class ManagedProcess {
       const settle = (status: ExitStatus) => {
         if (this.exitStatus) return;
         this.exitStatus = status;
-        if (this.partial) options.echo?.(this.partial);
-        this.partial = "";
+        for (const rest of this.partial) if (rest) options.echo?.(rest);
+        this.partial.fill("");
         for (const listener of this.listeners) listener();
         resolve(status);
       };

@@ -1,0 +1,65 @@
+import path from "node:path";
+import { describe, expect, it } from "vitest";
+import { DEFAULT_DB_PATH, REPO_ROOT } from "@evalstack/local-stack";
+import { parseCompareArgs, parseStackArgs, portHint, UsageError } from "./stackArgs.js";
+
+describe("compare options", () => {
+  it("defaults: small profile, both models, seed-50, fixed ports, greedy", () => {
+    const a = parseCompareArgs([], {});
+    expect(a).toMatchObject({
+      profile: "small",
+      localModels: ["qwen", "phi3"],
+      externalModels: {},
+      modelNames: ["qwen", "phi3"],
+      ports: { qwen: 50051, phi3: 50052, qwenMetrics: 9464, phi3Metrics: 9465, evaluator: 8080 },
+      dbPath: DEFAULT_DB_PATH,
+      suite: "seed-50",
+      repeats: 1,
+      concurrency: undefined,
+      maxTokens: undefined,
+      temperature: 0,
+      seed: 1,
+      keepRunning: false,
+      out: path.join(REPO_ROOT, "reports"),
+    });
+  });
+
+  it("reads every option, flags over environment", () => {
+    const a = parseCompareArgs(
+      ["--profile", "seed", "--suite", "my.jsonl", "--repeats", "3", "--concurrency", "qwen=2,phi3=1", "--max-tokens", "64", "--keep-running", "--temperature", "0.7", "--seed", "9", "--qwen-port", "0", "--evaluator-port", "18080", "--db", "/tmp/x.db"],
+      { EVALSTACK_PORT: "9999", PHI3_GRPC_PORT: "60052" },
+    );
+    expect(a).toMatchObject({ profile: "seed", suite: "my.jsonl", repeats: 3, concurrency: { qwen: 2, phi3: 1 }, maxTokens: 64, keepRunning: true, temperature: 0.7, seed: 9, dbPath: "/tmp/x.db" });
+    expect(a.ports).toMatchObject({ qwen: 0, phi3: 60052, evaluator: 18080 });
+    expect(parseCompareArgs(["--concurrency", "4"], {}).concurrency).toBe(4);
+  });
+
+  it("--models: local services by name, running ones as name=host:port", () => {
+    const a = parseStackArgs(["--models", "qwen,remote=10.0.0.5:50051"], {});
+    expect(a.localModels).toEqual(["qwen"]);
+    expect(a.externalModels).toEqual({ remote: "10.0.0.5:50051" });
+    expect(a.modelNames).toEqual(["qwen", "remote"]);
+  });
+
+  it.each([
+    [["--profile", "huge"], /--profile: expected small or seed/],
+    [["--repeats", "0"], /--repeats: expected an integer from 1 to 100/],
+    [["--repeats", "1.5"], /--repeats/],
+    [["--max-tokens", "x"], /--max-tokens/],
+    [["--models", "llama"], /"llama" is not a model service/],
+    [["--models", "qwen,qwen"], /named twice/],
+    [["--models", "x=nohost"], /expected name or name=host:port/],
+    [["--concurrency", "mistral=2"], /not one of the models/],
+    [["--qwen-port", "70000"], /--qwen-port: expected an integer from 0 to 65535/],
+    [["--temperature", "9"], /--temperature/],
+    [["--bogus"], /Unknown option '--bogus'/],
+  ])("refuses %j", (argv, message) => {
+    expect(() => parseCompareArgs(argv, {})).toThrow(UsageError);
+    expect(() => parseCompareArgs(argv, {})).toThrow(message);
+  });
+
+  it("names the environment variable when that is where a bad port came from", () => {
+    expect(() => parseStackArgs([], { QWEN_METRICS_PORT: "abc" })).toThrow(/QWEN_METRICS_PORT/);
+    expect(portHint("phi3Metrics")).toBe("--phi3-metrics-port <port> (or PHI3_METRICS_PORT; 0 picks a free port)");
+  });
+});
