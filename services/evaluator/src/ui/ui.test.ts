@@ -5,11 +5,13 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { Script } from "node:vm";
 import { pino } from "pino";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startInstantModelServer, type InstantModelServer } from "../../../../test/helpers/instantModelServer.js";
 import { loadConfig } from "../config.js";
 import { startServer, type EvaluatorServer } from "../server.js";
+import { CLIENT_SCRIPT } from "./assets.js";
 import { safeNext, sameOrigin } from "./auth.js";
 import { KEY_COOKIE } from "./index.js";
 
@@ -233,8 +235,43 @@ describe("web UI: pages", () => {
     expect(text).toContain("0".repeat(64));
   });
 
+  it("serves a client script that parses (the browser test runs it on real models)", () => {
+    expect(() => new Script(CLIENT_SCRIPT.body, { filename: "client.js" })).not.toThrow();
+    expect(CLIENT_SCRIPT.body).toContain('"evalstack.apiKey"');
+  });
+
   it("keeps the API's OpenAPI document free of the UI's routes", async () => {
     const doc = (await (await fetch(`${server.url}/openapi.json`)).json()) as { paths: Record<string, unknown> };
     expect(Object.keys(doc.paths).filter((p) => !p.startsWith("/v1/") && !["/healthz", "/readyz", "/metrics"].includes(p))).toEqual([]);
+  });
+});
+
+describe("web UI: auth off", () => {
+  it("opens every page without a key and says auth is off", async () => {
+    const open = await startServer({
+      config: loadConfig({
+        EVALSTACK_HOST: "127.0.0.1",
+        EVALSTACK_PORT: "0",
+        EVALSTACK_MODELS: `alpha=${models[0]!.target}`,
+        EVALSTACK_DB_PATH: join(dir, "open.db"),
+        EVALSTACK_AUTH: "off",
+      }),
+      log: pino({ level: "silent" }),
+    });
+    try {
+      for (const path of ["/", "/runs", "/models"]) {
+        const res = await fetch(`${open.url}${path}`);
+        expect(res.status, path).toBe(200);
+        const text = await res.text();
+        expect(text).toContain('data-auth="off"');
+        expect(text).toContain("auth off");
+        expect(text).not.toContain("Sign out");
+      }
+      const session = await fetch(`${open.url}/ui/session`, { method: "POST", redirect: "manual", body: new URLSearchParams({ next: "/models" }) });
+      expect(session.status).toBe(303);
+      expect(session.headers.get("set-cookie")).toBeNull();
+    } finally {
+      await open.close();
+    }
   });
 });

@@ -335,6 +335,7 @@
       });
 
       controller = new AbortController();
+      body.dataset.playgroundState = "streaming";
       send.disabled = true;
       stop.disabled = false;
       status.textContent = "Sending…";
@@ -395,6 +396,7 @@
         await Promise.all(scoring);
         body.dataset.playgroundState = "done";
       } catch (err) {
+        body.dataset.playgroundState = "stopped";
         if (controller.signal.aborted) {
           status.textContent = "Stopped.";
           Object.keys(cards).forEach(function (k) {
