@@ -121,6 +121,8 @@ describe("examples/notebooks/compare.ipynb on the local stack", () => {
     expect(s.summary).toEqual([5 * MODELS.length, SUMMARY_COLUMNS.length]); // smoke-6 covers all five dimensions
     expect(s.diff).toEqual([5 * MODELS.length, DIMENSION_DIFF_COLUMNS.length]);
     expect(s.changes![1]).toBe(ITEM_DIFF_COLUMNS.length);
+    expect(s.pairs).toEqual([SUITE_ITEMS * MODELS.length, ITEM_DIFF_COLUMNS.length + 2]); // + reply_changed, ttft_change_ms
+    expect(s.changes![0]).toBe(results.changes.length);
 
     const itemsA = await api<ApiItem[]>(`/v1/runs/${results.run_a}/items`);
     expect(s.failed).toEqual([itemsA.filter((i) => i.passed === false).length, ITEM_COLUMNS.length + 1]); // + failed_checks
