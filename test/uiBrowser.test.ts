@@ -3,8 +3,9 @@
 // auth on and the real model services (qwen and phi3 slots, small profile). Signs in; sends a prompt in the
 // playground and sees two replies stream in with their timings; picks a seed-50 item and sees its checks
 // scored (sent from the keyboard); starts a smoke-6 run from the form and watches it complete live; filters
-// the item table; opens an item; downloads reports; reads the models page; all at 1280 px and 390 px with
-// zero console errors once signed in. Screenshots of each page go to test-results/ (CI artifacts).
+// the item table; opens an item; downloads reports; reads the models page while a second run keeps the
+// models busy and sees the runs list follow that run in place; all at 1280 px and 390 px with zero console
+// errors once signed in. Screenshots of each page go to test-results/ (CI artifacts).
 import { mkdirSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -228,7 +229,9 @@ describe("web UI in headless Chromium, on the real small models", () => {
     await page.setViewportSize({ width: 1280, height: 900 });
   });
 
-  it("models: health, GetModelInfo and load for both models; the runs list shows the run", async () => {
+  it("models: health, GetModelInfo and this evaluator's load while a run goes on; the runs list follows it live", async () => {
+    // A second run, started through the API, keeps both models busy while the models page is read.
+    const second = await evaluator.json<{ id: string }>("/v1/runs", { body: { suite: "smoke-6", models: ["qwen", "phi3"], max_tokens: 16, sampling: { temperature: 0 } } });
     await page.click('nav a[href="/models"]');
     await page.waitForSelector("#models");
     for (const model of ["qwen", "phi3"]) {
@@ -237,19 +240,40 @@ describe("web UI in headless Chromium, on the real small models", () => {
       const info = await card.locator("dl.kv").textContent();
       expect(info).toMatch(/Model loaded\s*\S/);
       expect(info).not.toMatch(/Model loaded\s*n\/a/);
+      expect(info).toMatch(/Slots\s*2/);
       expect(info).toMatch(/sha256\s*[0-9a-f]{64}/);
-      expect(await card.locator('[data-field="pending_requests"]').textContent()).toBe("0");
     }
+    const pending = async () =>
+      Number(await page.locator('section[data-model="qwen"] [data-field="pending_requests"]').textContent()) +
+      Number(await page.locator('section[data-model="phi3"] [data-field="pending_requests"]').textContent());
+    await expect.poll(pending, { timeout: 20_000 }).toBeGreaterThan(0);
     await shot("ui-models");
     await page.setViewportSize({ width: 390, height: 844 });
     expect(await fitsViewport()).toBe(true);
     await shot("ui-models-390", true);
     await page.setViewportSize({ width: 1280, height: 900 });
 
+    // The runs list updates the active run's status and progress in place (no reload).
     await page.click('nav a[href="/runs"]');
-    const row = page.locator(`#runs tr[data-run="${runId}"]`);
-    expect(await row.getAttribute("data-status")).toBe("completed");
+    await page.waitForSelector("#runs");
+    await page.evaluate("window.sameDocument = true");
+    expect(await page.locator(`#runs tr[data-run="${runId}"]`).getAttribute("data-status")).toBe("completed");
+    await page.waitForSelector(`#runs tr[data-run="${second.id}"][data-status="completed"]`, { timeout: 120_000 });
+    expect(await page.evaluate<boolean>("window.sameDocument === true")).toBe(true);
+    expect(await page.locator(`#runs tr[data-run="${second.id}"] [data-cell="progress-text"]`).textContent()).toBe("12/12");
     await shot("ui-runs");
+  });
+
+  it("run page: cancels a running run (two clicks) while following it live", async () => {
+    const long = await evaluator.json<{ id: string }>("/v1/runs", { body: { suite: "seed-50", models: ["qwen", "phi3"], max_tokens: 16 } });
+    await page.goto(`${evaluator.url}/runs/${long.id}`);
+    await page.waitForSelector("#feed li", { timeout: 60_000 });
+    await page.click("#run-cancel");
+    expect(await page.locator("#run-cancel").textContent()).toBe("Confirm: cancel the run");
+    await Promise.all([page.waitForNavigation(), page.click("#run-cancel")]);
+    expect(await page.locator("body").getAttribute("data-run-status")).toBe("cancelled");
+    expect((await evaluator.json<{ status: string }>(`/v1/runs/${long.id}`)).status).toBe("cancelled");
+    expect(await page.locator("#run-cancel").count()).toBe(0);
   });
 
   it("had no console errors or warnings once signed in", () => {

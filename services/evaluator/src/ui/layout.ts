@@ -77,9 +77,10 @@ export function swatch(models: string[], model: string): Html {
   return html`<span class="swatch" style="background:${modelColor(models, model)}" aria-hidden="true"></span>${model}`;
 }
 
-export function progressBar(done: number, total: number, label: string): Html {
+/** A bar of done/total; `finished` colours a full bar as finished work (not for a load gauge). */
+export function progressBar(done: number, total: number, label: string, finished = true): Html {
   const pct = total > 0 ? Math.min(100, (100 * done) / total) : 0;
-  return html`<div class="progress${done >= total && total > 0 ? " done" : ""}" role="progressbar" aria-label="${label}" aria-valuemin="0" aria-valuemax="${total}" aria-valuenow="${done}"><span style="width:${pct.toFixed(1)}%"></span></div>`;
+  return html`<div class="progress${finished && done >= total && total > 0 ? " done" : ""}" role="progressbar" aria-label="${label}" aria-valuemin="0" aria-valuemax="${total}" aria-valuenow="${done}"><span style="width:${pct.toFixed(1)}%"></span></div>`;
 }
 
 /** A horizontally scrollable table region (keyboard-focusable, named for screen readers). */

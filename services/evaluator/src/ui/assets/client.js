@@ -462,6 +462,41 @@
     });
   }
 
+  // --- Runs list: active runs' status and progress ----------------------------------------------------
+
+  function runsList() {
+    var active = function () {
+      return document.querySelectorAll('#runs tr[data-status="queued"], #runs tr[data-status="running"]').length > 0;
+    };
+    if (!active()) return;
+    var path = "/v1/runs?limit=" + encodeURIComponent(body.dataset.pageSize || "25") + "&offset=" + encodeURIComponent(body.dataset.offset || "0");
+    var timer = setInterval(async function () {
+      if (document.visibilityState !== "visible") return;
+      try {
+        var res = await api(path);
+        if (!res.ok) return;
+        (await res.json()).forEach(function (r) {
+          var row = document.querySelector('#runs tr[data-run="' + CSS.escape(r.id) + '"]');
+          if (!row || row.dataset.status === r.status && row.dataset.done === String(r.done)) return;
+          row.dataset.status = r.status;
+          row.dataset.done = String(r.done);
+          setBadge(row.querySelector('[data-cell="status"] .badge'), r.status, r.status);
+          var bar = row.querySelector('[data-cell="progress"] .progress');
+          if (bar) {
+            bar.setAttribute("aria-valuenow", String(r.done));
+            bar.firstElementChild.style.width = (r.total_items ? (100 * r.done) / r.total_items : 0).toFixed(1) + "%";
+            bar.classList.toggle("done", r.total_items > 0 && r.done >= r.total_items);
+          }
+          var text = row.querySelector('[data-cell="progress-text"]');
+          if (text) text.textContent = r.done + "/" + r.total_items + (r.errors ? " · " + r.errors + " errors" : "");
+        });
+        if (!active()) clearInterval(timer);
+      } catch (e) {
+        /* the next tick tries again */
+      }
+    }, 3000);
+  }
+
   // --- A run: live progress ----------------------------------------------------------------------------
 
   function runPage() {
@@ -612,7 +647,10 @@
   }
 
   if (page === "playground") playground();
-  else if (page === "runs") runForm();
+  else if (page === "runs") {
+    runForm();
+    runsList();
+  }
   else if (page === "run") runPage();
   else if (page === "models") modelsPage();
 })();

@@ -3,7 +3,7 @@
 import { html } from "hono/html";
 import { fmtMs, fmtRate } from "../../reports/format.js";
 import type { ItemRow, Run } from "../api.js";
-import { badge, layout, swatch, time, type Html, type Session } from "../layout.js";
+import { layout, swatch, time, type Html, type Session } from "../layout.js";
 
 export function itemPage(options: {
   session: Session;
@@ -59,4 +59,3 @@ ${r.checks.length ? html`<ul class="check-results">${r.checks.map((c) => html`<l
 </article>`;
 }
 
-export { badge };

@@ -41,7 +41,7 @@ function card(m: ModelRow, names: string[]): Html {
 <p class="meta">gRPC target <code>${m.target}</code>${m.health_error ? html` · <span class="fail" data-field="health_error">${m.health_error}</span>` : ""}</p>
 <h3>Load (this evaluator)</h3>
 <div class="model-progress" style="grid-template-columns:auto 1fr auto">
-<span class="meta">in flight</span><div data-field="in_flight_bar">${progressBar(m.in_flight, m.concurrency, `${m.name} calls in flight`)}</div><span data-field="in_flight">${m.in_flight} / ${m.concurrency}</span>
+<span class="meta">in flight</span><div data-field="in_flight_bar">${progressBar(m.in_flight, m.concurrency, `${m.name} calls in flight`, false)}</div><span data-field="in_flight">${m.in_flight} / ${m.concurrency}</span>
 </div>
 <p>Pending requests: <b data-field="pending_requests">${m.pending_requests}</b> <span class="meta">(queued in this evaluator or in flight)</span></p>
 <h3>GetModelInfo</h3>

@@ -6,7 +6,7 @@ import { fmtBytes, fmtCount, fmtMs, fmtP, fmtRate, VERDICT_TEXT } from "../../re
 import { latencyCharts, radarChart } from "../../reports/svgCharts.js";
 import { DIMENSIONS } from "../../scoring/types.js";
 import type { ItemRow, Report, Run } from "../api.js";
-import { badge, durationBetween, fmtDuration, layout, modelColor, progressBar, swatch, tableWrap, time, type Html, type Session } from "../layout.js";
+import { badge, durationBetween, fmtDuration, layout, progressBar, swatch, tableWrap, time, type Html, type Session } from "../layout.js";
 
 export const ITEMS_PAGE_SIZE = 50;
 export const OUTCOMES = ["passed", "failed", "error"] as const;
@@ -53,7 +53,7 @@ function settings(run: Run): Html {
 <dt>Sampling</dt><dd>${sampling || "model defaults"}${run.max_tokens ? ` · max_tokens ≤ ${run.max_tokens}` : ""}${concurrency ? ` · concurrency ${concurrency}` : ""}</dd>
 <dt>Created</dt><dd>${time(run.created_at)}</dd>
 <dt>Started</dt><dd>${time(run.started_at)}</dd>
-<dt>Finished</dt><dd>${time(run.completed_at)}${run.started_at ? ` · took ${fmtDuration(durationBetween(run.started_at, run.completed_at))}${run.completed_at ? "" : " so far"}` : ""}</dd>
+<dt>Finished</dt><dd>${run.completed_at ? html`${time(run.completed_at)}${run.started_at ? ` · took ${fmtDuration(durationBetween(run.started_at, run.completed_at))}` : ""}` : "not yet"}</dd>
 ${run.error ? html`<dt>Error</dt><dd class="fail">${run.error}</dd>` : ""}
 </dl></div>`;
 }
@@ -191,8 +191,4 @@ function excerpt(text: string, max = 160): string {
   const t = text.trim();
   if (!t) return "(empty)";
   return t.length > max ? `${t.slice(0, max)}…` : t;
-}
-
-export function colorOf(models: string[], m: string): string {
-  return modelColor(models, m);
 }

@@ -47,7 +47,7 @@ ${models.map((m) => html`<label><input type="checkbox" name="models" value="${m}
 <h2 id="runs-title">All runs <span class="meta">(${total})</span></h2>
 ${runs.length === 0 ? html`<p class="meta">No runs yet: start one above.</p>` : tableWrap("Runs", runsTable(runs, options.countsByRun), "runs")}
 ${pager(total, offset)}`;
-  return layout({ title: "Runs", page: "runs", session: options.session, body });
+  return layout({ title: "Runs", page: "runs", session: options.session, body, data: { offset: String(offset), "page-size": String(RUNS_PAGE_SIZE) } });
 }
 
 function runsTable(runs: RunRow[], countsByRun: Map<string, Record<string, ModelCounts>>): Html {
@@ -59,12 +59,12 @@ function runsTable(runs: RunRow[], countsByRun: Map<string, Record<string, Model
     const duration = durationBetween(r.started_at, r.completed_at);
     return html`<tr data-run="${r.id}" data-status="${r.status}">
 <td><a href="/runs/${r.id}"><code>${r.id}</code></a></td>
-<td>${badge(r.status)}${r.error ? html`<div class="meta fail" title="${r.error}">${r.error.slice(0, 80)}</div>` : ""}</td>
+<td data-cell="status">${badge(r.status)}${r.error ? html`<div class="meta fail" title="${r.error}">${r.error.slice(0, 80)}</div>` : ""}</td>
 <td>${r.suite_id}${r.repeats > 1 ? html` <span class="meta">×${r.repeats}</span>` : ""}</td>
 <td>${models.join(", ")}</td>
 <td>${time(r.started_at ?? r.created_at)}</td>
-<td class="num">${fmtDuration(duration)}${r.completed_at || !r.started_at ? "" : html` <span class="meta">so far</span>`}</td>
-<td style="min-width:120px">${progressBar(r.done, r.total_items, `run ${r.id} progress`)}<span class="meta">${r.done}/${r.total_items}${r.errors ? html` · <span class="fail">${r.errors} errors</span>` : ""}</span></td>
+<td class="num">${r.completed_at ? fmtDuration(duration) : r.started_at ? html`<span class="meta">running</span>` : "—"}</td>
+<td style="min-width:120px" data-cell="progress">${progressBar(r.done, r.total_items, `run ${r.id} progress`)}<span class="meta" data-cell="progress-text">${r.done}/${r.total_items}${r.errors ? html` · <span class="fail">${r.errors} errors</span>` : ""}</span></td>
 <td>${models.map((m) => {
       const c = counts[m];
       return html`<div><span class="swatch" style="background:${modelColor(models, m)}" aria-hidden="true"></span>${m}: ${c ? html`<b>${c.passed}</b>/${c.done}` : "0/0"}</div>`;
