@@ -140,7 +140,7 @@ describe("diffRuns", () => {
     const lat = (runId: string, ttft: number) => reply(runId, "qwen", "lat", true, { dimension: "latency", ttft });
     const a = run("run_a", ["qwen"], [lat("run_a", 500)]);
     const b = run("run_b", ["qwen"], [lat("run_b", 150)]);
-    expect(diffRuns(a, b).items[0]).toMatchObject({ change: "newly_passed", ttft_ms_a: 500, ttft_ms_b: 150 });
+    expect(diffRuns(a, b).items[0]).toMatchObject({ change: "newly_passed", ttft_ms_a: 500, ttft_ms_b: 150, failed_checks_a: "ttft: TTFT 500 ms, target <= 200 ms", failed_checks_b: null });
     expect(diffRuns(a, b, { latencyTargets: { ttft_ms: 1000, tokens_per_second: 1 } }).items[0]).toMatchObject({ change: "still_passing" });
     expect(diffRuns(a, b).dimensions[0]).toMatchObject({ dimension: "latency", score_a: 0, score_b: 10 });
   });

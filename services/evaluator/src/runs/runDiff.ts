@@ -10,7 +10,7 @@
 // move without crossing that line (`improved`, `regressed`).
 
 import { aggregateItems, buildReport, type DimensionReport, type Verdict } from "../reports/index.js";
-import type { LatencyTargets } from "../scoring/latencyScore.js";
+import { scoreLatency, type LatencyTargets } from "../scoring/latencyScore.js";
 import { percentile } from "../scoring/statistics.js";
 import { DIMENSIONS, type Dimension, type ModelSnapshot, type RunItemResult } from "../scoring/types.js";
 
@@ -251,18 +251,20 @@ function changeOf(a: Aggregate | undefined, b: Aggregate | undefined): ItemChang
   return pa ? "still_passing" : "still_failing";
 }
 
-function firstReply(g: Aggregate | undefined): { reply: string | null; failed: string | null } {
+function firstReply(g: Aggregate | undefined, targets: LatencyTargets): { reply: string | null; failed: string | null } {
   const first = g?.outcomes[0]?.result;
   if (!first) return { reply: null, failed: null };
   if (first.status !== "completed") return { reply: null, failed: `error: ${first.error ?? "error"}` };
-  const failed = (first.score?.checks ?? []).filter((c) => !c.passed).map((c) => `${c.type}: ${c.error ?? c.detail}`);
+  // Latency items are checked against the targets, not by checks of their own.
+  const checks = first.dimension === "latency" ? scoreLatency(first.timings, targets).checks : (first.score?.checks ?? []);
+  const failed = checks.filter((c) => !c.passed).map((c) => `${c.type}: ${c.error ?? c.detail}`);
   return { reply: first.reply, failed: failed.length ? failed.join(" | ") : null };
 }
 
-function itemRow(a: DiffRun, b: DiffRun, pair: ModelPair, itemId: string, ga: Aggregate | undefined, gb: Aggregate | undefined): ItemDiffRow {
+function itemRow(a: DiffRun, b: DiffRun, pair: ModelPair, itemId: string, ga: Aggregate | undefined, gb: Aggregate | undefined, targets: LatencyTargets): ItemDiffRow {
   const side = (g: Aggregate | undefined) => {
     const done = g ? g.outcomes.filter((o) => o.result.status === "completed").map((o) => o.result) : [];
-    const first = firstReply(g);
+    const first = firstReply(g, targets);
     return {
       passed: g ? passes(g.pass_rate) : null,
       pass_rate: g ? round(g.pass_rate) : null,
@@ -395,7 +397,7 @@ export function diffRuns(a: DiffRun, b: DiffRun, options: { pairs?: ModelPair[];
     const aggA = byItem(resultsA);
     const aggB = byItem(resultsB);
     const ids = [...new Set([...aggA.keys(), ...aggB.keys()])];
-    const rows = ids.map((id) => itemRow(a, b, pair, id, aggA.get(id), aggB.get(id)));
+    const rows = ids.map((id) => itemRow(a, b, pair, id, aggA.get(id), aggB.get(id), targets));
     rows.sort((x, y) => DIMENSIONS.indexOf(x.dimension) - DIMENSIONS.indexOf(y.dimension) || x.item_id.localeCompare(y.item_id));
     items.push(...rows);
     for (const d of report.dimensions) dimensions.push(dimensionRow(a, b, pair, d, rows.filter((r) => r.dimension === d.dimension)));
