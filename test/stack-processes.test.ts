@@ -53,6 +53,28 @@ describe("ManagedProcess", () => {
   });
 });
 
+describe("parentDeathSignal", () => {
+  it("the kernel kills a service whose launcher was SIGKILLed", async () => {
+    // A launcher (node) starts a service (sleep) with parentDeathSignal, prints its pid, then is SIGKILLed.
+    const launcher = new ManagedProcess({
+      name: "launcher",
+      args: [
+        "--import",
+        "tsx",
+        "--input-type=module",
+        "-e",
+        "import { ManagedProcess } from '@evalstack/local-stack'; const s = new ManagedProcess({ name: 'sleep', command: 'sleep', args: ['60'], detached: true, parentDeathSignal: 'SIGKILL' }); console.log('service', s.pid); setInterval(() => {}, 1000);",
+      ],
+    });
+    const pid = Number((await launcher.waitForOutput(/service (\d+)/, 30_000))[1]);
+    const service = await waitFor(() => identify(pid), "the service");
+    expect(service.command).toBe("sleep");
+    expect(isRunning(service)).toBe(true);
+    await launcher.kill();
+    await waitFor(() => (isRunning(service) ? undefined : true), "the service to die with its launcher");
+  });
+});
+
 describe("process tree", () => {
   it("finds grandchildren and tells a reused pid from the process recorded", async () => {
     const p = new ManagedProcess({ name: "sh", command: "sh", args: ["-c", "sleep 30 & wait"] });

@@ -25,6 +25,8 @@ export interface EvaluatorOptions {
   waitReady?: boolean;
   echo?: (line: string) => void;
   detached?: boolean;
+  /** See ProcessOptions.parentDeathSignal. */
+  parentDeathSignal?: NodeJS.Signals;
   /** `stop()`'s wait before SIGKILL. */
   stopTimeoutMs?: number;
   signal?: AbortSignal;
@@ -66,6 +68,7 @@ export async function startEvaluator(options: EvaluatorOptions): Promise<Evaluat
     },
     echo: options.echo,
     detached: options.detached,
+    parentDeathSignal: options.parentDeathSignal,
     stopTimeoutMs: options.stopTimeoutMs,
   });
   const dialHost = host === "0.0.0.0" || host === "::" ? "127.0.0.1" : host;

@@ -202,6 +202,9 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
         env: { MODEL_PROFILE: profile, SHUTDOWN_GRACE_MS: env.SHUTDOWN_GRACE_MS ?? "5000", ...threadEnv, ...options.modelEnv },
         waitReady: false,
         detached: true,
+        // If the launcher dies without stopping the stack (even by SIGKILL), the kernel kills the services:
+        // their logs go to the launcher, so with it gone they could not even shut down cleanly.
+        parentDeathSignal: "SIGKILL",
         echo: (line) => modelLine(name, line, emit),
       });
       processes.push(service.process);
@@ -230,6 +233,9 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
         env: { SHUTDOWN_GRACE_MS: env.SHUTDOWN_GRACE_MS ?? "5000", ...options.evaluatorEnv },
         waitReady: false,
         detached: true,
+        // If the launcher dies without stopping the stack (even by SIGKILL), the kernel kills the services:
+        // their logs go to the launcher, so with it gone they could not even shut down cleanly.
+        parentDeathSignal: "SIGKILL",
         echo: (line) => emit({ type: "log", name: "evaluator", line }),
       });
       const ev = evaluator;

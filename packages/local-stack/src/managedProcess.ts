@@ -1,4 +1,5 @@
-import { spawn, type ChildProcess } from "node:child_process";
+import { spawn, spawnSync, type ChildProcess } from "node:child_process";
+import { accessSync, constants } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 
@@ -35,6 +36,11 @@ export interface ProcessOptions {
   logLimit?: number;
   /** `stop()`'s wait before SIGKILL (default 35,000 ms). */
   stopTimeoutMs?: number;
+  /**
+   * The kernel sends this signal to the child when the launcher dies, however it dies (even SIGKILL), so no
+   * orphan is left (Linux, through util-linux `setpriv --pdeathsig`; ignored where that is missing).
+   */
+  parentDeathSignal?: NodeJS.Signals;
 }
 
 /**
@@ -64,7 +70,11 @@ export class ManagedProcess {
     // node --import tsx <entry>: signals reach the service itself, not an npm or tsx wrapper.
     this.options = typeof first === "string" ? { ...rest, name: first, args: tsxArgs(entry!), env } : first;
     const options = this.options;
-    this.child = spawn(options.command ?? process.execPath, options.args ?? [], {
+    const setpriv = options.parentDeathSignal ? setprivPath() : undefined;
+    const command = options.command ?? process.execPath;
+    const [file, args] = setpriv ? [setpriv, ["--pdeathsig", options.parentDeathSignal!, "--", command, ...(options.args ?? [])]] : [command, options.args ?? []];
+    // setpriv execs the command: the pid is the command's.
+    this.child = spawn(file, args, {
       cwd: options.cwd ?? REPO_ROOT,
       env: childEnv({ ...process.env, ...options.env }),
       stdio: ["ignore", "pipe", "pipe"],
@@ -227,4 +237,24 @@ function childEnv(env: Record<string, string | undefined>): Record<string, strin
   // vitest sets these for its workers; a child service must not think it is a test worker.
   for (const k of Object.keys(out)) if (k.startsWith("VITEST")) delete out[k];
   return out;
+}
+
+let setpriv: string | null | undefined;
+
+/** util-linux setpriv with --pdeathsig, if this machine has it (checked once). */
+export function setprivPath(): string | undefined {
+  if (setpriv === undefined) {
+    setpriv = null;
+    for (const dir of ["/usr/bin", "/bin", ...(process.env.PATH ?? "").split(":").filter(Boolean)]) {
+      const candidate = path.join(dir, "setpriv");
+      try {
+        accessSync(candidate, constants.X_OK);
+      } catch {
+        continue;
+      }
+      if (spawnSync(candidate, ["--pdeathsig", "SIGKILL", "--", "true"], { stdio: "ignore", timeout: 5_000 }).status === 0) setpriv = candidate;
+      break;
+    }
+  }
+  return setpriv ?? undefined;
 }

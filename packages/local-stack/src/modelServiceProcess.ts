@@ -22,6 +22,8 @@ export interface ModelServiceOptions {
   echo?: (line: string) => void;
   /** Its own process group (see ProcessOptions.detached). */
   detached?: boolean;
+  /** See ProcessOptions.parentDeathSignal. */
+  parentDeathSignal?: NodeJS.Signals;
   /** Stops waiting for SERVING. */
   signal?: AbortSignal;
 }
@@ -55,6 +57,7 @@ export async function startModelService(options: ModelServiceOptions): Promise<M
     },
     echo: options.echo,
     detached: options.detached,
+    parentDeathSignal: options.parentDeathSignal,
   });
   const dialHost = host === "0.0.0.0" || host === "::" ? "127.0.0.1" : host;
   const target = `${dialHost}:${grpcPort}`;

@@ -1,0 +1,231 @@
+// `npm run compare` end to end, as a user runs it: a subprocess (its own process group; Ctrl-C is SIGINT to
+// the whole group, as a terminal sends it) on the small models and free ports. The printed tables and every
+// written report are checked against each other; Ctrl-C during a run cancels it and leaves no process of the
+// stack behind; a second Ctrl-C kills at once; without python3 the code items are errors, never passes.
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import Database from "better-sqlite3";
+import { afterAll, afterEach, describe, expect, it } from "vitest";
+import { descendantsOf, freePort, isRunning, ManagedProcess, REPO_ROOT, type ProcessIdentity } from "@evalstack/local-stack";
+import type { Report } from "../services/evaluator/src/reports/reportTypes.js";
+
+const tmp = mkdtempSync(path.join(os.tmpdir(), "evalstack-compare-test-"));
+const launched: ManagedProcess[] = [];
+const reportDirs: string[] = [];
+
+const trees: (() => ProcessIdentity[])[] = [];
+
+afterEach(async () => {
+  // A failed test may leave its launcher running: kill its group, then anything recorded below it.
+  await Promise.all(launched.splice(0).map((p) => p.stop("SIGKILL", 5_000)));
+  for (const p of trees.splice(0).flatMap((tree) => tree()).filter(isRunning)) process.kill(p.pid, "SIGKILL");
+});
+afterAll(() => {
+  for (const dir of reportDirs) rmSync(dir, { recursive: true, force: true });
+  rmSync(tmp, { recursive: true, force: true });
+});
+
+async function freePortArgs(): Promise<string[]> {
+  const args: string[] = [];
+  for (const flag of ["--evaluator-port", "--qwen-port", "--phi3-port", "--qwen-metrics-port", "--phi3-metrics-port"]) args.push(flag, String(await freePort()));
+  return args;
+}
+
+/** `npm run compare -- <args>` in its own process group; every process below it is recorded as it appears. */
+function compare(args: string[], env: Record<string, string> = {}) {
+  const dbPath = path.join(tmp, `compare-${launched.length}.db`);
+  const p = new ManagedProcess({
+    name: "npm run compare",
+    command: "npm",
+    args: ["run", "compare", "--", ...args],
+    env: { EVALSTACK_DB_PATH: dbPath, NO_COLOR: "1", ...env },
+    detached: true,
+  });
+  launched.push(p);
+  const seen = new Map<string, ProcessIdentity>();
+  const poll = () => {
+    for (const d of descendantsOf(p.pid!)) seen.set(`${d.pid}:${d.startTime}`, d);
+  };
+  const timer = setInterval(poll, 100);
+  void p.exited.then(() => clearInterval(timer));
+  trees.push(() => [...seen.values()]);
+  return { process: p, dbPath, tree: () => (poll(), [...seen.values()]), ctrlC: () => p.signal("SIGINT") };
+}
+
+/** npm passes the script's exit code on, or ends by the signal the group got. */
+function exitedWith(status: { code: number | null; signal: NodeJS.Signals | null }): string {
+  return status.signal ?? String(status.code);
+}
+
+/** RFC 4180 rows (quoted fields may hold commas, quotes and newlines). */
+function parseCsv(text: string): string[][] {
+  const rows: string[][] = [];
+  let row: string[] = [];
+  let field = "";
+  let quoted = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i]!;
+    if (quoted) {
+      if (c === '"' && text[i + 1] === '"') (field += '"'), i++;
+      else if (c === '"') quoted = false;
+      else field += c;
+    } else if (c === '"') quoted = true;
+    else if (c === ",") row.push(field), (field = "");
+    else if (c === "\n") row.push(field.replace(/\r$/, "")), rows.push(row), (row = []), (field = "");
+    else field += c;
+  }
+  if (field || row.length) rows.push([...row, field]);
+  return rows;
+}
+
+function cell(s: { score: number; interval: { low: number; high: number } }): string {
+  return `${s.score.toFixed(1)} [${s.interval.low.toFixed(1)}–${s.interval.high.toFixed(1)}]`;
+}
+
+describe("npm run compare", () => {
+  it("smoke-6 on both small models: exit 0, the tables printed, every report written, nothing left running", async () => {
+    const run = compare(["--suite", "smoke-6", "--max-tokens", "64", ...(await freePortArgs())]);
+    const status = await run.process.exited;
+    const out = run.process.logs();
+    expect(exitedWith(status), out).toBe("0");
+
+    // Live progress reached 6/6 for both models, with a generation speed.
+    for (const model of ["qwen", "phi3"]) expect(out).toMatch(new RegExp(`^ {2}${model} +█+ +6/6 100% +passed \\d +errors 0 +\\d+\\.\\d tokens/s$`, "m"));
+
+    // The report files, printed under "Reports".
+    const runId = out.match(/^Run (run_\w+): suite smoke-6, 6 items per model/m)![1]!;
+    const dir = path.join(REPO_ROOT, "reports", runId);
+    reportDirs.push(dir);
+    const printed = out.slice(out.indexOf("\nReports\n")).split("\n").slice(2, 6).map((l) => path.resolve(REPO_ROOT, l.trim()));
+    expect(printed).toEqual(["md", "html", "json", "csv"].map((f) => path.join(dir, `report.${f}`)));
+    for (const file of printed) expect(existsSync(file), file).toBe(true);
+
+    const report = JSON.parse(readFileSync(path.join(dir, "report.json"), "utf8")) as Report;
+    expect(report.run).toMatchObject({ id: runId, suite_id: "smoke-6", status: "completed", models: ["qwen", "phi3"], repeats: 1 });
+    expect(report.items).toHaveLength(12);
+    expect(report.dimensions.map((d) => d.dimension).sort()).toEqual(["code", "instruction_following", "latency", "math", "structured"]);
+    for (const m of report.models) expect(m.snapshot?.sha256, m.name).toMatch(/^[0-9a-f]{64}$/);
+
+    // The terminal's score table is the report's numbers: one row per dimension, both models, p and verdict.
+    expect(out).toMatch(/Dimension +Items +qwen +phi3 +McNemar p +Verdict/);
+    for (const d of report.dimensions) {
+      const row = out.split("\n").find((l) => l.startsWith(`  ${d.label} `));
+      expect(row, d.label).toBeDefined();
+      const [qwen, phi3] = ["qwen", "phi3"].map((m) => d.per_model.find((s) => s.model === m)!);
+      expect(row).toContain(`${cell(qwen!)}  ${cell(phi3!)}`);
+      expect(row).toMatch(/(\d\.\d{3}|\d\.\de-\d) +(sample too small|no significant difference|qwen better|phi3 better)$/);
+    }
+    // The performance table names the models actually loaded and their measured speed.
+    const perf = report.performance;
+    expect(out).toMatch(new RegExp(`^ {2}Model +${perf[0]!.model_name} +${perf[1]!.model_name}$`, "m"));
+    expect(out).toMatch(
+      new RegExp(`^ {2}Generation speed p50 \\(tokens/s\\) +${perf[0]!.tokens_per_second_p50!.toFixed(1)} +${perf[1]!.tokens_per_second_p50!.toFixed(1)}$`, "m"),
+    );
+    expect(out).toMatch(/^ {2}Peak RAM +\d/m);
+
+    const md = readFileSync(path.join(dir, "report.md"), "utf8");
+    expect(md.startsWith("# Evaluation report: qwen vs phi3")).toBe(true);
+    expect(md).toContain(`Run \`${runId}\``);
+    expect(md).toContain(cell(report.dimensions[0]!.per_model[0]!));
+    const html = readFileSync(path.join(dir, "report.html"), "utf8");
+    expect(html).toMatch(/^<!DOCTYPE html>/i);
+    expect(html).toContain(runId);
+    const csv = parseCsv(readFileSync(path.join(dir, "report.csv"), "utf8"));
+    expect(csv[0]).toEqual(["item_id", "dimension", "model", "replies", "errors", "pass_rate", "instruction_score", "ttft_ms", "tokens_per_second", "total_ms", "prompt", "reply", "checks"]);
+    expect(csv.slice(1).map((r) => `${r[0]}/${r[2]}`).sort()).toEqual(report.items.map((i) => `${i.item_id}/${i.model}`).sort());
+
+    // It stopped what it started.
+    expect(out).toMatch(/stopped \(qwen pid \d+, phi3 pid \d+, evaluator pid \d+\)/);
+    expect(run.tree().filter(isRunning)).toEqual([]);
+  }, 400_000);
+
+  it("Ctrl-C during a run cancels it and stops every process of the stack", async () => {
+    const run = compare(["--suite", "seed-50", "--max-tokens", "64", ...(await freePortArgs())]);
+    // Wait until items are being answered (a model's progress line shows at least one done).
+    await run.process.waitForOutput(/^ {2}(qwen|phi3) +█+░* +[1-9]\d*\/50 /m, 300_000);
+    const runId = run.process.logs().match(/^Run (run_\w+)/m)![1]!;
+    const tree = run.tree();
+    const pids = [...run.process.logs().matchAll(/(qwen|phi3|evaluator): starting \(pid (\d+)\)/g)].map((m) => Number(m[2]));
+    expect(pids).toHaveLength(3);
+    expect(tree.map((p) => p.pid)).toEqual(expect.arrayContaining(pids));
+
+    const sentAt = Date.now();
+    run.ctrlC();
+    const status = await run.process.exited;
+    const stopMs = Date.now() - sentAt;
+    const out = run.process.logs();
+    expect(["SIGINT", "130"]).toContain(exitedWith(status));
+    expect(out).toContain(`Ctrl-C: cancelling run ${runId} and stopping everything compare started (Ctrl-C again to kill at once)`);
+    expect(out).toContain(`run ${runId} cancelled`);
+    expect(out).not.toContain("killing every process");
+    expect(out).toMatch(/stopped \(qwen pid \d+, phi3 pid \d+, evaluator pid \d+\)/);
+    expect(stopMs).toBeLessThan(30_000);
+    expect(tree.filter(isRunning)).toEqual([]);
+    expect(run.tree().filter(isRunning)).toEqual([]);
+    // The store says so too: the run is cancelled, not left running to resume on the next start.
+    const db = new Database(run.dbPath, { readonly: true });
+    try {
+      expect(db.prepare("SELECT status FROM runs WHERE id = ?").get(runId)).toEqual({ status: "cancelled" });
+    } finally {
+      db.close();
+    }
+  }, 400_000);
+
+  it("a second Ctrl-C kills everything at once (here while the models load)", async () => {
+    const run = compare(["--suite", "smoke-6", ...(await freePortArgs())]);
+    await run.process.waitForOutput(/evaluator: starting \(pid \d+\)/, 120_000);
+    await run.process.waitForOutput(/phi3: starting \(pid \d+\)/, 10_000);
+    const tree = run.tree();
+    const pids = [...run.process.logs().matchAll(/(qwen|phi3|evaluator): starting \(pid (\d+)\)/g)].map((m) => Number(m[2]));
+    expect(pids).toHaveLength(3);
+    expect(tree.map((p) => p.pid)).toEqual(expect.arrayContaining(pids));
+    run.ctrlC();
+    await run.process.waitForOutput(/Ctrl-C: stopping everything compare started/, 10_000);
+    // A person's second press comes well after the first (copies of one press within 0.5 s count once).
+    await new Promise((r) => setTimeout(r, 800));
+    const sentAt = Date.now();
+    run.ctrlC();
+    const status = await run.process.exited;
+    expect(Date.now() - sentAt).toBeLessThan(5_000);
+    expect(["SIGINT", "130"]).toContain(exitedWith(status));
+    expect(run.process.logs()).toContain("Ctrl-C again: killing every process of the stack now");
+    // Give the kernel a moment to reap the SIGKILLed groups, then check.
+    for (let i = 0; i < 50 && tree.some(isRunning); i++) await new Promise((r) => setTimeout(r, 100));
+    expect(tree.filter(isRunning)).toEqual([]);
+  }, 200_000);
+
+  it("without python3 the code items are errors, never passes (and a suite file is uploaded)", async () => {
+    const suite = path.join(tmp, "code only.jsonl");
+    const items = [
+      {
+        id: "add-two",
+        dimension: "code",
+        prompt: "Write a Python function add(a, b) that returns a + b. Reply with code only.",
+        max_tokens: 48,
+        checks: [{ type: "code", language: "python", tests: "assert add(2, 3) == 5\n" }],
+      },
+      { id: "hello", dimension: "latency", prompt: "Say hello in one word.", max_tokens: 8 },
+    ];
+    writeFileSync(suite, items.map((i) => `${JSON.stringify(i)}\n`).join(""));
+    const run = compare(["--suite", suite, "--models", "qwen", "--out", path.join(tmp, "reports"), ...(await freePortArgs())], {
+      EVALSTACK_SANDBOX_PYTHON: path.join(tmp, "no-python3"),
+    });
+    const status = await run.process.exited;
+    const out = run.process.logs();
+    expect(exitedWith(status), out).toBe("0");
+    expect(out).toContain(`warning: EVALSTACK_SANDBOX_PYTHON=${path.join(tmp, "no-python3")} is not a working python3: the code items' checks cannot run here, so those items are recorded as errors (never as passes)`);
+    expect(out).toMatch(/suite code-only-[0-9a-f]{12}: 2 items from /);
+    expect(out).toMatch(/^ {2}qwen +█+ +2\/2 100% +passed 0 +errors 1 /m);
+    expect(out).toMatch(/^ {2}Code generation +1 +0\.0 \[0\.0–7\.9\]$/m);
+    expect(out).toContain("Replies that ended in an error (counted as failures): Code generation / qwen: 1.");
+    const runId = out.match(/^Run (run_\w+)/m)![1]!;
+    const report = JSON.parse(readFileSync(path.join(tmp, "reports", runId, "report.json"), "utf8")) as Report;
+    expect(report.run.status).toBe("partial");
+    const code = report.items.find((i) => i.item_id === "add-two");
+    expect(code).toMatchObject({ model: "qwen", errors: 1, pass_rate: 0 });
+    expect(code!.checks).toMatch(/check could not run/);
+    expect(report.items.find((i) => i.item_id === "hello")).toMatchObject({ errors: 0 });
+    expect(run.tree().filter(isRunning)).toEqual([]);
+  }, 300_000);
+});
