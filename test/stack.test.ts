@@ -1,14 +1,14 @@
 // `npm run stack` as a user runs it (a subprocess in its own process group, Ctrl-C sent to the whole group as
-// a terminal does), on free ports: the endpoints it prints answer, Ctrl-C leaves no process behind, and a
-// taken port, a model that cannot load and an evaluator that cannot start each give a clear message with
+// a terminal does), on free ports: the endpoints it prints answer, Ctrl-C leaves no process behind, a second
+// Ctrl-C kills at once, and a taken port, a model that cannot load and an evaluator that cannot start each give a clear message with
 // nothing left running.
 import { mkdtempSync, rmSync } from "node:fs";
 import net from "node:net";
 import os from "node:os";
 import path from "node:path";
 import { afterAll, afterEach, describe, expect, it } from "vitest";
-import { checkHealth, createHealthClient } from "@evalstack/contract";
-import { descendantsOf, freePort, isRunning, ManagedProcess, portInUse, type ProcessIdentity } from "@evalstack/local-stack";
+import { checkHealth, createHealthClient, createInferenceClient, fullRequest, streamGenerate } from "@evalstack/contract";
+import { descendantsOf, freePort, isRunning, ManagedProcess, portInUse, waitUntil, type ProcessIdentity } from "@evalstack/local-stack";
 
 const tmp = mkdtempSync(path.join(os.tmpdir(), "evalstack-stack-test-"));
 const launched: ManagedProcess[] = [];
@@ -101,6 +101,39 @@ describe("npm run stack", () => {
     expect(stillRunning(tree)).toEqual([]);
     for (const target of Object.values(targets)) expect(await portInUse(Number(target.split(":")[1]))).toBe(false);
     expect(await portInUse(Number(new URL(url).port))).toBe(false);
+  });
+
+  it("a second Ctrl-C kills at once while the first one waits for a generation to drain", async () => {
+    // Every generation waits 2 min before its first token, and a model drains for up to 2 min on SIGTERM:
+    // the clean stop after the first Ctrl-C waits on the request in flight; the second one does not wait.
+    const run = launch("stack", await freePortArgs(), { MODEL_TEST_FIRST_TOKEN_DELAY_MS: "120000", SHUTDOWN_GRACE_MS: "120000" });
+    await run.process.waitForOutput(/Running; Ctrl-C stops everything/, 240_000);
+    const out = run.process.logs();
+    const target = out.match(/^ {2}qwen +(127\.0\.0\.1:\d+) \(gRPC\)/m)![1]!;
+    const metricsUrl = out.match(/^ {2}qwen +\S+ \(gRPC\) +metrics (\S+)/m)![1]!;
+    const client = createInferenceClient(target);
+    const generation = (async () => {
+      for await (const _chunk of streamGenerate(client, fullRequest({ messages: [{ role: "user", content: "Hi" }], maxTokens: 4 }))) {
+        // the stream ends when the service goes away
+      }
+    })().catch(() => {});
+    await waitUntil(async () => /^evalstack_server_slots_busy(\{[^}]*\})? 1$/m.test(await (await fetch(metricsUrl)).text()), { what: "qwen busy with the request" });
+    const tree = run.tree();
+
+    run.ctrlC();
+    await run.process.waitForOutput(/Ctrl-C: stopping the stack \(Ctrl-C again to kill at once\)/, 10_000);
+    // Copies of one press that arrive within 0.5 s count once; a person's second press comes later.
+    await new Promise((r) => setTimeout(r, 800));
+    expect(run.process.running, "the clean stop waits for qwen to drain").toBe(true);
+    const sentAt = Date.now();
+    run.ctrlC();
+    const status = await run.process.exited;
+    expect(Date.now() - sentAt).toBeLessThan(5_000);
+    expect(["SIGINT", "130"]).toContain(exitedWith(status));
+    expect(run.process.logs()).toContain("Ctrl-C again: killing every process of the stack now");
+    await waitUntil(() => stillRunning(tree).length === 0, { timeoutMs: 5_000, what: "every process of the stack gone" });
+    client.close();
+    await generation;
   });
 
   it("a port that is taken: says which and how to move, starts nothing", async () => {
