@@ -13,6 +13,7 @@ import type { Report } from "../services/evaluator/src/reports/reportTypes.js";
 
 const tmp = mkdtempSync(path.join(os.tmpdir(), "evalstack-compare-test-"));
 const launched: ManagedProcess[] = [];
+let launches = 0;
 const reportDirs: string[] = [];
 
 const trees: (() => ProcessIdentity[])[] = [];
@@ -35,7 +36,7 @@ async function freePortArgs(): Promise<string[]> {
 
 /** `npm run compare -- <args>` in its own process group; every process below it is recorded as it appears. */
 function compare(args: string[], env: Record<string, string> = {}) {
-  const dbPath = path.join(tmp, `compare-${launched.length}.db`);
+  const dbPath = path.join(tmp, `compare-${launches++}.db`); // a store of its own per launch
   const p = new ManagedProcess({
     name: "npm run compare",
     command: "npm",
@@ -173,7 +174,7 @@ describe("npm run compare", () => {
     }
   }, 400_000);
 
-  it("without python3 the code items are errors, never passes (and a suite file is uploaded)", async () => {
+  it("without python3 the code items are errors, never passes (a suite file, one model, --keep-running)", async () => {
     const suite = path.join(tmp, "code only.jsonl");
     const items = [
       {
@@ -186,12 +187,20 @@ describe("npm run compare", () => {
       { id: "hello", dimension: "latency", prompt: "Say hello in one word.", max_tokens: 8 },
     ];
     writeFileSync(suite, items.map((i) => `${JSON.stringify(i)}\n`).join(""));
-    const run = compare(["--suite", suite, "--models", "qwen", "--out", path.join(tmp, "reports"), ...(await freePortArgs())], {
+    const run = compare(["--suite", suite, "--models", "qwen", "--out", path.join(tmp, "reports"), "--keep-running", ...(await freePortArgs())], {
       EVALSTACK_SANDBOX_PYTHON: path.join(tmp, "no-python3"),
     });
+    // --keep-running: the stack stays up after the reports, its endpoints printed, until Ctrl-C.
+    await run.process.waitForOutput(/The stack keeps running \(--keep-running\); Ctrl-C stops it\./, 240_000);
+    const url = run.process.logs().match(/^ {2}evaluator {2}(http:\/\/127\.0\.0\.1:\d+)/m)![1]!;
+    const runs = (await (await fetch(`${url}/v1/runs`)).json()) as { id: string; status: string }[];
+    expect(runs.map((r) => r.status)).toEqual(["partial"]);
+    expect(run.process.running).toBe(true);
+    run.ctrlC();
     const status = await run.process.exited;
     const out = run.process.logs();
-    expect(exitedWith(status), out).toBe("0");
+    expect(["SIGINT", "0"], out).toContain(exitedWith(status));
+    expect(out).toMatch(/stopped \(qwen pid \d+, evaluator pid \d+\)/);
     expect(out).toContain(`warning: EVALSTACK_SANDBOX_PYTHON=${path.join(tmp, "no-python3")} is not a working python3: the code items' checks cannot run here, so those items are recorded as errors (never as passes)`);
     expect(out).toMatch(/suite code-only-[0-9a-f]{12}: 2 items from /);
     expect(out).toMatch(/^ {2}qwen +█+ +2\/2 100% +passed 0 +errors 1 /m);

@@ -12,6 +12,7 @@ import { descendantsOf, freePort, isRunning, ManagedProcess, portInUse, waitUnti
 
 const tmp = mkdtempSync(path.join(os.tmpdir(), "evalstack-stack-test-"));
 const launched: ManagedProcess[] = [];
+let launches = 0;
 const servers: net.Server[] = [];
 
 const trees: (() => ProcessIdentity[])[] = [];
@@ -38,7 +39,7 @@ function launch(script: "stack" | "compare", args: string[], env: Record<string,
     name: `npm run ${script}`,
     command: "npm",
     args: ["run", script, "--", ...args],
-    env: { EVALSTACK_DB_PATH: path.join(tmp, `${script}-${launched.length}.db`), NO_COLOR: "1", ...env },
+    env: { EVALSTACK_DB_PATH: path.join(tmp, `${script}-${launches++}.db`), NO_COLOR: "1", ...env },
     detached: true,
   });
   launched.push(p);

@@ -1,7 +1,7 @@
 import net from "node:net";
 import { afterAll, describe, expect, it } from "vitest";
 import { freePort } from "./freePort.js";
-import { PortInUseError, resolvePorts, startLocalStack } from "./localStack.js";
+import { modelLogEvents, PortInUseError, resolvePorts, startLocalStack } from "./localStack.js";
 
 const servers: net.Server[] = [];
 afterAll(() => Promise.all(servers.map((s) => new Promise((r) => s.close(r)))));
@@ -43,5 +43,22 @@ describe("resolvePorts", () => {
       startLocalStack({ ports: { qwen: 0, phi3: 0, qwenMetrics: 0, phi3Metrics: taken, evaluator: 0 }, onEvent: (e) => events.push(e.type) }),
     ).rejects.toThrow(`port ${taken} (phi3 metrics) is already in use`);
     expect(events).toEqual([]);
+  });
+});
+
+describe("modelLogEvents", () => {
+  it("turns the model service's start-up log lines into events", () => {
+    const events = (line: string) => modelLogEvents("qwen", line).filter((e) => e.type !== "log");
+    expect(events('{"level":30,"name":"qwen","downloadedBytes":1000,"totalBytes":4000,"percent":25,"msg":"downloading model"}')).toEqual([
+      { type: "download", name: "qwen", downloadedBytes: 1000, totalBytes: 4000, percent: 25 },
+    ]);
+    expect(events('{"level":30,"port":50051,"slots":2,"threads":1,"contextSize":8192,"msg":"gRPC listening; loading model"}')).toEqual([
+      { type: "loading", name: "qwen", threads: 1, slots: 2 },
+    ]);
+    expect(events('{"level":30,"model":"Qwen2.5 7B Instruct","architecture":"qwen2","quantization":"Q4_K_M","loadMs":5123,"gpu":"cuda","msg":"model loaded and warmed up; SERVING"}')).toEqual([
+      { type: "loaded", name: "qwen", model: "Qwen2.5 7B Instruct", architecture: "qwen2", quantization: "Q4_K_M", loadMs: 5123, gpu: "cuda" },
+    ]);
+    expect(events("plain text")).toEqual([]);
+    expect(modelLogEvents("qwen", "plain text")).toEqual([{ type: "log", name: "qwen", line: "plain text" }]);
   });
 });

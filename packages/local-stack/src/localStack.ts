@@ -213,7 +213,12 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       const timeoutMs = options.modelReadyTimeoutMs ?? (profile === "seed" ? 6 * 3_600_000 : 600_000);
       readiness.push(
         service.ready({ timeoutMs, signal: abort.signal }).then(
-          () => emit({ type: "ready", name, ms: Date.now() - startedAt }),
+          async () => {
+            const ms = Date.now() - startedAt;
+            // Health turns SERVING a moment before the service logs what it loaded: report that first.
+            await service.process.waitForOutput(/"msg":"model loaded and warmed up; SERVING"/, 2_000).catch(() => {});
+            emit({ type: "ready", name, ms });
+          },
           (error: unknown) => {
             throw startError(name, service.process, error);
           },
@@ -307,15 +312,21 @@ function startError(name: string, process: ManagedProcess, error: unknown): Erro
 }
 
 function modelLine(name: string, line: string, emit: (event: StackEvent) => void): void {
+  for (const event of modelLogEvents(name, line)) emit(event);
+}
+
+/** What a model service's log line says about its start-up (downloads, loading, loaded), plus the line itself. */
+export function modelLogEvents(name: string, line: string): StackEvent[] {
   const log = parseLogLine(line);
+  const events: StackEvent[] = [];
   if (log?.msg === "downloading model") {
     const downloadedBytes = Number(log.downloadedBytes ?? 0);
     const totalBytes = Number(log.totalBytes ?? 0);
-    emit({ type: "download", name, downloadedBytes, totalBytes, percent: Number(log.percent ?? (totalBytes ? (downloadedBytes / totalBytes) * 100 : 0)) });
+    events.push({ type: "download", name, downloadedBytes, totalBytes, percent: Number(log.percent ?? (totalBytes ? (downloadedBytes / totalBytes) * 100 : 0)) });
   } else if (log?.msg === "gRPC listening; loading model") {
-    emit({ type: "loading", name, threads: numberOrUndefined(log.threads), slots: numberOrUndefined(log.slots) });
+    events.push({ type: "loading", name, threads: numberOrUndefined(log.threads), slots: numberOrUndefined(log.slots) });
   } else if (log?.msg === "model loaded and warmed up; SERVING") {
-    emit({
+    events.push({
       type: "loaded",
       name,
       model: String(log.model ?? "?"),
@@ -325,7 +336,8 @@ function modelLine(name: string, line: string, emit: (event: StackEvent) => void
       ...(typeof log.gpu === "string" ? { gpu: log.gpu } : {}),
     });
   }
-  emit({ type: "log", name, line });
+  events.push({ type: "log", name, line });
+  return events;
 }
 
 function numberOrUndefined(value: unknown): number | undefined {
