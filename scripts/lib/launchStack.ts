@@ -99,13 +99,16 @@ export async function ensureModels(args: StackArgs, io: Console): Promise<void> 
     const file = await ensureSmallModel(service, (p: FetchProgress) => {
       if (p.phase !== "downloading") return;
       fetching = true;
+      if (p.message) {
+        // What the fetcher says (what it downloads); its closing line is ours, below.
+        if (!/sha256 verified/.test(p.message)) line.done(`  ${p.message}`);
+        return;
+      }
       const total = p.approxTotalBytes;
       const fraction = total ? Math.min(0.99, p.bytes / total) : 0;
       const seconds = (Date.now() - started) / 1000;
       const rate = seconds > 0 ? p.bytes / seconds : 0;
-      line.update(
-        `  ${service}: fetching the small model  ${progressBar(fraction)} ${mb(p.bytes)}${total ? ` of ~${mb(total)}` : ""}  ${mb(rate)}/s${p.message ? `  ${io.style.dim(p.message)}` : ""}`,
-      );
+      line.update(`  ${service}: ${progressBar(fraction)} ${mb(p.bytes)}${total ? ` of ~${mb(total)}` : ""}  ${mb(rate)}/s`);
     });
     if (fetching) line.done(`  ${service}: ${path.relative(REPO_ROOT, file).startsWith("..") ? file : path.relative(REPO_ROOT, file)} (sha256 verified, ${((Date.now() - started) / 1000).toFixed(0)} s)`);
   }
