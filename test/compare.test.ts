@@ -120,7 +120,8 @@ describe("npm run compare", () => {
     }
     // The performance table names the models actually loaded and their measured speed.
     const perf = report.performance;
-    expect(out).toMatch(new RegExp(`^ {2}Model +${perf[0]!.model_name} +${perf[1]!.model_name}$`, "m"));
+    const escape = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+    expect(out).toMatch(new RegExp(`^ {2}Model +${escape(perf[0]!.model_name)} +${escape(perf[1]!.model_name)}$`, "m"));
     expect(out).toMatch(
       new RegExp(`^ {2}Generation speed p50 \\(tokens/s\\) +${perf[0]!.tokens_per_second_p50!.toFixed(1)} +${perf[1]!.tokens_per_second_p50!.toFixed(1)}$`, "m"),
     );
