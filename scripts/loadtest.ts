@@ -13,18 +13,28 @@
 //   --no-evaluator                 local stack: start and test the models only
 //   --only models|evaluator        run only the model sweeps, or only the evaluator's script
 //   --scenario sweep|smoke|rate|soak   (default sweep)
-//   --vus 1,2,4,8  --stage-duration 30s  --max-tokens 64  --prompts FILE  --threads N (local models)
+//   --vus 1,2,4,8  --stage-duration 30s  --max-tokens 64  --prompts FILE
+//   --threads N                    MODEL_THREADS of each local model (default: the cores split between them)
 //   --out DIR                      where summaries go (default loadtests/results/<time>)
 //   --export-prompts FILE          only write the seed-50 prompts as a prompts file (for a ConfigMap) and exit
 // Every other setting of the scripts (THRESHOLD_*, SLO_*, RATES, ...) passes through the environment.
-// Exits 99 when a threshold failed, 1 on an error, 0 otherwise.
-import { spawn, type ChildProcess } from "node:child_process";
+// The local stack is @evalstack/local-stack's startLocalStack (as `npm run stack` starts it), on free ports.
+// Exits 99 when a threshold failed, 1 on an error, 130 on Ctrl-C, 0 otherwise.
+import { spawn } from "node:child_process";
 import { mkdirSync, readFileSync, writeFileSync, existsSync } from "node:fs";
-import net from "node:net";
 import path from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { parseArgs } from "node:util";
-import { waitForServing } from "@evalstack/contract";
+import {
+  MODEL_SERVICES,
+  parseLogLine,
+  StackStartError,
+  startLocalStack,
+  type LocalStack,
+  type ModelServiceName,
+  type StackEvent,
+} from "@evalstack/local-stack";
+import { handleInterrupts } from "./lib/interrupts.js";
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 const LOADTESTS = path.join(ROOT, "loadtests");
@@ -41,7 +51,8 @@ export interface LoadtestArgs {
   stageDuration?: string;
   maxTokens?: string;
   prompts?: string;
-  threads: number;
+  /** MODEL_THREADS of each local model; unset: the launcher splits the cores between them. */
+  threads?: number;
   out: string;
   exportPrompts?: string;
 }
@@ -54,6 +65,12 @@ export function parseTargets(text: string | undefined): Map<string, string> {
     targets.set(name.trim(), address.trim());
   }
   return targets;
+}
+
+function threadsValue(value: string): number {
+  const threads = Number(value);
+  if (!Number.isInteger(threads) || threads < 1) throw new Error(`--threads: expected a whole number >= 1, got "${value}"`);
+  return threads;
 }
 
 function onlyValue(value: string): "models" | "evaluator" {
@@ -95,7 +112,7 @@ export function parseLoadtestArgs(argv: string[], env: NodeJS.ProcessEnv = proce
     ...(values["stage-duration"] ? { stageDuration: values["stage-duration"] } : {}),
     ...(values["max-tokens"] ? { maxTokens: values["max-tokens"] } : {}),
     ...(values.prompts ? { prompts: values.prompts } : {}),
-    threads: Number(values.threads ?? 1),
+    ...(values.threads === undefined ? {} : { threads: threadsValue(values.threads) }),
     out: path.resolve(values.out ?? path.join(LOADTESTS, "results", stamp)),
     ...(values["export-prompts"] ? { exportPrompts: path.resolve(values["export-prompts"]) } : {}),
   };
@@ -127,142 +144,6 @@ export async function exportSuitePrompts(file: string, suiteId = "seed-50"): Pro
   }
 }
 
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.unref();
-    server.on("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
-}
-
-export interface LocalModel {
-  name: string;
-  target: string;
-  child: ChildProcess;
-}
-
-/**
- * Starts model services as local child processes on free ports and waits for gRPC health SERVING.
- * Stand-in for the project's local-stack launcher (issue 5): swap this for it when it lands.
- */
-export async function startLocalModels(
-  names: string[],
-  { threads = 1, env = {}, timeoutMs = 240_000 }: { threads?: number; env?: Record<string, string>; timeoutMs?: number } = {},
-): Promise<LocalModel[]> {
-  const started: LocalModel[] = [];
-  try {
-    for (const name of names) {
-      const grpcPort = await freePort();
-      const metricsPort = await freePort();
-      const child = spawn(process.execPath, ["--import", "tsx", path.join(ROOT, "services", name, "src", "main.ts")], {
-        cwd: ROOT,
-        env: {
-          ...process.env,
-          GRPC_PORT: String(grpcPort),
-          METRICS_PORT: String(metricsPort),
-          MODEL_THREADS: String(threads),
-          MODEL_SLOTS: process.env.MODEL_SLOTS ?? "2",
-          LOG_LEVEL: process.env.LOG_LEVEL ?? "warn",
-          ...env,
-        },
-        stdio: ["ignore", "inherit", "inherit"],
-        detached: true, // its own process group, so stopping it takes every process it started
-      });
-      started.push({ name, target: `localhost:${grpcPort}`, child });
-    }
-    await Promise.all(
-      started.map(async (model) => {
-        const exited = new Promise<never>((_, reject) =>
-          model.child.once("exit", (code, signal) => reject(new Error(`${model.name} exited (${signal ?? code}) before SERVING`))),
-        );
-        await Promise.race([waitForServing(model.target, timeoutMs), exited]);
-      }),
-    );
-    return started;
-  } catch (error) {
-    await stopLocalModels(started);
-    throw error;
-  }
-}
-
-export async function stopLocalModels(models: LocalModel[], graceMs = 10_000): Promise<void> {
-  await Promise.all(
-    models.map(
-      (model) =>
-        new Promise<void>((resolve) => {
-          const pid = model.child.pid;
-          if (pid === undefined || model.child.exitCode !== null || model.child.signalCode !== null) return resolve();
-          const timer = setTimeout(() => {
-            try {
-              process.kill(-pid, "SIGKILL");
-            } catch {
-              /* already gone */
-            }
-          }, graceMs);
-          model.child.once("exit", () => {
-            clearTimeout(timer);
-            resolve();
-          });
-          try {
-            process.kill(-pid, "SIGTERM");
-          } catch {
-            clearTimeout(timer);
-            resolve();
-          }
-        }),
-    ),
-  );
-}
-
-export interface LocalEvaluator {
-  baseUrl: string;
-  child: ChildProcess;
-}
-
-/** Starts the evaluator (auth off, a fresh SQLite file) for `models` and waits for /readyz. */
-export async function startLocalEvaluator(
-  models: { name: string; target: string }[],
-  { dbPath, timeoutMs = 120_000 }: { dbPath: string; timeoutMs?: number },
-): Promise<LocalEvaluator> {
-  const port = await freePort();
-  const child = spawn(process.execPath, ["--import", "tsx", path.join(ROOT, "services", "evaluator", "src", "main.ts")], {
-    cwd: ROOT,
-    env: {
-      ...process.env,
-      EVALSTACK_HOST: "127.0.0.1",
-      EVALSTACK_PORT: String(port),
-      EVALSTACK_MODELS: models.map((m) => `${m.name}=${m.target}`).join(","),
-      EVALSTACK_AUTH: "off",
-      EVALSTACK_DB_PATH: dbPath,
-      LOG_LEVEL: process.env.LOG_LEVEL ?? "warn",
-    },
-    stdio: ["ignore", "inherit", "inherit"],
-    detached: true,
-  });
-  const evaluator = { baseUrl: `http://127.0.0.1:${port}`, child };
-  const until = Date.now() + timeoutMs;
-  try {
-    for (;;) {
-      if (child.exitCode !== null || child.signalCode !== null) throw new Error(`the evaluator exited (${child.signalCode ?? child.exitCode}) before it was ready`);
-      try {
-        const response = await fetch(`${evaluator.baseUrl}/readyz`, { signal: AbortSignal.timeout(2_000) });
-        if (response.ok) return evaluator;
-      } catch {
-        /* not listening yet */
-      }
-      if (Date.now() > until) throw new Error(`the evaluator was not ready after ${timeoutMs} ms`);
-      await new Promise((resolve) => setTimeout(resolve, 100));
-    }
-  } catch (error) {
-    await stopLocalModels([{ name: "evaluator", target: "", child }]);
-    throw error;
-  }
-}
-
 /** Runs one load-test script as a child process (as CI and Kubernetes run them); resolves its exit code. */
 export function runScript(script: string, env: Record<string, string>): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -286,38 +167,64 @@ async function main(): Promise<number> {
   }
   mkdirSync(args.out, { recursive: true });
   const prompts = args.prompts ? { file: path.resolve(args.prompts), source: args.prompts, count: NaN } : await exportSuitePrompts(path.join(args.out, "prompts.json"));
-  // Until the project's local-stack launcher (issue 5) is used here, the stack is started by the functions above.
-  let local: LocalModel[] = [];
+  let stack: LocalStack | undefined;
+  let starting = false;
+  let stopped: Promise<void> | undefined;
+  const stopStack = () => (stopped ??= stack?.stop() ?? Promise.resolve());
+  // Ctrl-C: the first stops what this command started (a start-up in progress is aborted, and stops what it
+  // had started itself), a second one kills it at once.
+  const interrupts = handleInterrupts({
+    onFirst: (signal) => {
+      console.error(`\nloadtest: ${signal === "SIGINT" ? "Ctrl-C" : signal}: stopping${stack || starting ? " the local stack (again to kill it at once)" : ""}`);
+      if (!starting) void stopStack().then(() => process.exit(130));
+    },
+    onSecond: () => {
+      stack?.kill();
+      process.exit(130); // the launcher SIGKILLs whatever a start-up in progress had started
+    },
+  });
   let targets = args.targets;
   let evaluatorUrl = args.evaluator;
   if (targets.size === 0) {
-    const names = args.models ?? ["qwen", "phi3"];
-    console.error(
-      `loadtest: no targets given; starting ${names.join(", ")}${args.noEvaluator || evaluatorUrl ? "" : " and the evaluator"} locally (MODEL_THREADS=${args.threads})`,
-    );
-    local = await startLocalModels(names, { threads: args.threads });
-    targets = new Map(local.map((m) => [m.name, m.target]));
-    if (!args.noEvaluator && !evaluatorUrl && args.only !== "models") {
-      try {
-        const evaluator = await startLocalEvaluator(local, { dbPath: path.join(args.out, "evaluator.db") });
-        local.push({ name: "evaluator", target: evaluator.baseUrl, child: evaluator.child });
-        evaluatorUrl = evaluator.baseUrl;
-      } catch (error) {
-        await stopLocalModels(local);
-        throw error;
-      }
+    const names = args.models ?? [...MODEL_SERVICES];
+    const unknown = names.filter((name) => !MODEL_SERVICES.includes(name as ModelServiceName));
+    if (unknown.length > 0) throw new Error(`--models: no local model service ${unknown.join(", ")} (there are ${MODEL_SERVICES.join(", ")}); give --targets for others`);
+    const withEvaluator = !args.noEvaluator && !evaluatorUrl && args.only !== "models";
+    const threads = args.threads ? `MODEL_THREADS=${args.threads}` : process.env.MODEL_THREADS ? `MODEL_THREADS=${process.env.MODEL_THREADS}` : "the cores split between the models";
+    console.error(`loadtest: no targets given; starting ${names.join(", ")}${withEvaluator ? " and the evaluator" : ""} locally (${threads})`);
+    // The services log at info (the launcher reads their start-up from it); shown here: LOG_LEVEL (default warn) and above.
+    const verbose = process.env.LOG_LEVEL === "debug" || process.env.LOG_LEVEL === "trace" ? { LOG_LEVEL: process.env.LOG_LEVEL } : {};
+    starting = true;
+    try {
+      stack = await startLocalStack({
+        models: names as ModelServiceName[],
+        ports: { qwen: 0, phi3: 0, qwenMetrics: 0, phi3Metrics: 0, evaluator: 0 },
+        evaluator: withEvaluator,
+        dbPath: path.join(args.out, "evaluator.db"),
+        modelEnv: { ...(args.threads ? { MODEL_THREADS: String(args.threads) } : {}), ...verbose },
+        evaluatorEnv: verbose,
+        signal: interrupts.signal,
+        onEvent: stackEventPrinter(process.env.LOG_LEVEL),
+      });
+    } catch (error) {
+      if (interrupts.signal.aborted) return 130;
+      throw error;
+    } finally {
+      starting = false;
     }
+    if (interrupts.signal.aborted) {
+      await stopStack();
+      return 130;
+    }
+    targets = new Map(stack.models.map((m) => [m.name, m.target]));
+    if (stack.evaluator) evaluatorUrl = stack.evaluator.url;
   }
-  const stop = () => {
-    void stopLocalModels(local).then(() => process.exit(130));
-  };
-  process.once("SIGINT", stop);
-  process.once("SIGTERM", stop);
   const codes: number[] = [];
   const reports: string[] = [];
   try {
     for (const [name, target] of args.only === "evaluator" ? [] : targets) {
       if (args.models && !args.models.includes(name)) continue;
+      if (interrupts.signal.aborted) break;
       const base = path.join(args.out, `grpc-generate-${name}`);
       const code = await runScript("grpc-generate.ts", {
         TARGET: target,
@@ -332,7 +239,7 @@ async function main(): Promise<number> {
       codes.push(code);
       if (existsSync(`${base}.md`)) reports.push(readFileSync(`${base}.md`, "utf8"));
     }
-    if (evaluatorUrl && args.only !== "models") {
+    if (evaluatorUrl && args.only !== "models" && !interrupts.signal.aborted) {
       const base = path.join(args.out, "http-evaluator");
       const code = await runScript("http-evaluator.ts", {
         BASE_URL: evaluatorUrl,
@@ -346,8 +253,10 @@ async function main(): Promise<number> {
       if (existsSync(`${base}.md`)) reports.push(readFileSync(`${base}.md`, "utf8"));
     }
   } finally {
-    await stopLocalModels(local);
+    await stopStack();
   }
+  if (interrupts.signal.aborted) return 130;
+  interrupts.dispose();
   const report = `# Load test ${path.basename(args.out)}\n\nPrompts: ${prompts.source} (${path.relative(ROOT, prompts.file)})\n\n${reports.join("\n")}`;
   writeFileSync(path.join(args.out, "loadtest.md"), report);
   console.log(`\n${"=".repeat(80)}\n${report}\nSummaries (JSON and Markdown) in ${path.relative(process.cwd(), args.out) || "."}`);
@@ -355,11 +264,37 @@ async function main(): Promise<number> {
   return codes.includes(99) ? 99 : 0;
 }
 
+const LOG_LEVELS: Record<string, number> = { trace: 10, debug: 20, info: 30, warn: 40, error: 50, fatal: 60, silent: Infinity };
+
+/** The local stack's start-up on stderr, and the services' log lines from `logLevel` (default warn) up. */
+function stackEventPrinter(logLevel: string | undefined): (event: StackEvent) => void {
+  const least = LOG_LEVELS[logLevel ?? "warn"] ?? LOG_LEVELS.warn!;
+  return (event) => {
+    switch (event.type) {
+      case "starting":
+        console.error(`loadtest: ${event.name} starting (pid ${event.pid}) on ${event.endpoint}`);
+        break;
+      case "ready":
+        console.error(`loadtest: ${event.name} ${event.name === "evaluator" ? "ready" : "SERVING"} after ${(event.ms / 1000).toFixed(1)} s`);
+        break;
+      case "log": {
+        const log = parseLogLine(event.line);
+        if (!log || (log.level ?? 0) >= least) console.error(`[${event.name}] ${event.line}`);
+        break;
+      }
+      case "exited":
+        if (!event.expected) console.error(`loadtest: ${event.name} exited (code ${event.status.code}, signal ${event.status.signal})`);
+        break;
+    }
+  };
+}
+
 if (process.argv[1] && import.meta.url === pathToFileURL(path.resolve(process.argv[1])).href) {
   main().then(
     (code) => process.exit(code),
     (error: unknown) => {
       console.error(`loadtest: ${(error as Error).message}`);
+      if (error instanceof StackStartError) console.error(error.output.split("\n").slice(-12).map((l) => `    ${l}`).join("\n"));
       process.exit(1);
     },
   );

@@ -6,11 +6,11 @@
 // samples of prompt time, zero on average: a coin toss on any machine, and prompt time varies by hundreds
 // of ms on a shared one. So: every delayed request's TTFT is at least the delay (a hard lower bound); the
 // delayed p50 exceeds the fastest plain TTFT by at least the delay; and the p50 moves by most of the delay.
+import { startLocalStack, type LocalStack } from "@evalstack/local-stack";
 import { describe, expect, it } from "vitest";
 import { optionsFromEnv, runGrpcGenerate } from "../loadtests/grpc-generate.js";
 import type { LlmSummary } from "../loadtests/lib/llmSummary.js";
 import { trendStats } from "../loadtests/lib/stats.js";
-import { startLocalModels, stopLocalModels } from "../scripts/loadtest.js";
 
 const DELAY_MS = 2_000;
 const ROUNDS = 3;
@@ -34,21 +34,36 @@ function smoke(target: string, duration: string): Promise<LlmSummary> {
 
 const median = (values: number[]) => trendStats(values).med;
 
+/** qwen alone on free ports, one thread, no evaluator. */
+function startQwen(firstTokenDelayMs: number): Promise<LocalStack> {
+  return startLocalStack({
+    models: ["qwen"],
+    ports: { qwen: 0, qwenMetrics: 0 },
+    evaluator: false,
+    modelEnv: { MODEL_THREADS: "1", MODEL_TEST_FIRST_TOKEN_DELAY_MS: String(firstTokenDelayMs) },
+  });
+}
+
 describe("llm_ttft measures the time to the first token", () => {
   it(`rises by MODEL_TEST_FIRST_TOKEN_DELAY_MS=${DELAY_MS}`, { timeout: 300_000 }, async () => {
     // Two services of the same model, one delaying its first tokens. The load test alternates between
     // them in short rounds (one request at a time), so that whatever else the machine does weighs on both.
-    const [plain] = await startLocalModels(["qwen"], { threads: 1, env: { MODEL_TEST_FIRST_TOKEN_DELAY_MS: "0" } });
-    const [slow] = await startLocalModels(["qwen"], { threads: 1, env: { MODEL_TEST_FIRST_TOKEN_DELAY_MS: String(DELAY_MS) } });
+    const plainStack = await startQwen(0);
+    const slowStack = await startQwen(DELAY_MS).catch(async (error: unknown) => {
+      await plainStack.stop();
+      throw error;
+    });
+    const plain = plainStack.models[0]!;
+    const slow = slowStack.models[0]!;
     const baseline: LlmSummary[] = [];
     const delayed: LlmSummary[] = [];
     try {
       for (let round = 0; round < ROUNDS; round++) {
-        baseline.push(await smoke(plain!.target, "3s"));
-        delayed.push(await smoke(slow!.target, "5s"));
+        baseline.push(await smoke(plain.target, "3s"));
+        delayed.push(await smoke(slow.target, "5s"));
       }
     } finally {
-      await stopLocalModels([plain!, slow!]);
+      await Promise.all([plainStack.stop(), slowStack.stop()]);
     }
     for (const summary of [...baseline, ...delayed]) expect(summary.thresholdsOk).toBe(true);
     const ttfts = (runs: LlmSummary[]) => runs.flatMap((s) => s.requests.map((r) => r.ttftMs!));
