@@ -1,7 +1,8 @@
 // The report (GET /v1/runs/{id}/report?format=json) for a terminal: the seed's tables — scores per dimension
 // side by side with their intervals, McNemar p and verdict; the performance table; recommendations. The
 // numbers come from the evaluator's report module; only the layout is made here.
-import { fmtBytes, fmtCount, fmtMs, fmtP, fmtRate, VERDICT_TEXT } from "../../services/evaluator/src/reports/format.js";
+import { fmtCount, fmtP, VERDICT_TEXT } from "../../services/evaluator/src/reports/format.js";
+import { performanceTable } from "../../services/evaluator/src/reports/performanceTable.js";
 import type { Comparison, Report } from "../../services/evaluator/src/reports/reportTypes.js";
 
 export interface Style {
@@ -91,27 +92,10 @@ export function renderTerminalReport(report: Report, style: Style = PLAIN): stri
 
   const t = report.latency_targets;
   out.push(style.bold(`Performance (latency targets: TTFT ≤ ${t.ttft_ms} ms, ≥ ${t.tokens_per_second} tokens/s)`));
-  const latency = (model: string) => report.latency.find((x) => x.model === model);
-  const perf: [string, (p: Report["performance"][number]) => string][] = [
-    ["Model", (p) => p.model_name || "n/a"],
-    ["Parameters", (p) => fmtCount(p.parameter_count)],
-    ["Quantization", (p) => p.quantization || "n/a"],
-    ["Model size (file)", (p) => fmtBytes(p.file_size_bytes)],
-    ["Load time", (p) => fmtMs(p.load_ms)],
-    ["First-token latency p50", (p) => fmtMs(p.ttft_ms_p50)],
-    ["First-token latency p95", (p) => fmtMs(p.ttft_ms_p95)],
-    ["Generation speed p50 (tokens/s)", (p) => fmtRate(p.tokens_per_second_p50)],
-    ["End-to-end p50", (p) => fmtMs(p.e2e_ms_p50)],
-    ["End-to-end p95", (p) => fmtMs(latency(p.model)?.e2e_ms_p95 ?? null)],
-    ["Peak RAM", (p) => fmtBytes(p.peak_ram_bytes)],
-    ["GPU memory", (p) => (p.vram_bytes ? fmtBytes(p.vram_bytes) : "none (CPU)")],
-    ["GPU", (p) => p.gpu || "none"],
-    ["Replies measured", (p) => String(latency(p.model)?.replies ?? 0)],
-  ];
   out.push(
     table(
       ["Metric", ...report.performance.map((p) => p.model)],
-      perf.map(([label, f]) => [label, ...report.performance.map(f)]),
+      performanceTable(report).map(({ label, cells }) => [label, ...cells]),
       [false, ...report.performance.map(() => true)],
       style,
     ),

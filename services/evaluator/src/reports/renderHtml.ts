@@ -1,7 +1,8 @@
 // The HTML report: one self-contained file (inline CSS, inline SVG, one inline script for the item filter;
 // no external assets, no network requests).
 
-import { escapeHtml as h, fmtBytes, fmtCount, fmtMs, fmtP, fmtRate, VERDICT_TEXT } from "./format.js";
+import { escapeHtml as h, fmtMs, fmtP, fmtRate, VERDICT_TEXT } from "./format.js";
+import { performanceTable } from "./performanceTable.js";
 import type { Report } from "./reportTypes.js";
 import { latencyCharts, PALETTE, radarChart } from "./svgCharts.js";
 
@@ -98,19 +99,9 @@ export function renderHtml(report: Report): string {
   o.push(`<h2>Performance</h2><p class="meta">Targets: TTFT ≤ ${t.ttft_ms} ms and ≥ ${t.tokens_per_second} tokens/s per reply.</p>`);
   o.push(`<div class="grid">${latencyCharts(report).map((svg) => `<div class="card">${svg}</div>`).join("")}</div>`);
   o.push(`<table id="performance"><thead><tr><th>Metric</th>${models.map((m) => `<th class="num">${swatch(m)}</th>`).join("")}</tr></thead><tbody>`);
-  const row = (label: string, f: (p: Report["performance"][number]) => string) =>
-    o.push(`<tr><td>${h(label)}</td>${report.performance.map((p) => `<td class="num">${h(f(p))}</td>`).join("")}</tr>`);
-  row("Model", (p) => p.model_name);
-  row("Parameters", (p) => fmtCount(p.parameter_count));
-  row("Quantization", (p) => p.quantization || "n/a");
-  row("Model size (file)", (p) => fmtBytes(p.file_size_bytes));
-  row("Load time", (p) => fmtMs(p.load_ms));
-  row("First-token latency p50", (p) => fmtMs(p.ttft_ms_p50));
-  row("First-token latency p95", (p) => fmtMs(p.ttft_ms_p95));
-  row("Generation speed p50 (tokens/s)", (p) => fmtRate(p.tokens_per_second_p50));
-  row("End-to-end p50", (p) => fmtMs(p.e2e_ms_p50));
-  row("Peak RAM", (p) => fmtBytes(p.peak_ram_bytes));
-  row("GPU memory", (p) => (p.vram_bytes ? fmtBytes(p.vram_bytes) : "none (CPU)"));
+  for (const { label, cells } of performanceTable(report)) {
+    o.push(`<tr><td>${h(label)}</td>${cells.map((c) => `<td class="num">${h(c)}</td>`).join("")}</tr>`);
+  }
   o.push(`</tbody></table>`);
 
   // Examples

@@ -1,7 +1,8 @@
 // The Markdown report: mirrors the seed article (scores per dimension, performance table, examples,
 // recommendations per scenario), with intervals, p-values and verdicts.
 
-import { fmtBytes, fmtCount, fmtMs, fmtP, fmtRate, mdCell, VERDICT_TEXT } from "./format.js";
+import { fmtCount, fmtP, mdCell, VERDICT_TEXT } from "./format.js";
+import { performanceTable } from "./performanceTable.js";
 import type { Comparison, Report } from "./reportTypes.js";
 
 function verdictText(c: Comparison): string {
@@ -67,25 +68,7 @@ export function renderMarkdown(report: Report): string {
   out.push("");
   out.push(`| Metric | ${models.map(mdCell).join(" | ")} |`);
   out.push(`|---|${models.map(() => "---:").join("|")}|`);
-  const row = (label: string, f: (p: Report["performance"][number]) => string) =>
-    out.push(`| ${label} | ${report.performance.map((p) => mdCell(f(p))).join(" | ")} |`);
-  row("Model", (p) => p.model_name);
-  row("Parameters", (p) => fmtCount(p.parameter_count));
-  row("Quantization", (p) => p.quantization || "n/a");
-  row("Model size (file)", (p) => fmtBytes(p.file_size_bytes));
-  row("Load time", (p) => fmtMs(p.load_ms));
-  row("First-token latency p50", (p) => fmtMs(p.ttft_ms_p50));
-  row("First-token latency p95", (p) => fmtMs(p.ttft_ms_p95));
-  row("Generation speed p50 (tokens/s)", (p) => fmtRate(p.tokens_per_second_p50));
-  row("End-to-end p50", (p) => fmtMs(p.e2e_ms_p50));
-  row("End-to-end p95", (p) => {
-    const l = report.latency.find((x) => x.model === p.model);
-    return fmtMs(l?.e2e_ms_p95 ?? null);
-  });
-  row("Peak RAM", (p) => fmtBytes(p.peak_ram_bytes));
-  row("GPU memory", (p) => (p.vram_bytes ? fmtBytes(p.vram_bytes) : "none (CPU)"));
-  row("GPU", (p) => p.gpu || "none");
-  row("Replies measured", (p) => String(report.latency.find((x) => x.model === p.model)?.replies ?? 0));
+  for (const { label, cells } of performanceTable(report)) out.push(`| ${label} | ${cells.map(mdCell).join(" | ")} |`);
   out.push("");
 
   out.push("## Examples");

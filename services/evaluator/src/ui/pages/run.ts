@@ -2,7 +2,8 @@
 // GET /v1/runs/{id}/events and reloads the page when the run completes), then the dimension scores chart,
 // the performance table and charts, report downloads, and the per-reply item table with its filters.
 import { html, raw } from "hono/html";
-import { fmtBytes, fmtCount, fmtMs, fmtP, fmtRate, VERDICT_TEXT } from "../../reports/format.js";
+import { fmtMs, fmtP, fmtRate, VERDICT_TEXT } from "../../reports/format.js";
+import { performanceTable } from "../../reports/performanceTable.js";
 import { latencyCharts, radarChart } from "../../reports/svgCharts.js";
 import { DIMENSIONS } from "../../scoring/types.js";
 import type { ItemRow, Report, Run } from "../api.js";
@@ -112,25 +113,12 @@ ${report.notes.length ? html`<ul class="meta">${report.notes.map((n) => html`<li
 function performance(report: Report): Html {
   const models = report.models.map((m) => m.name);
   const t = report.latency_targets;
-  const rows: [string, (p: Report["performance"][number]) => string][] = [
-    ["Model", (p) => p.model_name || "n/a"],
-    ["Parameters", (p) => fmtCount(p.parameter_count)],
-    ["Quantization", (p) => p.quantization || "n/a"],
-    ["Model size (file)", (p) => fmtBytes(p.file_size_bytes)],
-    ["Load time", (p) => fmtMs(p.load_ms)],
-    ["First-token latency p50", (p) => fmtMs(p.ttft_ms_p50)],
-    ["First-token latency p95", (p) => fmtMs(p.ttft_ms_p95)],
-    ["Generation speed p50 (tokens/s)", (p) => fmtRate(p.tokens_per_second_p50)],
-    ["End-to-end p50", (p) => fmtMs(p.e2e_ms_p50)],
-    ["Peak RAM", (p) => fmtBytes(p.peak_ram_bytes)],
-    ["GPU memory", (p) => (p.vram_bytes ? fmtBytes(p.vram_bytes) : "none (CPU)")],
-  ];
   return html`<h2 id="performance-title">Performance</h2>
 <p class="meta">Targets: TTFT ≤ ${t.ttft_ms} ms and ≥ ${t.tokens_per_second} tokens/s per reply.</p>
 ${tableWrap(
     "Performance",
     html`<table id="performance"><thead><tr><th>Metric</th>${report.performance.map((p) => html`<th class="num">${swatch(models, p.model)}</th>`)}</tr></thead>
-<tbody>${rows.map(([label, f]) => html`<tr><td>${label}</td>${report.performance.map((p) => html`<td class="num">${f(p)}</td>`)}</tr>`)}</tbody></table>`,
+<tbody>${performanceTable(report).map(({ label, cells }) => html`<tr><td>${label}</td>${cells.map((c) => html`<td class="num">${c}</td>`)}</tr>`)}</tbody></table>`,
   )}
 <div class="grid" style="margin-top:14px">${latencyCharts(report).map((svg) => html`<div class="card">${raw(svg)}</div>`)}</div>`;
 }
