@@ -54,6 +54,7 @@ afterAll(async () => {
   await context?.close();
   await browser?.close();
   await stopAll();
+  await models?.stop();
   if (dir) rmSync(dir, { recursive: true, force: true });
 });
 

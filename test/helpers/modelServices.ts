@@ -18,7 +18,8 @@ export interface TestModel {
 }
 
 export async function startTestModel(name: ModelServiceName, env: Record<string, string> = {}): Promise<TestModel> {
-  const first = await startModelService({ service: name, env: { ...TEST_MODEL_ENV, ...env } });
+  // SIGKILL on the test worker's death: a crashed or timed-out test file leaves no model process behind.
+  const first = await startModelService({ service: name, env: { ...TEST_MODEL_ENV, ...env }, parentDeathSignal: "SIGKILL" });
   const model: TestModel = {
     name,
     current: first,
@@ -37,6 +38,7 @@ export async function startTestModel(name: ModelServiceName, env: Record<string,
         metricsPort: first.metricsPort,
         env: { ...TEST_MODEL_ENV, ...env },
         waitReady: options.waitReady ?? true,
+        parentDeathSignal: "SIGKILL",
       });
     },
     async requestCount() {
