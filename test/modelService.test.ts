@@ -11,6 +11,7 @@ import {
   createInferenceClient,
   deadlineIn,
   FinishReason,
+  fullRequest,
   isServiceError,
   streamGenerate,
   type GenerateChunk,
@@ -60,10 +61,7 @@ const drain = async (client: InferenceClient, request: Partial<GenerateRequest>,
 
 const generate = (client: InferenceClient, request: Partial<GenerateRequest>) =>
   new Promise((resolve, reject) =>
-    client.generate(
-      { requestId: "", messages: [], stop: [], jsonSchema: "", sampling: undefined, maxTokens: undefined, ...request },
-      (error, reply) => (error ? reject(error) : resolve(reply)),
-    ),
+    client.generate(fullRequest(request), (error, reply) => (error ? reject(error) : resolve(reply))),
   );
 
 const user = (content: string) => [{ role: "user", content }];

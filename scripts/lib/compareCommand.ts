@@ -7,7 +7,7 @@ import type { Report } from "../../services/evaluator/src/reports/reportTypes.js
 import { handleInterrupts, InterruptedError, signalExitCode } from "./interrupts.js";
 import { consoleFor, describeEndpoints, launchStack, LaunchError, type Console } from "./launchStack.js";
 import { RunProgress, type ItemEvent, type ProgressEvent } from "./runProgress.js";
-import { COMPARE_USAGE, parseCompareArgs, UsageError, type CompareArgs } from "./stackArgs.js";
+import { COMPARE_USAGE, parseCommandLine, parseCompareArgs, type CompareArgs } from "./stackArgs.js";
 import { renderTerminalReport, styleFor } from "./terminalReport.js";
 
 const REPORT_FORMATS = ["md", "html", "json", "csv"] as const;
@@ -200,18 +200,8 @@ async function compare(
 }
 
 export async function main(): Promise<number> {
-  let args: CompareArgs;
-  try {
-    args = parseCompareArgs(process.argv.slice(2));
-  } catch (error) {
-    if (!(error instanceof UsageError)) throw error;
-    process.stderr.write(`compare: ${error.message}\n\n${COMPARE_USAGE}\n`);
-    return 2;
-  }
-  if (args.help) {
-    process.stdout.write(`${COMPARE_USAGE}\n`);
-    return 0;
-  }
+  const args = parseCommandLine("compare", parseCompareArgs, COMPARE_USAGE);
+  if (typeof args === "number") return args;
   const io = consoleFor(styleFor(process.stdout));
   let stack: LocalStack | undefined;
   let runId: string | undefined;

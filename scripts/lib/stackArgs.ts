@@ -5,6 +5,31 @@ import { DEFAULT_DB_PATH, DEFAULT_PORTS, MODEL_SERVICES, REPO_ROOT, type ModelSe
 
 export class UsageError extends Error {}
 
+/**
+ * Parses a command's arguments: a usage error prints the message and the usage and gives exit code 2,
+ * --help prints the usage and gives 0; otherwise the parsed arguments.
+ */
+export function parseCommandLine<T extends { help: boolean }>(
+  command: string,
+  parse: (argv: string[]) => T,
+  usage: string,
+  argv = process.argv.slice(2),
+): T | number {
+  let args: T;
+  try {
+    args = parse(argv);
+  } catch (error) {
+    if (!(error instanceof UsageError)) throw error;
+    process.stderr.write(`${command}: ${error.message}\n\n${usage}\n`);
+    return 2;
+  }
+  if (args.help) {
+    process.stdout.write(`${usage}\n`);
+    return 0;
+  }
+  return args;
+}
+
 export interface StackArgs {
   profile: Profile;
   /** Model services to start here. */

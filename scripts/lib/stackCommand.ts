@@ -2,22 +2,12 @@
 import { StackExitedError, type LocalStack } from "@evalstack/local-stack";
 import { handleInterrupts, signalExitCode } from "./interrupts.js";
 import { consoleFor, describeEndpoints, launchStack, LaunchError } from "./launchStack.js";
-import { parseStackArgs, STACK_USAGE, UsageError, type StackArgs } from "./stackArgs.js";
+import { parseCommandLine, parseStackArgs, STACK_USAGE } from "./stackArgs.js";
 import { styleFor } from "./terminalReport.js";
 
 export async function main(): Promise<number> {
-  let args: StackArgs;
-  try {
-    args = parseStackArgs(process.argv.slice(2));
-  } catch (error) {
-    if (!(error instanceof UsageError)) throw error;
-    process.stderr.write(`stack: ${error.message}\n\n${STACK_USAGE}\n`);
-    return 2;
-  }
-  if (args.help) {
-    process.stdout.write(`${STACK_USAGE}\n`);
-    return 0;
-  }
+  const args = parseCommandLine("stack", parseStackArgs, STACK_USAGE);
+  if (typeof args === "number") return args;
   const io = consoleFor(styleFor(process.stdout));
   let stack: LocalStack | undefined;
   const interrupts = handleInterrupts({

@@ -166,6 +166,19 @@ export const CheckResultSchema = z
   .object({ type: z.string(), passed: z.boolean(), detail: z.string(), error: z.string().optional() })
   .openapi("CheckResult");
 
+/** One model reply with its usage and the model service's timings: shared by run items and compare results. */
+const generationFields = {
+  reply: z.string(),
+  finish_reason: z.string(),
+  prompt_tokens: z.number().int(),
+  completion_tokens: z.number().int(),
+  queue_ms: z.number(),
+  ttft_ms: z.number(),
+  decode_ms: z.number(),
+  total_ms: z.number(),
+  tokens_per_second: z.number(),
+};
+
 export const ItemRowSchema = z
   .object({
     seq: z.number().int(),
@@ -179,15 +192,7 @@ export const ItemRowSchema = z
     score: z.number().nullable().openapi({ description: "Share of checks passed, 0-1" }),
     checks_passed: z.number().int().nullable(),
     checks_total: z.number().int().nullable(),
-    reply: z.string(),
-    finish_reason: z.string(),
-    prompt_tokens: z.number().int(),
-    completion_tokens: z.number().int(),
-    queue_ms: z.number(),
-    ttft_ms: z.number(),
-    decode_ms: z.number(),
-    total_ms: z.number(),
-    tokens_per_second: z.number(),
+    ...generationFields,
     attempts: z.number().int(),
     error: z.string().nullable(),
     completed_at: Timestamp,
@@ -317,15 +322,7 @@ export const CompareResultSchema = z
   .object({
     model: z.string(),
     status: z.enum(["completed", "error"]),
-    reply: z.string(),
-    finish_reason: z.string(),
-    prompt_tokens: z.number().int(),
-    completion_tokens: z.number().int(),
-    queue_ms: z.number(),
-    ttft_ms: z.number(),
-    decode_ms: z.number(),
-    total_ms: z.number(),
-    tokens_per_second: z.number(),
+    ...generationFields,
     client_ttft_ms: z.number().nullable(),
     client_total_ms: z.number().nullable(),
     attempts: z.number().int(),
