@@ -20,7 +20,7 @@ export interface StackPorts {
   evaluator: number;
 }
 
-/** The ports the services themselves default to, so notebooks and k6 scripts find them. */
+/** The ports the services themselves default to, so notebooks and load-test scripts find them. */
 export const DEFAULT_PORTS: StackPorts = { qwen: 50051, phi3: 50052, qwenMetrics: 9464, phi3Metrics: 9465, evaluator: 8080 };
 
 export const PORT_LABELS: Record<keyof StackPorts, string> = {
