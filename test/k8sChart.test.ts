@@ -453,6 +453,17 @@ describe("the optional load-test Job (loadTest.enabled): our runner image, not k
     expect(envOf(runnerOf(render("cpu", "loadTest.startAt=1796119200000").job)).START_AT).toBe("1796119200000");
   });
 
+  it("scenario capacity: one runner of the capacity search, with its SLO settings; more runners are refused", () => {
+    const { job } = render("gpu", "loadTest.scenario=capacity", "loadTest.parallelism=1", "loadTest.settings.SLO_TTFT_P95_MS=1000", "loadTest.settings.START_RATE=0.5");
+    const runner = runnerOf(job);
+    expect(runner.args).toEqual(["loadtests/capacity-search.ts"]);
+    expect(job.spec.parallelism).toBe(1);
+    expect(envOf(runner)).toMatchObject({ SCENARIO: "capacity", SLO_TTFT_P95_MS: "1000", START_RATE: "0.5", SUMMARY_LINE: "true" });
+    const refused = template(["--values", valuesFile("gpu"), "--set", "loadTest.enabled=true", "--set", "loadTest.scenario=capacity", "--set", "loadTest.parallelism=3"]);
+    expect(refused.status).not.toBe(0);
+    expect(refused.stderr).toContain("loadTest.parallelism: a capacity search measures one replica from one runner, set it to 1 (got 3)");
+  });
+
   it.each(PROFILES)("%s: the models' NetworkPolicy admits the runner pods' labels (and nothing broader by default)", (profile) => {
     const { all, job } = render(profile);
     const labels = job.spec.template.metadata.labels as Record<string, string>;
@@ -507,7 +518,7 @@ describe("invalid values fail with a message naming the field", () => {
     ["a load test without runners", "loadTest: {enabled: true, parallelism: 0}\n", /\/loadTest\/parallelism': minimum: got 0, want 1/],
     ["a latest runner image", "loadTest: {enabled: true, image: {repository: evalstack/loadtest, tag: latest}}\n", /\/loadTest\/image\/tag': 'not' failed/],
     ["the k6 runner's old values", "loadTest: {enabled: true, runner: {image: {repository: grafana/k6, tag: 1.4.2}}}\n", /\/loadTest': additional properties 'runner' not allowed/],
-    ["an unknown scenario", "loadTest: {enabled: true, scenario: ramp}\n", /\/loadTest\/scenario': value must be one of 'smoke', 'sweep', 'rate', 'soak'/],
+    ["an unknown scenario", "loadTest: {enabled: true, scenario: ramp}\n", /\/loadTest\/scenario': value must be one of 'smoke', 'sweep', 'rate', 'soak', 'capacity'/],
     ["a setting the chart owns", "loadTest: {enabled: true, settings: {TARGET: 'other:50051'}}\n", /\/loadTest\/settings\/TARGET': false schema/],
     ["a threshold set as a setting", "loadTest: {enabled: true, settings: {THRESHOLD_TTFT_P95_MS: '1'}}\n", /\/loadTest\/settings\/THRESHOLD_TTFT_P95_MS': false schema/],
     ["a setting that is no variable name", "loadTest: {enabled: true, settings: {maxTokens: '64'}}\n", /\/loadTest\/settings': additional properties 'maxTokens' not allowed/],

@@ -121,8 +121,15 @@ export async function runConstantVus(options: ConstantVusOptions, fn: IterationF
   return tracker.result(startedAt);
 }
 
-/** Open model: one iteration every 1/rate seconds for `durationMs`, dropped when `maxVUs` are busy. */
-export async function runConstantArrivalRate(options: ArrivalRateOptions, fn: IterationFn): Promise<StageRun> {
+/**
+ * Open model: one iteration every 1/rate seconds for `durationMs`, dropped when `maxVUs` are busy.
+ * `onDrop` hears the planned start (ms since the stage began) of each dropped iteration.
+ */
+export async function runConstantArrivalRate(
+  options: ArrivalRateOptions,
+  fn: IterationFn,
+  onDrop: (plannedAtMs: number) => void = () => {},
+): Promise<StageRun> {
   if (!(options.rate > 0)) throw new Error(`arrival rate must be > 0, got ${options.rate}`);
   const tracker = new Tracker();
   const startedAt = performance.now();
@@ -137,10 +144,12 @@ export async function runConstantArrivalRate(options: ArrivalRateOptions, fn: It
     const now = performance.now();
     // Start every iteration that is due (several when the event loop was late), on the planned clock.
     while (next <= now && next < endAt) {
+      const plannedAt = next;
       next += intervalMs;
       const vu = freeVus.pop();
       if (vu === undefined) {
         tracker.dropped++;
+        onDrop(plannedAt - startedAt);
         continue;
       }
       const task: Promise<void> = tracker.run(fn, vu).finally(() => {

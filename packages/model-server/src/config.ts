@@ -37,6 +37,8 @@ export interface ModelServerConfig {
   shutdownGraceMs: number;
   /** Test-only: delay before every generation's first token, to prove that TTFT is measured end to end. */
   testFirstTokenDelayMs: number;
+  /** Test only: a request holds its slot until at least completion tokens x this many ms after it started. */
+  testTokenDelayMs: number;
 }
 
 export class ConfigError extends Error {}
@@ -101,5 +103,6 @@ export function loadModelServerConfig(defaults: ServiceDefaults, env: Env = proc
     },
     shutdownGraceMs: integer(env, "SHUTDOWN_GRACE_MS", 30_000, 0, 3_600_000),
     testFirstTokenDelayMs: integer(env, "MODEL_TEST_FIRST_TOKEN_DELAY_MS", 0, 0, 600_000),
+    testTokenDelayMs: integer(env, "MODEL_TEST_TOKEN_DELAY_MS", 0, 0, 60_000),
   };
 }

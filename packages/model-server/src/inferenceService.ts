@@ -249,6 +249,11 @@ export class InferenceService {
         },
         { signal: controller.signal, onDelta },
       );
+      if (this.config.testTokenDelayMs > 0) {
+        // Test only: a controlled decode speed, so a capacity search has a known answer (slots / (tokens x delay)).
+        const holdUntil = dequeued + result.completionTokens * this.config.testTokenDelayMs;
+        await delay(Math.max(0, holdUntil - performance.now()), undefined, { signal: controller.signal }).catch(() => {});
+      }
       const finished = performance.now();
       const first = result.firstTokenAt ?? finished;
       const decodeMs = finished - first;
