@@ -4,7 +4,7 @@
 //
 // Every setting is an environment variable, and each can also be given as a flag: `--slo-ttft-p95-ms 1000`
 // is SLO_TTFT_P95_MS=1000 (flags win). The method is in loadtests/README.md ("Capacity"); the search itself
-// in lib/capacitySearch.ts. Writes CAPACITY_JSON (default loadtests/results/capacity-<model>-<time>.json),
+// in @evalstack/capacity (packages/capacity). Writes CAPACITY_JSON (default loadtests/results/capacity-<model>-<time>.json),
 // prints the curve, exits 0 (also when no rate met the SLOs: that is a result), 1 on a setup error.
 import { mkdirSync, writeFileSync } from "node:fs";
 import path from "node:path";
@@ -17,16 +17,17 @@ import {
   searchCapacity,
   validateSearchOptions,
   validateSlo,
-  type CapacityCurveResult,
+  type CapacityResult,
   type CapacitySearchOptions,
   type CapacitySlo,
+  type CapacitySnapshotKey,
   type CapacityStep,
   type StepRequest,
   type StepRun,
-} from "./lib/capacitySearch.js";
+} from "@evalstack/capacity";
 import { EnvReader, type Env } from "./lib/env.js";
 import { runConstantArrivalRate } from "./lib/executors.js";
-import { describeMachine, type MachineInfo } from "./lib/machine.js";
+import { describeMachine } from "./lib/machine.js";
 import { markdownTable, ms, num, pct } from "./lib/markdown.js";
 import { FALLBACK_PROMPTS_FILE, loadPrompts, type Prompt } from "./lib/prompts.js";
 import { round } from "./lib/stats.js";
@@ -51,28 +52,6 @@ export interface CapacitySearchScriptOptions {
   outFile?: string;
 }
 
-/** The model facts that make a capacity result comparable with a quality run: same weights, same serving. */
-export interface CapacitySnapshotKey {
-  name: string;
-  service: string;
-  sha256: string;
-  slots: number;
-  threads: number;
-  gpu: string;
-  gpuLayers: number;
-}
-
-export interface CapacityResult extends CapacityCurveResult {
-  schema: "evalstack.capacity/v1";
-  target: string;
-  model: CapacitySnapshotKey | null;
-  slo: CapacitySlo;
-  search: CapacitySearchOptions & { warmupMs: number; maxVUs: number };
-  workload: { prompts: string; count: number; maxTokens: number; inputTokens?: number };
-  machine: MachineInfo;
-  startedAt: string;
-  durationMs: number;
-}
 
 /** `--slo-ttft-p95-ms 1000` → {SLO_TTFT_P95_MS: "1000"}; `--flag=value` too. */
 export function flagsToEnv(argv: readonly string[]): Record<string, string> {
@@ -216,7 +195,7 @@ export async function runCapacitySearch(options: CapacitySearchScriptOptions, on
         maxTokens: options.maxTokens,
         ...(options.inputTokens ? { inputTokens: options.inputTokens } : {}),
       },
-      machine: describeMachine(),
+      machine: describeMachine() as unknown as Record<string, unknown>,
       startedAt: startedAt.toISOString(),
       durationMs: round(performance.now() - began),
       ...curve,

@@ -2,9 +2,8 @@ import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
-import type { CapacityResult } from "../loadtests/capacity-search.js";
-import type { CapacityStep } from "../loadtests/lib/capacitySearch.js";
-import { sizeModel } from "../loadtests/lib/capacitySizing.js";
+import type { CapacityResult, CapacityStep } from "@evalstack/capacity";
+import { sizeModel } from "@evalstack/capacity";
 import { gpusPerReplicaFromValues, main } from "./capacity.js";
 
 function step(rate: number, meetsSlo: boolean): CapacityStep {

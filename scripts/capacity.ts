@@ -10,7 +10,7 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import { parse as parseYaml } from "yaml";
-import { loadCapacityResults, sizeModel, validateSizingOptions, type Sizing, type SizingOptions } from "../loadtests/lib/capacitySizing.js";
+import { loadCapacityResults, sizeModel, validateSizingOptions, type Sizing, type SizingOptions } from "@evalstack/capacity";
 import { markdownTable, num } from "../loadtests/lib/markdown.js";
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");

@@ -3,7 +3,8 @@
 // loadtests/README.md ("Capacity") says when that fails.
 import { existsSync, readFileSync, readdirSync, statSync } from "node:fs";
 import path from "node:path";
-import type { CapacityResult } from "../capacity-search.js";
+import { round } from "./numbers.js";
+import type { CapacityResult } from "./types.js";
 
 export interface SizingOptions {
   targetRps: number;
@@ -40,7 +41,6 @@ export function validateSizingOptions(options: SizingOptions): void {
   if (!(Number.isFinite(options.gpuHourUsd) && options.gpuHourUsd >= 0)) throw new Error(`--gpu-hour-usd: must be a number >= 0, got ${options.gpuHourUsd}`);
 }
 
-const round = (value: number, digits: number) => Math.round(value * 10 ** digits) / 10 ** digits;
 
 export function sizeModel(result: CapacityResult, gpusPerReplica: number, options: SizingOptions): Sizing {
   validateSizingOptions(options);

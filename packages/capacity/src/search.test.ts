@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { judgeStep, searchCapacity, type CapacitySearchOptions, type CapacitySlo, type StepRequest, type StepRun } from "./capacitySearch.js";
+import { judgeStep, searchCapacity, type CapacitySearchOptions, type CapacitySlo, type StepRequest, type StepRun } from "./search.js";
 
 /**
  * A replica with `slots` parallel slots and a fixed service time, fed at a constant arrival rate: each

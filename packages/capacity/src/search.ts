@@ -12,7 +12,7 @@
 // already fails), then bisects between the last passing and the first failing rate until they are within
 // `precision` of each other. Latency grows monotonically with load in steady state, which is what makes
 // bisection valid; a noisy step can still mislead it, so the whole curve is kept and reported.
-import { percentile, round } from "./stats.js";
+import { percentile, round } from "./numbers.js";
 
 export interface CapacitySlo {
   ttftP95Ms: number;

@@ -1,0 +1,3 @@
+export * from "./search.js";
+export * from "./sizing.js";
+export * from "./types.js";
