@@ -3,6 +3,7 @@
 import pg from "pg";
 import type { ModelSnapshot, RunItemResult, Suite } from "../scoring/types.js";
 import {
+  type CapacityAttachment,
   type Dispatch,
   type ItemFilter,
   type NewRun,
@@ -16,7 +17,7 @@ import {
   StoreConflictError,
   emptyCounts,
 } from "./types.js";
-import { ITEM_COLUMN_NAMES, dispatchFromRow, foldCounts, itemColumns, itemFromRow, runFromRow, runHeaderFromRow, type Row } from "./rows.js";
+import { ITEM_COLUMN_NAMES, capacityFromRow, dispatchFromRow, foldCounts, itemColumns, itemFromRow, runFromRow, runHeaderFromRow, type Row } from "./rows.js";
 
 const MIGRATION_LOCK = 0x65766c73; // "evls"
 
@@ -87,6 +88,19 @@ const MIGRATIONS: { version: number; sql: string }[] = [
         sent_at timestamptz NOT NULL
       );
       CREATE INDEX dispatches_by_run ON dispatches (run_id, seq);
+    `,
+  },
+  {
+    version: 2,
+    sql: `
+      CREATE TABLE run_capacity (
+        run_id text NOT NULL REFERENCES runs (id),
+        model text NOT NULL,
+        result jsonb NOT NULL,
+        sizing jsonb,
+        attached_at text NOT NULL,
+        PRIMARY KEY (run_id, model)
+      );
     `,
   },
 ];
@@ -341,6 +355,19 @@ export class PostgresStore implements Store {
       `INSERT INTO dispatches (run_id, item_id, model, "repeat", attempt, instance, sent_at) VALUES ($1, $2, $3, $4, $5, $6, $7)`,
       [d.run_id, d.item_id, d.model, d.repeat, d.attempt, d.instance, d.sent_at],
     );
+  }
+
+  async attachCapacity(a: CapacityAttachment): Promise<void> {
+    await this.query(
+      `INSERT INTO run_capacity (run_id, model, result, sizing, attached_at) VALUES ($1, $2, $3, $4, $5)
+       ON CONFLICT (run_id, model) DO UPDATE SET result = excluded.result, sizing = excluded.sizing, attached_at = excluded.attached_at`,
+      [a.run_id, a.model, JSON.stringify(a.result), a.sizing === null ? null : JSON.stringify(a.sizing), a.attached_at],
+    );
+  }
+
+  async listCapacity(runId: string): Promise<CapacityAttachment[]> {
+    const rows = await this.query("SELECT * FROM run_capacity WHERE run_id = $1 ORDER BY model", [runId]);
+    return rows.map(capacityFromRow);
   }
 
   async listDispatches(runId: string): Promise<Dispatch[]> {

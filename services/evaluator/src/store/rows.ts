@@ -1,7 +1,7 @@
 // Row ↔ record conversion shared by both backends. SQLite hands JSON back as text and timestamps as ISO text;
 // PostgreSQL hands jsonb back parsed and timestamptz as Date: `json` and `iso` accept either.
 import type { ItemScore, ModelSnapshot, RunItemResult, SuiteItem } from "../scoring/types.js";
-import type { Dispatch, RunCounts, RunHeader, RunRecord, RunStatus, Sampling, StoredItem } from "./types.js";
+import type { CapacityAttachment, Dispatch, RunCounts, RunHeader, RunRecord, RunStatus, Sampling, StoredItem } from "./types.js";
 import { emptyCounts } from "./types.js";
 
 export type Row = Record<string, unknown>;
@@ -135,6 +135,16 @@ export function dispatchFromRow(row: Row): Dispatch {
     attempt: Number(row.attempt),
     instance: String(row.instance),
     sent_at: iso(row.sent_at),
+  };
+}
+
+export function capacityFromRow(row: Row): CapacityAttachment {
+  return {
+    run_id: String(row.run_id),
+    model: String(row.model),
+    result: json<unknown>(row.result),
+    sizing: row.sizing === null || row.sizing === undefined ? null : json<CapacityAttachment["sizing"]>(row.sizing),
+    attached_at: iso(row.attached_at),
   };
 }
 

@@ -5,6 +5,7 @@ import { dirname } from "node:path";
 import Database from "better-sqlite3";
 import type { ModelSnapshot, RunItemResult, Suite } from "../scoring/types.js";
 import {
+  type CapacityAttachment,
   type Dispatch,
   type ItemFilter,
   type NewRun,
@@ -18,7 +19,7 @@ import {
   StoreConflictError,
   emptyCounts,
 } from "./types.js";
-import { ITEM_COLUMN_NAMES, dispatchFromRow, foldCounts, itemColumns, itemFromRow, json, runFromRow, runHeaderFromRow, type Row } from "./rows.js";
+import { ITEM_COLUMN_NAMES, capacityFromRow, dispatchFromRow, foldCounts, itemColumns, itemFromRow, json, runFromRow, runHeaderFromRow, type Row } from "./rows.js";
 
 const MIGRATIONS: { version: number; sql: string }[] = [
   {
@@ -87,6 +88,19 @@ const MIGRATIONS: { version: number; sql: string }[] = [
         sent_at TEXT NOT NULL
       );
       CREATE INDEX dispatches_by_run ON dispatches (run_id, seq);
+    `,
+  },
+  {
+    version: 2,
+    sql: `
+      CREATE TABLE run_capacity (
+        run_id TEXT NOT NULL REFERENCES runs (id),
+        model TEXT NOT NULL,
+        result TEXT NOT NULL,
+        sizing TEXT,
+        attached_at TEXT NOT NULL,
+        PRIMARY KEY (run_id, model)
+      );
     `,
   },
 ];
@@ -347,6 +361,18 @@ export class SqliteStore implements Store {
       d.instance,
       d.sent_at,
     );
+  }
+
+  async attachCapacity(a: CapacityAttachment): Promise<void> {
+    this.stmt(
+      `INSERT INTO run_capacity (run_id, model, result, sizing, attached_at) VALUES (?, ?, ?, ?, ?)
+       ON CONFLICT (run_id, model) DO UPDATE SET result = excluded.result, sizing = excluded.sizing, attached_at = excluded.attached_at`,
+    ).run(a.run_id, a.model, JSON.stringify(a.result), a.sizing === null ? null : JSON.stringify(a.sizing), a.attached_at);
+  }
+
+  async listCapacity(runId: string): Promise<CapacityAttachment[]> {
+    const rows = this.stmt("SELECT * FROM run_capacity WHERE run_id = ? ORDER BY model").all(runId) as Row[];
+    return rows.map(capacityFromRow);
   }
 
   async listDispatches(runId: string): Promise<Dispatch[]> {

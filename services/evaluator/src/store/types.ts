@@ -90,6 +90,17 @@ export interface SuiteHeader {
   created_at: string;
 }
 
+/** A capacity result (evalstack.capacity/v1, from loadtests/capacity-search.ts) attached to one model of a run. */
+export interface CapacityAttachment {
+  run_id: string;
+  model: string;
+  /** The result file as it was posted. */
+  result: unknown;
+  /** What to size for; null: the report shows the measured capacity only. */
+  sizing: { target_rps: number; headroom: number; gpus_per_replica: number; gpu_hour_usd: number } | null;
+  attached_at: string;
+}
+
 export class StoreConflictError extends Error {
   constructor(message: string) {
     super(message);
@@ -148,6 +159,11 @@ export interface Store {
   countsFor(runIds: string[]): Promise<Map<string, RunCounts>>;
 
   recordDispatch(dispatch: Dispatch): Promise<void>;
+
+  /** Attaches (or replaces) the capacity result of one model of a run. */
+  attachCapacity(attachment: CapacityAttachment): Promise<void>;
+  /** The run's capacity results, by model name. */
+  listCapacity(runId: string): Promise<CapacityAttachment[]>;
   listDispatches(runId: string): Promise<Dispatch[]>;
 }
 
