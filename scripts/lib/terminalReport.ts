@@ -3,6 +3,7 @@
 // numbers come from the evaluator's report module; only the layout is made here.
 import { fmtCount, fmtP, VERDICT_TEXT } from "../../services/evaluator/src/reports/format.js";
 import { performanceTable } from "../../services/evaluator/src/reports/performanceTable.js";
+import { capacityTable } from "../../services/evaluator/src/reports/capacitySection.js";
 import type { Comparison, Report } from "../../services/evaluator/src/reports/reportTypes.js";
 
 export interface Style {
@@ -101,6 +102,19 @@ export function renderTerminalReport(report: Report, style: Style = PLAIN): stri
     ),
   );
   out.push("");
+
+  if (report.capacity.length > 0) {
+    out.push(style.bold("Capacity (one replica, within the SLOs)"));
+    out.push(
+      table(
+        ["Metric", ...report.capacity.map((r) => r.model)],
+        capacityTable(report.capacity).map(({ label, cells }) => [label, ...cells]),
+        [false, ...report.capacity.map(() => true)],
+        style,
+      ),
+    );
+    out.push("");
+  }
 
   if (report.recommendations.length > 0) {
     out.push(style.bold("Recommendations"));

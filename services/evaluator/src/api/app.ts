@@ -18,6 +18,7 @@ import { registerRunRoutes } from "./routes/runs.js";
 import { registerRunDiffRoutes } from "./routes/runDiff.js";
 import { registerCompareRoutes } from "./routes/compare.js";
 import { registerScoreRoutes } from "./routes/score.js";
+import { registerCapacityRoutes } from "./routes/capacity.js";
 import { createUiRoutes } from "../ui/index.js";
 
 export type { AppDeps } from "./context.js";
@@ -124,6 +125,7 @@ export function createApp(deps: AppDeps): App {
   registerRunDiffRoutes(app, deps);
   registerCompareRoutes(app, deps);
   registerScoreRoutes(app, deps);
+  registerCapacityRoutes(app, deps);
   app.route("/", createUiRoutes(deps, app)); // the web UI (src/ui): pages at /, /runs, /models
 
   app.doc31("/openapi.json", {

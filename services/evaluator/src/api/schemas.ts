@@ -89,6 +89,8 @@ export const ModelSnapshotSchema = z
     peak_ram_bytes: z.number(),
     vram_bytes: z.number(),
     gpu: z.string(),
+    threads: z.number().optional(),
+    gpu_layers: z.number().optional(),
   })
   .openapi("ModelSnapshot");
 

@@ -145,6 +145,8 @@ export function snapshotFromInfo(name: string, target: string, info: ModelInfo):
     peak_ram_bytes: info.peakRamBytes,
     vram_bytes: info.vramBytes,
     gpu: info.gpu,
+    threads: info.threads,
+    gpu_layers: info.gpuLayers,
   };
 }
 

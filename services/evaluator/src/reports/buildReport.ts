@@ -5,6 +5,7 @@
 // 10 x mean item pass rate, with a 95% Wilson interval over the items. Two models: an exact two-sided
 // McNemar test on the paired items (with repeats, a sign test on the per-item pass rates).
 
+import { capacityRecommendation, capacityRows } from "./capacitySection.js";
 import { DEFAULT_LATENCY_TARGETS, type LatencyTargets, scoreLatency } from "../scoring/latencyScore.js";
 import { mcnemarExact, minDiscordantForSignificance, percentile, wilsonInterval } from "../scoring/statistics.js";
 import { DIMENSIONS, type Dimension, type ModelSnapshot, type RunItemResult } from "../scoring/types.js";
@@ -355,6 +356,7 @@ export function buildReport(input: ReportInput): Report {
   if (errorCount > 0) notes.push(`${errorCount} repl${errorCount === 1 ? "y" : "ies"} ended in an error and count as failures.`);
   if (input.run.status !== "completed") notes.push(`The run is ${input.run.status}: figures cover the ${results.length} replies stored so far.`);
 
+  const capacity = capacityRows((input.capacity ?? []).filter((a) => models.includes(a.model)));
   return {
     schema_version: 1,
     generated_at: new Date().toISOString(),
@@ -370,7 +372,8 @@ export function buildReport(input: ReportInput): Report {
     latency,
     performance,
     examples,
-    recommendations: recommend(models, dimensions, performance, aggs),
+    recommendations: [...recommend(models, dimensions, performance, aggs), ...[capacityRecommendation(capacity, dimensions)].filter((r) => r !== null)],
+    capacity,
     items,
     notes,
   };

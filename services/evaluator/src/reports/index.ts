@@ -8,6 +8,7 @@ import type { Report } from "./reportTypes.js";
 
 export { buildReport, aggregateItems, DIMENSION_LABELS, ALPHA } from "./buildReport.js";
 export type * from "./reportTypes.js";
+export { capacityRecommendation, capacityRows, capacityTable, snapshotMismatch, type CapacityRow, type CapacityTableRow } from "./capacitySection.js";
 
 export type ReportFormat = "md" | "html" | "json" | "csv";
 export const REPORT_FORMATS: readonly ReportFormat[] = ["md", "html", "json", "csv"];

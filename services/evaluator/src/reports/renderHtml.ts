@@ -2,6 +2,7 @@
 // no external assets, no network requests).
 
 import { escapeHtml as h, fmtMs, fmtP, fmtRate, VERDICT_TEXT } from "./format.js";
+import { capacityTable } from "./capacitySection.js";
 import { performanceTable } from "./performanceTable.js";
 import type { Report } from "./reportTypes.js";
 import { latencyCharts, PALETTE, radarChart } from "./svgCharts.js";
@@ -103,6 +104,15 @@ export function renderHtml(report: Report): string {
     o.push(`<tr><td>${h(label)}</td>${cells.map((c) => `<td class="num">${h(c)}</td>`).join("")}</tr>`);
   }
   o.push(`</tbody></table>`);
+
+  if (report.capacity.length > 0) {
+    o.push(`<h2>Capacity</h2><p class="meta">The highest request rate one replica sustained within the SLOs, on this run's serving configuration.</p>`);
+    o.push(`<table id="capacity"><thead><tr><th>Metric</th>${report.capacity.map((r) => `<th class="num">${swatch(r.model)}</th>`).join("")}</tr></thead><tbody>`);
+    for (const { label, cells } of capacityTable(report.capacity)) {
+      o.push(`<tr><td>${h(label)}</td>${cells.map((c) => `<td class="num">${h(c)}</td>`).join("")}</tr>`);
+    }
+    o.push(`</tbody></table>`);
+  }
 
   // Examples
   o.push(`<h2>Examples</h2>`);

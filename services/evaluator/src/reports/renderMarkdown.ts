@@ -2,6 +2,7 @@
 // recommendations per scenario), with intervals, p-values and verdicts.
 
 import { fmtCount, fmtP, mdCell, VERDICT_TEXT } from "./format.js";
+import { capacityTable } from "./capacitySection.js";
 import { performanceTable } from "./performanceTable.js";
 import type { Comparison, Report } from "./reportTypes.js";
 
@@ -70,6 +71,17 @@ export function renderMarkdown(report: Report): string {
   out.push(`|---|${models.map(() => "---:").join("|")}|`);
   for (const { label, cells } of performanceTable(report)) out.push(`| ${label} | ${cells.map(mdCell).join(" | ")} |`);
   out.push("");
+
+  if (report.capacity.length > 0) {
+    out.push("## Capacity");
+    out.push("");
+    out.push("The highest request rate one replica sustained within the SLOs (open-loop capacity search, loadtests/README.md), on the serving configuration of this run.");
+    out.push("");
+    out.push(`| Metric | ${report.capacity.map((r) => mdCell(r.model)).join(" | ")} |`);
+    out.push(`|---|${report.capacity.map(() => "---:").join("|")}|`);
+    for (const { label, cells } of capacityTable(report.capacity)) out.push(`| ${mdCell(label)} | ${cells.map(mdCell).join(" | ")} |`);
+    out.push("");
+  }
 
   out.push("## Examples");
   out.push("");

@@ -1,6 +1,8 @@
 // The report's data: JSON-serialisable, computed once by buildReport, rendered as md / html / json / csv.
 
 import type { LatencyTargets } from "../scoring/latencyScore.js";
+import type { CapacityAttachment } from "../store/types.js";
+import type { CapacityRow } from "./capacitySection.js";
 import type { CheckResult, Dimension, ModelSnapshot, RunItemResult } from "../scoring/types.js";
 
 export interface ReportInput {
@@ -20,6 +22,8 @@ export interface ReportInput {
   latencyTargets?: LatencyTargets;
   /** Item prompts (by item id), shown in examples and the item table when given. */
   prompts?: Record<string, string>;
+  /** Capacity results attached to the run (already checked against its model snapshots). */
+  capacity?: CapacityAttachment[];
 }
 
 export interface ScoreInterval {
@@ -145,6 +149,8 @@ export interface Report {
   performance: PerformanceRow[];
   examples: ReportExample[];
   recommendations: Recommendation[];
+  /** One row per model with a capacity result attached; empty when none is. */
+  capacity: CapacityRow[];
   items: ItemRow[];
   notes: string[];
 }

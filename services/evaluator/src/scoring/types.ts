@@ -93,4 +93,7 @@ export interface ModelSnapshot {
   peak_ram_bytes: number;
   vram_bytes: number;
   gpu: string;
+  /** llama.cpp threads and layers on the GPU (absent in snapshots stored before they were recorded). */
+  threads?: number;
+  gpu_layers?: number;
 }

@@ -163,7 +163,8 @@ class ReportCache {
   private readonly entries = new Map<string, { key: string; report: Report }>();
 
   async get(deps: AppDeps, run: RunRecord, counts: RunCounts): Promise<Report> {
-    const key = `${counts.done}|${run.status}|${run.model_snapshots.length}`;
+    const capacity = await deps.store.listCapacity(run.id);
+    const key = `${counts.done}|${run.status}|${run.model_snapshots.length}|${capacity.map((a) => `${a.model}@${a.attached_at}`).join(",")}`;
     const hit = this.entries.get(run.id);
     if (hit && hit.key === key) return hit.report;
     const items: RunItemResult[] = (await allItems(deps.store, run.id)).map(({ seq: _seq, ...rest }) => rest);
@@ -175,6 +176,7 @@ class ReportCache {
       items,
       latencyTargets: deps.config.latencyTargets,
       prompts,
+      capacity,
     });
     this.entries.delete(run.id);
     this.entries.set(run.id, { key, report });

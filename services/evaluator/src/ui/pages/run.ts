@@ -3,6 +3,7 @@
 // the performance table and charts, report downloads, and the per-reply item table with its filters.
 import { html, raw } from "hono/html";
 import { fmtMs, fmtP, fmtRate, VERDICT_TEXT } from "../../reports/format.js";
+import { capacityTable } from "../../reports/capacitySection.js";
 import { performanceTable } from "../../reports/performanceTable.js";
 import { latencyCharts, radarChart } from "../../reports/svgCharts.js";
 import { DIMENSIONS } from "../../scoring/types.js";
@@ -30,7 +31,7 @@ export function runPage(options: { session: Session; run: Run; report: Report | 
 ${settings(run)}
 ${actions(run, active)}
 ${progressCard(run, active)}
-${report && report.items.length > 0 ? html`${scores(report, active)}${performance(report)}` : ""}
+${report && report.items.length > 0 ? html`${scores(report, active)}${performance(report)}${capacity(report)}` : ""}
 ${itemsSection(run, options.items, options.itemsTotal, options.filters)}`;
   return layout({
     title: `Run ${run.id}`,
@@ -121,6 +122,19 @@ ${tableWrap(
 <tbody>${performanceTable(report).map(({ label, cells }) => html`<tr><td>${label}</td>${cells.map((c) => html`<td class="num">${c}</td>`)}</tr>`)}</tbody></table>`,
   )}
 <div class="grid" style="margin-top:14px">${latencyCharts(report).map((svg) => html`<div class="card">${raw(svg)}</div>`)}</div>`;
+}
+
+/** Capacity next to quality, when a capacity result is attached to the run (POST /v1/runs/{id}/capacity). */
+function capacity(report: Report): Html | string {
+  if (report.capacity.length === 0) return "";
+  const models = report.models.map((m) => m.name);
+  return html`<h2 id="capacity-title">Capacity</h2>
+<p class="meta">The highest request rate one replica sustained within the SLOs, on this run's serving configuration.</p>
+${tableWrap(
+    "Capacity",
+    html`<table id="capacity"><thead><tr><th>Metric</th>${report.capacity.map((r) => html`<th class="num">${swatch(models, r.model)}</th>`)}</tr></thead>
+<tbody>${capacityTable(report.capacity).map(({ label, cells }) => html`<tr><td>${label}</td>${cells.map((c) => html`<td class="num">${c}</td>`)}</tr>`)}</tbody></table>`,
+  )}`;
 }
 
 function outcomeOf(i: ItemRow): { cls: string; text: string } {
