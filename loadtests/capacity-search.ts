@@ -6,6 +6,7 @@
 // is SLO_TTFT_P95_MS=1000 (flags win). The method is in loadtests/README.md ("Capacity"); the search itself
 // in @evalstack/capacity (packages/capacity). Writes CAPACITY_JSON (default loadtests/results/capacity-<model>-<time>.json),
 // prints the curve, exits 0 (also when no rate met the SLOs: that is a result), 1 on a setup error.
+import { setMaxListeners } from "node:events";
 import { mkdirSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { performance } from "node:perf_hooks";
@@ -151,6 +152,8 @@ async function runStep(
   await runConstantArrivalRate(
     { rate, durationMs: windowEnd, maxVUs: options.maxVUs, gracefulStopMs },
     async (ctx) => {
+      // Every request in flight listens on the step's one abort signal.
+      setMaxListeners(options.maxVUs + 1, ctx.signal);
       const prompt = prompts[counter++ % prompts.length] as Prompt;
       const startMs = performance.now() - origin;
       const record: StepRequest = { startMs, ok: false, ttftMs: null, tpotMs: null, outputTokens: 0, status: "CUT_OFF" };

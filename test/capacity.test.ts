@@ -2,8 +2,8 @@
 // is pinned by a test-only option: with MODEL_TEST_TOKEN_DELAY_MS = d, a request holds its slot for
 // (completion tokens x d), so `slots` slots serve slots / (tokens x d) requests per second at most, and
 // below that rate nothing queues (arrivals are evenly spaced). The search must land within 15% of it.
-// d is large (8 tokens x 400 ms = 3.2 s a request) so that the model's own speed, which a busy machine
-// slows, stays well inside it.
+// d is large (4 tokens x 800 ms = 3.2 s a request) so that the model's own work (a short prompt, 4 tokens),
+// which a busy machine slows, stays well inside it.
 import { startLocalStack, type LocalStack } from "@evalstack/local-stack";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { CapacityResult } from "@evalstack/capacity";
@@ -12,8 +12,8 @@ import { sizeModel } from "@evalstack/capacity";
 import { startEvaluator } from "./helpers/evaluator.js";
 
 const SLOTS = 2;
-const TOKEN_DELAY_MS = 400;
-const MAX_TOKENS = 8;
+const TOKEN_DELAY_MS = 800;
+const MAX_TOKENS = 4;
 
 describe("capacity search on a real model service with a pinned decode speed", () => {
   let stack: LocalStack;
@@ -36,7 +36,7 @@ describe("capacity search on a real model service with a pinned decode speed", (
       capacityOptionsFromEnv({
         TARGET: stack.models[0]!.target,
         // Prompts that ask for more than MAX_TOKENS, so that every reply is cut at exactly MAX_TOKENS.
-        INPUT_TOKENS: "40",
+        INPUT_TOKENS: "20",
         MAX_TOKENS: String(MAX_TOKENS),
         TEMPERATURE: "0",
         // Lax latency SLOs: on a busy 2-core machine the prompt's evaluation alone can take a second, and
@@ -78,7 +78,7 @@ describe("capacity search on a real model service with a pinned decode speed", (
     const result = found!;
     const evaluator = await startEvaluator({ models: `qwen=${stack.models[0]!.target}` });
     try {
-      const run = await evaluator.json<{ id: string }>("/v1/runs", { method: "POST", body: { suite: "smoke-6", models: ["qwen"], max_tokens: 8 } });
+      const run = await evaluator.json<{ id: string }>("/v1/runs", { method: "POST", body: { suite: "smoke-6", models: ["qwen"], max_tokens: MAX_TOKENS } });
       // Attached while the run may still be running: the snapshot exists once the run has reached the model.
       for (;;) {
         const state = await evaluator.json<{ status: string; model_snapshots: unknown[] }>(`/v1/runs/${run.id}`);
