@@ -6,7 +6,7 @@
 // Prints a Markdown table. The first run of each language (interpreter probe) is a warm-up and not counted.
 import { availableParallelism, loadavg } from "node:os";
 import { parseArgs } from "node:util";
-import { percentile, runInSandbox, sandboxIsolation, setSandboxConcurrency, type SandboxLanguage } from "../services/evaluator/src/scoring/index.js";
+import { defaultSandboxConfig, percentile, Sandbox, type SandboxLanguage } from "../services/evaluator/src/scoring/index.js";
 
 const { values } = parseArgs({
   options: {
@@ -35,28 +35,29 @@ const PROGRAMS: Record<SandboxLanguage, string> = {
   ].join("\n"),
 };
 
-const isolation = await sandboxIsolation();
+const single = new Sandbox(defaultSandboxConfig({ concurrency: 1 }));
+const pool = new Sandbox(defaultSandboxConfig({ concurrency }));
+const isolation = await single.isolation();
 const rows: string[] = [];
 const fmt = (n: number) => n.toFixed(1);
 
 for (const language of ["python", "javascript"] as const) {
-  setSandboxConcurrency(1);
-  const warm = await runInSandbox(language, PROGRAMS[language]);
+  const warm = await single.run(language, PROGRAMS[language]);
   if (warm.exitCode !== 0) throw new Error(`${language} warm-up failed: ${warm.stderr}`);
 
   // Sequential: one execution at a time, as latency.
   const times: number[] = [];
   for (let i = 0; i < runs; i++) {
     const started = performance.now();
-    const r = await runInSandbox(language, PROGRAMS[language]);
+    const r = await single.run(language, PROGRAMS[language]);
     times.push(performance.now() - started);
     if (r.exitCode !== 0) throw new Error(`${language} run ${i} failed: ${r.stderr}`);
   }
 
   // Concurrent: `concurrency` slots kept busy, as throughput.
-  setSandboxConcurrency(concurrency);
+  await pool.run(language, PROGRAMS[language]);
   const started = performance.now();
-  const results = await Promise.all(Array.from({ length: runs }, () => runInSandbox(language, PROGRAMS[language])));
+  const results = await Promise.all(Array.from({ length: runs }, () => pool.run(language, PROGRAMS[language])));
   const seconds = (performance.now() - started) / 1000;
   if (results.some((r) => r.exitCode !== 0)) throw new Error(`${language}: a concurrent run failed`);
 

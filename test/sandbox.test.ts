@@ -8,16 +8,20 @@ import { join } from "node:path";
 import { createServer, type Server } from "node:net";
 import { monitorEventLoopDelay } from "node:perf_hooks";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { runInSandbox, sandboxIsolation, sandboxLoad, scoreReply, setSandboxConcurrency, validateItem } from "../services/evaluator/src/scoring/index.js";
-import { SandboxUnavailableError, sandboxUidRange } from "../services/evaluator/src/scoring/sandbox/sandbox.js";
+import { defaultSandboxConfig, Sandbox, SandboxUnavailableError, scoreReply, validateItem, type SandboxConfig } from "../services/evaluator/src/scoring/index.js";
+
+// One sandbox per configuration, as the evaluator builds one from its config.
+const sandbox = new Sandbox(defaultSandboxConfig());
+const rlimitsSandbox = new Sandbox(defaultSandboxConfig({ isolation: "rlimits" }));
+const withConfig = (overrides: Partial<SandboxConfig>) => new Sandbox(defaultSandboxConfig(overrides));
 
 const loopDelay = monitorEventLoopDelay({ resolution: 10 });
 let rssBefore = 0;
 
 /** Processes still alive under this process's sandbox uids: there must be none between runs. */
 function sandboxProcesses(options: { zombies: boolean } = { zombies: true }): string[] {
-  const range = sandboxUidRange();
-  expect(range, "these tests run as root, so programs get their own uids").not.toBeNull();
+  const ranges = [sandbox.uidRange(), rlimitsSandbox.uidRange()];
+  expect(ranges[0], "these tests run as root, so programs get their own uids").not.toBeNull();
   const out = execFileSync("ps", ["-eo", "uid=,pid=,stat=,comm="], { encoding: "utf8" });
   return out
     .split("\n")
@@ -26,13 +30,13 @@ function sandboxProcesses(options: { zombies: boolean } = { zombies: true }): st
       const [uidText, , stat] = l.split(/\s+/);
       const uid = Number(uidText);
       if (!options.zombies && stat?.startsWith("Z")) return false;
-      return uid >= range!.first && uid <= range!.last;
+      return ranges.some((range) => uid >= range!.first && uid <= range!.last);
     });
 }
 
 async function expectHealthy(options: { zombies: boolean } = { zombies: true }): Promise<void> {
   // The next program runs normally and quickly.
-  const ok = await runInSandbox("python", "print(6 * 7)", { timeoutMs: 10_000 });
+  const ok = await sandbox.run("python", "print(6 * 7)", { timeoutMs: 10_000 });
   expect(ok.exitCode).toBe(0);
   expect(ok.stdout.trim()).toBe("42");
   // Nothing of the previous program survives.
@@ -45,7 +49,7 @@ async function expectHealthy(options: { zombies: boolean } = { zombies: true }):
 }
 
 beforeAll(async () => {
-  const info = await sandboxIsolation();
+  const info = await sandbox.isolation();
   // CI installs bubblewrap (scripts/ci/install-sandbox.sh); these guarantees need the namespaces mode.
   expect(info.mode, `sandbox fell back to rlimits: ${info.reason ?? ""}`).toBe("namespaces");
   loopDelay.enable();
@@ -56,24 +60,24 @@ afterAll(() => loopDelay.disable());
 
 describe("sandbox: setup problems are errors, never a program's fail", () => {
   it("refuses an unsupported language", async () => {
-    await expect(runInSandbox("ruby" as never, "puts 1")).rejects.toThrow(SandboxUnavailableError);
+    await expect(sandbox.run("ruby" as never, "puts 1")).rejects.toThrow(SandboxUnavailableError);
   });
 
   it("names a missing interpreter", async () => {
-    await expect(runInSandbox("python", "print(1)", { pythonPath: "/nonexistent/bin/python3" })).rejects.toThrow(
+    await expect(withConfig({ pythonPath: "/nonexistent/bin/python3" }).run("python", "print(1)")).rejects.toThrow(
       /python interpreter \/nonexistent\/bin\/python3 does not exist/,
     );
   });
 
   it("names an interpreter that does not start inside the sandbox", async () => {
-    await expect(runInSandbox("python", "print(1)", { pythonPath: "/usr/bin/false" })).rejects.toThrow(/does not start in the sandbox/);
+    await expect(withConfig({ pythonPath: "/usr/bin/false" }).run("python", "print(1)")).rejects.toThrow(/does not start in the sandbox/);
   });
 });
 
 describe("sandbox: hostile programs", () => {
   it("kills an infinite loop at the wall-clock limit", async () => {
     const started = performance.now();
-    const r = await runInSandbox("python", "while True:\n    pass\n", { timeoutMs: 1_000 });
+    const r = await sandbox.run("python", "while True:\n    pass\n", { timeoutMs: 1_000 });
     const elapsed = performance.now() - started;
     expect(r.timedOut).toBe(true);
     expect(r.exitCode).not.toBe(0);
@@ -83,14 +87,14 @@ describe("sandbox: hostile programs", () => {
   });
 
   it("kills a JavaScript infinite loop too", async () => {
-    const r = await runInSandbox("javascript", "for (;;) {}\n", { timeoutMs: 1_000 });
+    const r = await sandbox.run("javascript", "for (;;) {}\n", { timeoutMs: 1_000 });
     expect(r.timedOut).toBe(true);
     await expectHealthy();
   });
 
   it("contains a fork bomb: the process limit stops it and the timeout takes the whole tree", async () => {
     const bomb = "import os\nwhile True:\n    try:\n        os.fork()\n    except OSError:\n        pass\n";
-    const r = await runInSandbox("python", bomb, { timeoutMs: 2_000, maxProcesses: 32 });
+    const r = await sandbox.run("python", bomb, { timeoutMs: 2_000, maxProcesses: 32 });
     expect(r.exitCode === 0).toBe(false);
     await expectHealthy();
   });
@@ -111,7 +115,7 @@ describe("sandbox: hostile programs", () => {
       "print('forked', n)",
       "sys.stdout.flush()",
     ].join("\n");
-    const r = await runInSandbox("python", program, { timeoutMs: 10_000, maxProcesses: 16 });
+    const r = await sandbox.run("python", program, { timeoutMs: 10_000, maxProcesses: 16 });
     expect(r.exitCode, r.stderr).toBe(0);
     const forked = Number(/forked (\d+)/.exec(r.stdout)?.[1]);
     expect(forked).toBeGreaterThan(0);
@@ -121,11 +125,11 @@ describe("sandbox: hostile programs", () => {
   });
 
   it("refuses a 10 GB allocation", async () => {
-    const r = await runInSandbox("python", "b = bytearray(10 * 1024 ** 3)\nprint('allocated', len(b))\n", { timeoutMs: 10_000 });
+    const r = await sandbox.run("python", "b = bytearray(10 * 1024 ** 3)\nprint('allocated', len(b))\n", { timeoutMs: 10_000 });
     expect(r.exitCode).not.toBe(0);
     expect(r.stdout).not.toContain("allocated");
     expect(r.stderr).toContain("MemoryError");
-    const js = await runInSandbox("javascript", "const b = Buffer.alloc(10 * 1024 ** 3, 1); console.log('allocated', b.length);\n", { timeoutMs: 10_000 });
+    const js = await sandbox.run("javascript", "const b = Buffer.alloc(10 * 1024 ** 3, 1); console.log('allocated', b.length);\n", { timeoutMs: 10_000 });
     expect(js.exitCode).not.toBe(0);
     expect(js.stdout).not.toContain("allocated");
     await expectHealthy();
@@ -142,7 +146,7 @@ describe("sandbox: hostile programs", () => {
       "        print('denied', p, type(e).__name__)",
       "print('etc' , os.path.exists('/etc'))",
     ].join("\n");
-    const r = await runInSandbox("python", program, { timeoutMs: 10_000 });
+    const r = await sandbox.run("python", program, { timeoutMs: 10_000 });
     expect(r.exitCode, r.stderr).toBe(0);
     expect(r.stdout).not.toContain("READ");
     expect(r.stdout).toContain("denied /etc/passwd");
@@ -169,11 +173,11 @@ describe("sandbox: hostile programs", () => {
         "except OSError as e:",
         "    print('refused', type(e).__name__)",
       ].join("\n");
-      const r = await runInSandbox("python", program, { timeoutMs: 10_000 });
+      const r = await sandbox.run("python", program, { timeoutMs: 10_000 });
       expect(r.exitCode, r.stderr).toBe(0);
       expect(r.stdout).toContain("refused");
       expect(r.stdout).not.toContain("CONNECTED");
-      const js = await runInSandbox(
+      const js = await sandbox.run(
         "javascript",
         `require('net').connect(${port}, '127.0.0.1').on('connect', () => { console.log('CONNECTED'); process.exit(0); }).on('error', (e) => { console.log('refused', e.code); });`,
         { timeoutMs: 10_000 },
@@ -200,7 +204,7 @@ describe("sandbox: hostile programs", () => {
       "    print('stopped at', written, type(e).__name__, e.errno)",
       "    raise SystemExit(3)",
     ].join("\n");
-    const r = await runInSandbox("python", program, { timeoutMs: 20_000 });
+    const r = await sandbox.run("python", program, { timeoutMs: 20_000 });
     expect(r.stdout).not.toContain("WROTE");
     expect(r.exitCode).toBe(3);
     const stoppedAt = Number(/stopped at (\d+)/.exec(r.stdout)?.[1]);
@@ -211,7 +215,7 @@ describe("sandbox: hostile programs", () => {
   it("gives the program an emptied environment", async () => {
     process.env.EVALSTACK_TEST_SECRET = "do-not-leak";
     try {
-      const r = await runInSandbox("python", "import os, json\nprint(json.dumps(dict(os.environ)))", { timeoutMs: 10_000 });
+      const r = await sandbox.run("python", "import os, json\nprint(json.dumps(dict(os.environ)))", { timeoutMs: 10_000 });
       expect(r.exitCode, r.stderr).toBe(0);
       const env = JSON.parse(r.stdout) as Record<string, string>;
       expect(env.EVALSTACK_TEST_SECRET).toBeUndefined();
@@ -222,7 +226,7 @@ describe("sandbox: hostile programs", () => {
   });
 
   it("runs programs niced and first in line for the OOM killer, so memory pressure hits them, not the evaluator", async () => {
-    const r = await runInSandbox("python", "import os\nprint(os.nice(0), open('/proc/self/oom_score_adj').read().strip())", { timeoutMs: 10_000 });
+    const r = await sandbox.run("python", "import os\nprint(os.nice(0), open('/proc/self/oom_score_adj').read().strip())", { timeoutMs: 10_000 });
     expect(r.exitCode, r.stderr).toBe(0);
     expect(r.stdout.trim()).toBe("10 1000");
     const own = (await import("node:fs")).readFileSync("/proc/self/oom_score_adj", "utf8").trim();
@@ -230,7 +234,7 @@ describe("sandbox: hostile programs", () => {
   });
 
   it("caps the output it keeps", async () => {
-    const r = await runInSandbox("python", "import sys\nsys.stdout.write('y' * 5_000_000)", { timeoutMs: 10_000, maxOutputBytes: 1024 });
+    const r = await sandbox.run("python", "import sys\nsys.stdout.write('y' * 5_000_000)", { timeoutMs: 10_000, maxOutputBytes: 1024 });
     expect(r.stdout.length).toBe(1024);
     expect(r.outputTruncated).toBe(true);
     await expectHealthy();
@@ -240,24 +244,24 @@ describe("sandbox: hostile programs", () => {
 describe("sandbox: the rlimits fallback (no namespaces)", () => {
   // What it still guarantees; what it loses (file-system, network and pid isolation) is in the README.
   it("still enforces the wall clock, memory, processes and file size", async () => {
-    const loop = await runInSandbox("python", "while True: pass", { isolation: "rlimits", timeoutMs: 1_000 });
+    const loop = await rlimitsSandbox.run("python", "while True: pass", { timeoutMs: 1_000 });
     expect(loop.isolation).toBe("rlimits");
     expect(loop.timedOut).toBe(true);
-    const mem = await runInSandbox("python", "b = bytearray(10 * 1024 ** 3)", { isolation: "rlimits", timeoutMs: 10_000 });
+    const mem = await rlimitsSandbox.run("python", "b = bytearray(10 * 1024 ** 3)", { timeoutMs: 10_000 });
     expect(mem.stderr).toContain("MemoryError");
-    const file = await runInSandbox(
+    const file = await rlimitsSandbox.run(
       "python",
       "try:\n    open('big.bin', 'wb').write(b'x' * (64 * 1024 * 1024))\n    print('WROTE')\nexcept OSError as e:\n    print('stopped', e.errno)",
-      { isolation: "rlimits", timeoutMs: 10_000 },
+      { timeoutMs: 10_000 },
     );
     expect(file.stdout).toContain("stopped");
-    const forks = await runInSandbox(
+    const forks = await rlimitsSandbox.run(
       "python",
       "import os, time\nn = 0\nwhile n < 200:\n    try:\n        pid = os.fork()\n    except OSError:\n        break\n    if pid == 0:\n        time.sleep(30)\n        os._exit(0)\n    n += 1\nprint('forked', n, flush=True)",
-      { isolation: "rlimits", timeoutMs: 10_000, maxProcesses: 16 },
+      { timeoutMs: 10_000, maxProcesses: 16 },
     );
     expect(Number(/forked (\d+)/.exec(forks.stdout)?.[1])).toBeLessThan(16);
-    const env = await runInSandbox("python", "import os\nprint(sorted(os.environ))", { isolation: "rlimits", timeoutMs: 10_000 });
+    const env = await rlimitsSandbox.run("python", "import os\nprint(sorted(os.environ))", { timeoutMs: 10_000 });
     expect(env.stdout).not.toContain("EVALSTACK");
     // Without a pid namespace, killed children are reparented to the host's pid 1 and linger as zombies
     // until it reaps them (a documented weakness of the fallback); none may still be running.
@@ -268,9 +272,9 @@ describe("sandbox: the rlimits fallback (no namespaces)", () => {
 describe("sandbox: an evaluator that is not root", () => {
   // The evaluator image runs as a non-root user. Run a separate node process under an unused uid of this
   // process's block and let it use the sandbox in both modes.
-  it("gets namespaces through a user namespace, and in the rlimits fallback both interpreters still start", async () => {
-    const range = sandboxUidRange()!;
-    const uid = range.last; // this block's last slot: unused at the default concurrency
+  it("gets namespaces through a user namespace, and refuses the rlimits mode (no uid of its own for the program)", async () => {
+    const range = sandbox.uidRange()!;
+    const uid = range.last; // this block's last uid: unused at the default concurrency
     const dir = await mkdtemp(join(tmpdir(), "evalstack-nonroot-"));
     try {
       await chmod(dir, 0o777);
@@ -278,11 +282,15 @@ describe("sandbox: an evaluator that is not root", () => {
       await writeFile(
         script,
         [
-          `const { runInSandbox, sandboxIsolation } = await import(${JSON.stringify(join(process.cwd(), "services/evaluator/src/scoring/index.ts"))});`,
-          "const out = { uid: process.getuid(), mode: (await sandboxIsolation()).mode, runs: {} };",
-          "for (const isolation of ['namespaces', 'rlimits']) for (const [lang, src] of [['python', 'import os; print(os.getuid())'], ['javascript', 'console.log(process.getuid())']]) {",
-          "  try { const r = await runInSandbox(lang, src, { isolation }); out.runs[isolation + ':' + lang] = r.exitCode === 0 ? Number(r.stdout.trim()) : 'exit ' + r.exitCode; }",
-          "  catch (e) { out.runs[isolation + ':' + lang] = 'error ' + e.message; }",
+          `const { Sandbox, defaultSandboxConfig } = await import(${JSON.stringify(join(process.cwd(), "services/evaluator/src/scoring/index.ts"))});`,
+          "const out = { uid: process.getuid(), modes: {}, runs: {} };",
+          "for (const isolation of ['namespaces', 'rlimits']) {",
+          "  const sandbox = new Sandbox(defaultSandboxConfig({ isolation }));",
+          "  out.modes[isolation] = (await sandbox.isolation()).mode;",
+          "  for (const [lang, src] of [['python', 'import os; print(os.getuid())'], ['javascript', 'console.log(process.getuid())']]) {",
+          "    try { const r = await sandbox.run(lang, src); out.runs[isolation + ':' + lang] = r.exitCode === 0 ? Number(r.stdout.trim()) : 'exit ' + r.exitCode; }",
+          "    catch (e) { out.runs[isolation + ':' + lang] = 'error ' + e.message; }",
+          "  }",
           "}",
           "console.log(JSON.stringify(out));",
         ].join("\n"),
@@ -293,17 +301,14 @@ describe("sandbox: an evaluator that is not root", () => {
         env: { PATH: process.env.PATH ?? "/usr/bin:/bin", HOME: dir, LOG_LEVEL: "silent" },
         timeout: 120_000,
       });
-      const result = JSON.parse(stdout.trim().split("\n").pop()!) as { uid: number; mode: string; runs: Record<string, unknown> };
+      const result = JSON.parse(stdout.trim().split("\n").pop()!) as { uid: number; modes: Record<string, string>; runs: Record<string, unknown> };
       expect(result.uid).toBe(uid);
-      expect(result.mode).toBe("namespaces");
-      expect(result.runs).toEqual({
-        // inside its user namespace the program is uid 1000
-        "namespaces:python": 1000,
-        "namespaces:javascript": 1000,
-        // the fallback has no uid of its own: it runs as the evaluator's user (see the README)
-        "rlimits:python": uid,
-        "rlimits:javascript": uid,
-      });
+      expect(result.modes).toEqual({ namespaces: "namespaces", rlimits: "unavailable" });
+      // inside its user namespace the program is uid 1000
+      expect(result.runs["namespaces:python"]).toBe(1000);
+      expect(result.runs["namespaces:javascript"]).toBe(1000);
+      // rlimits as a non-root user would run the program as the evaluator's own user: refused, saying why
+      for (const lang of ["python", "javascript"]) expect(String(result.runs[`rlimits:${lang}`])).toMatch(/^error .*rlimits needs the evaluator to run as root/);
     } finally {
       await rm(dir, { recursive: true, force: true });
     }
@@ -312,22 +317,22 @@ describe("sandbox: an evaluator that is not root", () => {
 
 describe("sandbox: bounded concurrency", () => {
   it("never runs more programs at once than its pool size", async () => {
-    setSandboxConcurrency(2);
+    const pair = withConfig({ concurrency: 2 });
     let maxRunning = 0;
     const sampler = setInterval(() => {
-      maxRunning = Math.max(maxRunning, sandboxLoad().running);
+      maxRunning = Math.max(maxRunning, pair.load().running);
     }, 5);
     try {
       const started = performance.now();
       const runs = await Promise.all(
-        Array.from({ length: 6 }, () => runInSandbox("python", "import time\ntime.sleep(0.3)\nprint('done')", { timeoutMs: 10_000 })),
+        Array.from({ length: 6 }, () => pair.run("python", "import time\ntime.sleep(0.3)\nprint('done')", { timeoutMs: 10_000 })),
       );
       const elapsed = performance.now() - started;
       expect(runs.every((r) => r.exitCode === 0 && r.stdout.trim() === "done")).toBe(true);
       expect(maxRunning).toBe(2);
       // six 0.3 s programs two at a time take at least three rounds
       expect(elapsed).toBeGreaterThanOrEqual(900);
-      expect(sandboxLoad()).toEqual({ running: 0, queued: 0, size: 2 });
+      expect(pair.load()).toEqual({ running: 0, queued: 0, size: 2 });
     } finally {
       clearInterval(sampler);
     }
@@ -345,9 +350,9 @@ describe("code checks through the sandbox", () => {
     const qwen = "```python\ndef sum_of_even_squares(nums):\n    return sum(x**2 for x in nums if x % 2 == 0)\n```";
     const phi3 = "```python\ndef square_sum_evens(lst):\n    total = 0\n    for num in lst:\n        if num % 2 == 0:\n            total += num * num\n    return total\n```";
     const wrong = "```python\ndef f(nums):\n    return sum(x for x in nums if x % 2 == 0)\n```";
-    expect((await scoreReply(item, qwen)).passed).toBe(true);
-    expect((await scoreReply(item, phi3)).passed).toBe(true);
-    const failed = await scoreReply(item, wrong);
+    expect((await scoreReply(item, qwen, { sandbox })).passed).toBe(true);
+    expect((await scoreReply(item, phi3, { sandbox })).passed).toBe(true);
+    const failed = await scoreReply(item, wrong, { sandbox });
     expect(failed.passed).toBe(false);
     expect(failed.error).toBeUndefined();
   });
@@ -359,7 +364,7 @@ describe("code checks through the sandbox", () => {
       prompt: "print ok",
       checks: [{ type: "code", language: "python", tests: "pass" }],
     });
-    const score = await scoreReply(item, "print('ok')", { sandbox: { pythonPath: "/nonexistent/bin/python3" } });
+    const score = await scoreReply(item, "print('ok')", { sandbox: withConfig({ pythonPath: "/nonexistent/bin/python3" }) });
     expect(score.passed).toBe(false);
     expect(score.error).toMatch(/python|interpreter|no such file|ENOENT/i);
     expect(score.checks[0]?.error).toBeDefined();

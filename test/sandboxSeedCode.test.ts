@@ -3,12 +3,14 @@
 
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
-import { scoreReply, validateItem } from "../services/evaluator/src/scoring/index.js";
+import { defaultSandboxConfig, Sandbox, scoreReply as scoreWith, validateItem, type SuiteItem } from "../services/evaluator/src/scoring/index.js";
 import { builtinSuites } from "../services/evaluator/src/suites/index.js";
 
 const fixtures = JSON.parse(
   readFileSync(new URL("../services/evaluator/src/suites/builtin/seed-50.replies.json", import.meta.url), "utf8"),
 ) as Record<string, { pass: string; fail: string }>;
+const sandbox = new Sandbox(defaultSandboxConfig());
+const scoreReply = (item: SuiteItem, reply: string) => scoreWith(item, reply, { sandbox });
 const codeItems = builtinSuites().find((s) => s.id === "seed-50")?.items.filter((i) => i.dimension === "code") ?? [];
 
 describe("seed-50 code items: the passing reply passes, the failing reply fails", () => {

@@ -3,7 +3,9 @@
 import { readFileSync } from "node:fs";
 import { hostname } from "node:os";
 import { randomBytes } from "node:crypto";
+import { availableParallelism } from "node:os";
 import { DEFAULT_LATENCY_TARGETS } from "./scoring/latencyScore.js";
+import { MAX_CONCURRENCY, type IsolationMode, type SandboxConfig } from "./scoring/sandbox/limits.js";
 
 export interface ModelTarget {
   /** The name runs and reports use, e.g. "qwen". */
@@ -34,6 +36,8 @@ export interface EvaluatorConfig {
   logLevel: string;
   /** Latency targets the report compares the latency dimension with. */
   latencyTargets: { ttft_ms: number; tokens_per_second: number };
+  /** The code sandbox (EVALSTACK_SANDBOX_*). */
+  sandbox: SandboxConfig;
 }
 
 export class ConfigError extends Error {
@@ -72,6 +76,42 @@ export function loadConfig(env: Env = process.env): EvaluatorConfig {
       ttft_ms: num(env, "EVALSTACK_TARGET_TTFT_MS", DEFAULT_LATENCY_TARGETS.ttft_ms, 0),
       tokens_per_second: num(env, "EVALSTACK_TARGET_TOKENS_PER_SECOND", DEFAULT_LATENCY_TARGETS.tokens_per_second, 0),
     },
+    sandbox: loadSandboxConfig(env),
+  };
+}
+
+/**
+ * The code sandbox: EVALSTACK_SANDBOX_ISOLATION (auto|namespaces|rlimits), _CONCURRENCY, _TIMEOUT_MS,
+ * _MEMORY_MB, _MAX_PROCESSES, _MAX_FILE_MB, _MAX_OPEN_FILES, _SCRATCH_MB, _PYTHON, _NODE, _BWRAP, _UID_BASE.
+ */
+export function loadSandboxConfig(env: Env = process.env): SandboxConfig {
+  const optionalInt = (name: string, min: number, max: number): number | undefined => (env[name]?.trim() ? int(env, name, 0, min, max) : undefined);
+  const mib = (name: string, max: number): number | undefined => {
+    const n = optionalInt(name, 1, max);
+    return n === undefined ? undefined : n * 1024 * 1024;
+  };
+  const limits = {
+    timeoutMs: optionalInt("EVALSTACK_SANDBOX_TIMEOUT_MS", 1, 60_000),
+    memoryBytes: mib("EVALSTACK_SANDBOX_MEMORY_MB", 8 * 1024),
+    maxProcesses: optionalInt("EVALSTACK_SANDBOX_MAX_PROCESSES", 1, 4096),
+    maxFileBytes: mib("EVALSTACK_SANDBOX_MAX_FILE_MB", 64 * 1024),
+    maxOpenFiles: optionalInt("EVALSTACK_SANDBOX_MAX_OPEN_FILES", 8, 65536),
+    scratchBytes: mib("EVALSTACK_SANDBOX_SCRATCH_MB", 64 * 1024),
+  };
+  const path = (name: string): string | null => {
+    const value = env[name]?.trim();
+    if (!value) return null;
+    if (!value.startsWith("/")) throw new ConfigError(name, `must be an absolute path, got "${value}"`);
+    return value;
+  };
+  return {
+    isolation: oneOf<IsolationMode>(env, "EVALSTACK_SANDBOX_ISOLATION", "auto", ["auto", "namespaces", "rlimits"]),
+    concurrency: int(env, "EVALSTACK_SANDBOX_CONCURRENCY", Math.min(Math.max(1, availableParallelism()), MAX_CONCURRENCY), 1, MAX_CONCURRENCY),
+    uidBase: env.EVALSTACK_SANDBOX_UID_BASE?.trim() ? int(env, "EVALSTACK_SANDBOX_UID_BASE", 0, 1000, 4_000_000_000) : null,
+    pythonPath: path("EVALSTACK_SANDBOX_PYTHON"),
+    nodePath: path("EVALSTACK_SANDBOX_NODE"),
+    bwrapPath: path("EVALSTACK_SANDBOX_BWRAP"),
+    limits: Object.fromEntries(Object.entries(limits).filter(([, v]) => v !== undefined)),
   };
 }
 

@@ -1,26 +1,26 @@
 // The evaluator process: configuration from the environment (config.ts), telemetry, the server, signals.
 import { createLogger, startTelemetry } from "@evalstack/telemetry";
 import { ConfigError, loadConfig, type EvaluatorConfig } from "./config.js";
-import { sandboxOptionsFromEnv, type SandboxOptions } from "./scoring/index.js";
 import { startServer } from "./server.js";
 
 const log = createLogger("evaluator");
 
 let config: EvaluatorConfig;
-let sandbox: SandboxOptions;
 try {
   config = loadConfig();
-  sandbox = sandboxOptionsFromEnv();
 } catch (error) {
   log.fatal({ err: (error as Error).message }, error instanceof ConfigError ? "invalid configuration" : "cannot start");
   process.exit(2);
 }
 log.level = config.logLevel;
+// Files this process creates (the SQLite database and its journals) are its own: a sandboxed program in
+// the rlimits mode runs under another uid and must not read them.
+process.umask(0o077);
 
 if (!config.auth.enabled) log.warn("EVALSTACK_AUTH=off: the API accepts requests without an API key (local use only)");
 
 const telemetry = await startTelemetry({ serviceName: "evalstack-evaluator", prometheus: "handler" });
-const server = await startServer({ config, log, telemetry, sandbox }).catch(async (error: Error) => {
+const server = await startServer({ config, log, telemetry }).catch(async (error: Error) => {
   log.fatal({ err: error.message }, "cannot start");
   await telemetry.shutdown();
   process.exit(1);

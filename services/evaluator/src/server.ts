@@ -9,7 +9,7 @@ import { createApp } from "./api/app.js";
 import type { App } from "./api/context.js";
 import { ModelRegistry } from "./models/modelRegistry.js";
 import { RunManager, type RunManagerOptions } from "./runs/runManager.js";
-import type { SandboxOptions } from "./scoring/index.js";
+import { Sandbox } from "./scoring/index.js";
 import { openStore } from "./store/index.js";
 import type { Store } from "./store/types.js";
 
@@ -30,7 +30,8 @@ export interface StartServerOptions {
   log?: Logger;
   /** Metrics and traces; without it, metrics are discarded and /metrics says so. */
   telemetry?: Telemetry;
-  sandbox?: SandboxOptions;
+  /** The code sandbox (default: one built from config.sandbox). */
+  sandbox?: Sandbox;
   /** An already open store (else the configured one is opened and migrated). */
   store?: Store;
   /** Execute runs in this process (default true); false serves the API only. */
@@ -53,6 +54,12 @@ export async function startServer(options: StartServerOptions): Promise<Evaluato
   const models = new ModelRegistry(config.models);
   const metrics = options.telemetry ? createEvaluatorMetrics(options.telemetry.meter, { models: models.names() }) : noopMetrics;
   const tracer = options.telemetry?.tracer ?? trace.getTracer("evalstack-evaluator");
+  const sandbox = options.sandbox ?? new Sandbox(config.sandbox);
+  // Never weak without saying so: the mode code items will run under, logged before anything runs.
+  const isolation = await sandbox.isolation();
+  if (isolation.mode === "namespaces") log.info({ sandbox: isolation.mode, configured: isolation.configured }, "sandbox isolation: namespaces");
+  else if (isolation.mode === "rlimits") log.warn({ sandbox: isolation.mode, configured: isolation.configured, reason: isolation.reason }, "sandbox isolation: rlimits only (configured explicitly)");
+  else log.error({ sandbox: isolation.mode, configured: isolation.configured, reason: isolation.reason }, "sandbox isolation unavailable: code items will end as errors");
   const runs = new RunManager({
     store,
     models,
@@ -65,7 +72,7 @@ export async function startServer(options: StartServerOptions): Promise<Evaluato
     itemTimeoutMs: config.itemTimeoutMs,
     maxActiveRuns: config.maxActiveRuns,
     latencyTargets: config.latencyTargets,
-    sandbox: options.sandbox,
+    sandbox,
     ...options.runOptions,
   });
   const app = createApp({
@@ -75,7 +82,7 @@ export async function startServer(options: StartServerOptions): Promise<Evaluato
     runs,
     log,
     tracer,
-    sandbox: options.sandbox,
+    sandbox,
     metricsText: options.telemetry ? () => options.telemetry!.metricsText() : undefined,
   });
 

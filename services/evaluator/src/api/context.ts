@@ -5,7 +5,7 @@ import type { Tracer } from "@evalstack/telemetry";
 import type { EvaluatorConfig } from "../config.js";
 import type { ModelRegistry } from "../models/modelRegistry.js";
 import type { RunManager } from "../runs/runManager.js";
-import type { SandboxOptions } from "../scoring/index.js";
+import type { Sandbox } from "../scoring/index.js";
 import type { Store } from "../store/types.js";
 
 export interface AppDeps {
@@ -17,7 +17,8 @@ export interface AppDeps {
   tracer: Tracer;
   /** Prometheus text of this process's metrics (served at /metrics). */
   metricsText?: () => Promise<string>;
-  sandbox?: SandboxOptions;
+  /** The code sandbox (POST /v1/score's code checks; its mode on /readyz and GET /v1/system). */
+  sandbox: Sandbox;
 }
 
 export type AppEnv = { Variables: { log: Logger; requestId: string } };

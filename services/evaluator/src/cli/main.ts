@@ -10,8 +10,8 @@
 import { readFileSync, writeFileSync } from "node:fs";
 import { parseArgs } from "node:util";
 import { buildReport, REPORT_FORMATS, type ReportFormat, type ReportInput, renderReport } from "../reports/index.js";
-import { sandboxIsolation } from "../scoring/sandbox/sandbox.js";
-import { sandboxOptionsFromEnv } from "../scoring/sandbox/limits.js";
+import { Sandbox } from "../scoring/sandbox/sandbox.js";
+import { loadSandboxConfig } from "../config.js";
 import { scoreReply } from "../scoring/scoreReply.js";
 import { validateItem } from "../scoring/validateItem.js";
 import { SuiteValidationError } from "../scoring/validationError.js";
@@ -57,7 +57,7 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
         const item = validateItem(parseJson(readInput(values.item, io.stdin), "item"));
         if (item.dimension === "latency") throw new UsageError("latency items are scored from timings, not from a reply");
         const reply = readInput(values.reply, io.stdin);
-        const score = await scoreReply(item, reply, { sandbox: sandboxOptionsFromEnv() });
+        const score = await scoreReply(item, reply, { sandbox: new Sandbox(loadSandboxConfig()) });
         io.stdout(`${JSON.stringify(score, null, 2)}\n`);
         return 0;
       }
@@ -92,7 +92,7 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
         return 0;
       }
       case "sandbox": {
-        io.stdout(`${JSON.stringify(await sandboxIsolation(), null, 2)}\n`);
+        io.stdout(`${JSON.stringify(await new Sandbox(loadSandboxConfig()).isolation(), null, 2)}\n`);
         return 0;
       }
       case undefined:

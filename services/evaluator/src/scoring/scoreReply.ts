@@ -2,10 +2,10 @@
 // the share of checks passed is the instruction-level score.
 
 import { checkSpec } from "./checks/registry.js";
-import type { SandboxOptions } from "./sandbox/limits.js";
+import type { Sandbox } from "./sandbox/sandbox.js";
 import type { CheckResult, ItemScore, SuiteItem } from "./types.js";
 
-export async function scoreReply(item: SuiteItem, reply: string, options: { sandbox?: SandboxOptions } = {}): Promise<ItemScore> {
+export async function scoreReply(item: SuiteItem, reply: string, options: { sandbox?: Sandbox } = {}): Promise<ItemScore> {
   const checks: CheckResult[] = [];
   for (const check of item.checks) {
     const spec = checkSpec(check.type);

@@ -37,6 +37,8 @@ export interface CheckResult {
   detail: string;
   /** Set when the check could not be evaluated (e.g. the sandbox has no python3): never a silent pass. */
   error?: string;
+  /** Code checks: the sandbox isolation the code ran under. */
+  isolation?: "namespaces" | "rlimits";
 }
 
 export interface ItemScore {

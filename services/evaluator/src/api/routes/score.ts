@@ -32,6 +32,6 @@ export function registerScoreRoutes(app: App, deps: AppDeps): void {
       const result = scoreLatency({ queue_ms: 0, decode_ms: 0, total_ms: 0, ...body.timings }, deps.config.latencyTargets);
       return c.json(result, 200);
     }
-    return c.json(await scoreReply(item, body.reply, deps.sandbox ? { sandbox: deps.sandbox } : {}), 200);
+    return c.json(await scoreReply(item, body.reply, { sandbox: deps.sandbox }), 200);
   });
 }

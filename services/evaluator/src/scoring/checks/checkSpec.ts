@@ -2,10 +2,11 @@
 
 import type { Check, CheckResult } from "../types.js";
 import type { ValidationIssue } from "../validationError.js";
-import type { SandboxOptions } from "../sandbox/sandbox.js";
+import type { Sandbox } from "../sandbox/sandbox.js";
 
 export interface CheckContext {
-  sandbox?: SandboxOptions;
+  /** The process's sandbox (code checks); built from the evaluator's config. */
+  sandbox?: Sandbox;
 }
 
 export interface CheckSpec {

@@ -1,7 +1,7 @@
-// The `code` check: the reply's code plus the item's tests, run in the sandbox; passes on exit 0 in time.
+// The `code` check: the reply's code in one sandbox, the item's tests in another calling it (Sandbox.runTests);
+// passes only when the tests ran to their end, as the judge's own exit status says.
 
-import { randomUUID } from "node:crypto";
-import { type SandboxLanguage, runInSandbox } from "../sandbox/sandbox.js";
+import type { SandboxLanguage } from "../sandbox/sandbox.js";
 import { SANDBOX_CEILINGS } from "../sandbox/limits.js";
 import type { CheckResult } from "../types.js";
 import { type CheckSpec, excerpt, requireString } from "./checkSpec.js";
@@ -55,20 +55,19 @@ export const codeCheck: CheckSpec = {
   },
   async run(check, reply, ctx): Promise<CheckResult> {
     const language = check.language as SandboxLanguage;
+    if (!ctx.sandbox) throw new Error("no sandbox is configured for code checks in this process");
     const { code, source } = extractCode(reply, language);
-    // A random marker written after the tests: exiting 0 before the tests ran (sys.exit(0) in the reply) is
-    // not a pass. It goes to stderr, which a correct solution rarely fills past the output cap.
-    const marker = `evalstack-tests-completed-${randomUUID()}`;
-    const done = language === "python" ? `import sys as _evalstack_sys\n_evalstack_sys.stderr.write("${marker}\\n")` : `process.stderr.write("${marker}\\n");`;
-    const program = `${code}\n\n${check.tests as string}\n\n${done}\n`;
-    const timeoutMs = typeof check.timeout_ms === "number" ? check.timeout_ms : ctx.sandbox?.timeoutMs;
-    const r = await runInSandbox(language, program, { ...ctx.sandbox, ...(timeoutMs !== undefined ? { timeoutMs } : {}) });
+    const timeoutMs = typeof check.timeout_ms === "number" ? check.timeout_ms : undefined;
+    const r = await ctx.sandbox.runTests(language, code, check.tests as string, timeoutMs !== undefined ? { timeoutMs } : {});
     const ms = Math.round(r.durationMs);
-    if (r.timedOut) return { type: "code", passed: false, detail: `timed out after ${ms} ms (code from ${source})` };
-    if (r.exitCode === 0 && r.stderr.includes(marker)) return { type: "code", passed: true, detail: `tests passed in ${ms} ms (code from ${source})` };
-    if (r.exitCode === 0) return { type: "code", passed: false, detail: `exited 0 before the tests completed (code from ${source})` };
-    const why = r.exitCode === null ? `killed by ${r.signal ?? "a signal"}` : `exit ${r.exitCode}`;
-    const tail = lastLines(r.stderr.replace(marker, "") || r.stdout, 2);
-    return { type: "code", passed: false, detail: `${why} (code from ${source})${tail ? `: ${excerpt(tail, 160)}` : ""}` };
+    const isolation = r.isolation;
+    const from = `code from ${source}; ${isolation} sandbox`;
+    if (r.timedOut) return { type: "code", passed: false, detail: `timed out after ${ms} ms (${from})`, isolation };
+    if (r.passed) return { type: "code", passed: true, detail: `tests passed in ${ms} ms (${from})`, isolation };
+    const judge = r.judge;
+    const why = judge.exitCode === null ? `killed by ${judge.signal ?? "a signal"}` : r.candidateEnded ? "not tested" : `exit ${judge.exitCode}`;
+    // The judge says why (a failed assertion, the code ended early); the code's own traceback adds where.
+    const tail = [lastLines(judge.stderr || judge.stdout, 2), r.candidateEnded ? lastLines(r.candidate.stderr, 1) : ""].filter(Boolean).join(" | ");
+    return { type: "code", passed: false, detail: `${why} (${from})${tail ? `: ${excerpt(tail, 200)}` : ""}`, isolation };
   },
 };

@@ -1,19 +1,22 @@
 import { describe, expect, it } from "vitest";
-import { defaultConcurrency, sandboxOptionsFromEnv } from "./limits.js";
+import { loadSandboxConfig } from "../../config.js";
 import { ExecutionPool } from "./executionPool.js";
 
-describe("sandboxOptionsFromEnv", () => {
+describe("loadSandboxConfig (EVALSTACK_SANDBOX_*, read only in config.ts)", () => {
   it("refuses bad values, naming the variable", () => {
-    expect(() => sandboxOptionsFromEnv({ EVALSTACK_SANDBOX_TIMEOUT_MS: "soon" })).toThrow(/EVALSTACK_SANDBOX_TIMEOUT_MS must be a positive integer/);
-    expect(() => sandboxOptionsFromEnv({ EVALSTACK_SANDBOX_MEMORY_MB: "-1" })).toThrow(/EVALSTACK_SANDBOX_MEMORY_MB/);
-    expect(() => sandboxOptionsFromEnv({ EVALSTACK_SANDBOX_MAX_PROCESSES: "1.5" })).toThrow(/EVALSTACK_SANDBOX_MAX_PROCESSES/);
-    expect(() => sandboxOptionsFromEnv({ EVALSTACK_SANDBOX_ISOLATION: "docker" })).toThrow(/auto, namespaces or rlimits/);
-    expect(() => defaultConcurrency({ EVALSTACK_SANDBOX_CONCURRENCY: "0" })).toThrow(/EVALSTACK_SANDBOX_CONCURRENCY/);
+    expect(() => loadSandboxConfig({ EVALSTACK_SANDBOX_TIMEOUT_MS: "soon" })).toThrow(/EVALSTACK_SANDBOX_TIMEOUT_MS: must be an integer/);
+    expect(() => loadSandboxConfig({ EVALSTACK_SANDBOX_MEMORY_MB: "-1" })).toThrow(/EVALSTACK_SANDBOX_MEMORY_MB/);
+    expect(() => loadSandboxConfig({ EVALSTACK_SANDBOX_MAX_PROCESSES: "1.5" })).toThrow(/EVALSTACK_SANDBOX_MAX_PROCESSES/);
+    expect(() => loadSandboxConfig({ EVALSTACK_SANDBOX_ISOLATION: "docker" })).toThrow(/EVALSTACK_SANDBOX_ISOLATION: must be one of auto, namespaces, rlimits/);
+    expect(() => loadSandboxConfig({ EVALSTACK_SANDBOX_CONCURRENCY: "0" })).toThrow(/EVALSTACK_SANDBOX_CONCURRENCY/);
+    expect(() => loadSandboxConfig({ EVALSTACK_SANDBOX_CONCURRENCY: "33" })).toThrow(/EVALSTACK_SANDBOX_CONCURRENCY: must be between 1 and 32/);
+    expect(() => loadSandboxConfig({ EVALSTACK_SANDBOX_BWRAP: "bwrap" })).toThrow(/EVALSTACK_SANDBOX_BWRAP: must be an absolute path/);
+    expect(() => loadSandboxConfig({ EVALSTACK_SANDBOX_UID_BASE: "12" })).toThrow(/EVALSTACK_SANDBOX_UID_BASE/);
   });
 
   it("reads every variable, in bytes where given in MB", () => {
     expect(
-      sandboxOptionsFromEnv({
+      loadSandboxConfig({
         EVALSTACK_SANDBOX_TIMEOUT_MS: "2500",
         EVALSTACK_SANDBOX_MEMORY_MB: "512",
         EVALSTACK_SANDBOX_MAX_PROCESSES: "8",
@@ -22,23 +25,33 @@ describe("sandboxOptionsFromEnv", () => {
         EVALSTACK_SANDBOX_SCRATCH_MB: "16",
         EVALSTACK_SANDBOX_ISOLATION: "namespaces",
         EVALSTACK_SANDBOX_PYTHON: "/usr/bin/python3",
+        EVALSTACK_SANDBOX_BWRAP: "/usr/bin/bwrap",
+        EVALSTACK_SANDBOX_CONCURRENCY: "3",
+        EVALSTACK_SANDBOX_UID_BASE: "300000",
       }),
     ).toEqual({
-      timeoutMs: 2500,
-      memoryBytes: 512 * 1024 * 1024,
-      maxProcesses: 8,
-      maxFileBytes: 4 * 1024 * 1024,
-      maxOpenFiles: 32,
-      scratchBytes: 16 * 1024 * 1024,
       isolation: "namespaces",
+      concurrency: 3,
+      uidBase: 300000,
       pythonPath: "/usr/bin/python3",
+      nodePath: null,
+      bwrapPath: "/usr/bin/bwrap",
+      limits: {
+        timeoutMs: 2500,
+        memoryBytes: 512 * 1024 * 1024,
+        maxProcesses: 8,
+        maxFileBytes: 4 * 1024 * 1024,
+        maxOpenFiles: 32,
+        scratchBytes: 16 * 1024 * 1024,
+      },
     });
   });
 
-  it("leaves unset (and empty) variables to the defaults", () => {
-    expect(sandboxOptionsFromEnv({})).toEqual({});
-    expect(sandboxOptionsFromEnv({ EVALSTACK_SANDBOX_TIMEOUT_MS: "", EVALSTACK_SANDBOX_ISOLATION: "" })).toEqual({});
-    expect(defaultConcurrency({ EVALSTACK_SANDBOX_CONCURRENCY: "3" })).toBe(3);
+  it("leaves unset (and empty) variables to the defaults: isolation auto, never rlimits unasked", () => {
+    const config = loadSandboxConfig({});
+    expect(config.isolation).toBe("auto");
+    expect(config.limits).toEqual({});
+    expect(loadSandboxConfig({ EVALSTACK_SANDBOX_TIMEOUT_MS: "", EVALSTACK_SANDBOX_ISOLATION: "" })).toMatchObject({ isolation: "auto", limits: {} });
   });
 });
 
