@@ -65,6 +65,7 @@ export function renderTerminalReport(report: Report, style: Style = PLAIN): stri
   const { run } = report;
   out.push(style.bold(`Evaluation report: ${models.join(" vs ")}`));
   out.push(`run ${run.id} · suite ${run.suite_id} · ${run.repeats} repeat${run.repeats === 1 ? "" : "s"} · status ${run.status}`);
+  out.push(`  code sandbox: ${report.sandbox.summary}`);
   for (const m of report.models) {
     const s = m.snapshot;
     out.push(

@@ -9,7 +9,7 @@ import type { Sandbox } from "../scoring/index.js";
 import type { Store } from "../store/types.js";
 
 export interface AppDeps {
-  config: Pick<EvaluatorConfig, "auth" | "bodyLimitBytes" | "retryBudgetMs" | "itemTimeoutMs" | "latencyTargets">;
+  config: Pick<EvaluatorConfig, "auth" | "bodyLimitBytes" | "retryBudgetMs" | "itemTimeoutMs" | "latencyTargets" | "instanceId">;
   store: Store;
   models: ModelRegistry;
   runs: RunManager;

@@ -6,6 +6,7 @@
 // McNemar test on the paired items (with repeats, a sign test on the per-item pass rates).
 
 import { capacityRecommendation, capacityRows } from "./capacitySection.js";
+import { summarizeSandbox } from "./sandboxSummary.js";
 import { DEFAULT_LATENCY_TARGETS, type LatencyTargets, scoreLatency } from "../scoring/latencyScore.js";
 import { mcnemarExact, minDiscordantForSignificance, percentile, wilsonInterval } from "../scoring/statistics.js";
 import { DIMENSIONS, type Dimension, type ModelSnapshot, type RunItemResult } from "../scoring/types.js";
@@ -374,6 +375,7 @@ export function buildReport(input: ReportInput): Report {
     examples,
     recommendations: [...recommend(models, dimensions, performance, aggs), ...[capacityRecommendation(capacity, dimensions)].filter((r) => r !== null)],
     capacity,
+    sandbox: summarizeSandbox(results),
     items,
     notes,
   };

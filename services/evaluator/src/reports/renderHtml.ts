@@ -74,6 +74,7 @@ export function renderHtml(report: Report): string {
   o.push(`<h1>Evaluation report: ${models.map(h).join(" vs ")}</h1>`);
   o.push(
     `<div class="meta">Run <code>${h(run.id)}</code> · suite <code>${h(run.suite_id)}</code> · ${run.repeats} repeat(s) · ${h(run.status)} · created ${h(run.created_at)}${run.completed_at ? ` · completed ${h(run.completed_at)}` : ""}</div>`,
+    `<div class="meta">Code sandbox: ${h(report.sandbox.summary)}</div>`,
   );
 
   // Scores

@@ -24,6 +24,8 @@ export function renderMarkdown(report: Report): string {
   out.push("");
   out.push(
     `Run \`${run.id}\` · suite \`${run.suite_id}\` · ${run.repeats} repeat${run.repeats === 1 ? "" : "s"} · status ${run.status} · created ${run.created_at}${run.completed_at ? ` · completed ${run.completed_at}` : ""}`,
+    "",
+    `Code sandbox: ${report.sandbox.summary}`,
   );
   out.push("");
   out.push("Models as loaded (from GetModelInfo):");

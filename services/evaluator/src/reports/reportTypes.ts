@@ -4,6 +4,7 @@ import type { LatencyTargets } from "../scoring/latencyScore.js";
 import type { CapacityAttachment } from "../store/types.js";
 import type { CapacityRow } from "./capacitySection.js";
 import type { CheckResult, Dimension, ModelSnapshot, RunItemResult } from "../scoring/types.js";
+import type { SandboxSummary } from "./sandboxSummary.js";
 
 export interface ReportInput {
   run: {
@@ -151,6 +152,8 @@ export interface Report {
   recommendations: Recommendation[];
   /** One row per model with a capacity result attached; empty when none is. */
   capacity: CapacityRow[];
+  /** The sandbox isolation the run's code items ran under. */
+  sandbox: SandboxSummary;
   items: ItemRow[];
   notes: string[];
 }
