@@ -360,6 +360,42 @@ describe("model service lifecycle", () => {
     }
   });
 
+  it("SIGTERM answers queued (not started) requests UNAVAILABLE at once, while the one generating drains", async () => {
+    const service = await startModelService({ service: "qwen", env: { ...COMMON_ENV, MODEL_SLOTS: "1", SHUTDOWN_GRACE_MS: "60000" } });
+    const client = createInferenceClient(service.target);
+    try {
+      const chunks: GenerateChunk[] = [];
+      const refusals: Promise<{ code: number; details: string; settledAt: number }>[] = [];
+      for await (const chunk of streamGenerate(client, { ...ENDLESS, maxTokens: 120, sampling: { temperature: 0 } })) {
+        chunks.push(chunk);
+        if (chunks.length === 2) {
+          // The only slot is taken: these two wait in the queue.
+          for (let i = 0; i < 2; i++) {
+            refusals.push(grpcError(drain(client, { messages: user(`queued ${i}`), maxTokens: 8 })).then((r) => ({ ...r, settledAt: performance.now() })));
+          }
+          await expect.poll(async () => /^evalstack_server_queue_depth\{[^}]*\} 2$/m.test(await metricsText(service)), { timeout: 20_000 }).toBe(true);
+          service.process.signal("SIGTERM");
+        }
+      }
+      const streamEndedAt = performance.now();
+      const answered = await Promise.all(refusals);
+      expect(answered).toHaveLength(2);
+      for (const r of answered) {
+        expect(r.code).toBe(status.UNAVAILABLE);
+        expect(r.details).toMatch(/shutting down: the request was queued and not started/);
+        // at once: while the generation in flight was still streaming, not after the drain
+        expect(r.settledAt).toBeLessThan(streamEndedAt);
+      }
+      const final = chunks[chunks.length - 1]!;
+      expect(final.finishReason).toBe(FinishReason.LENGTH);
+      expect(final.usage!.completionTokens).toBeGreaterThan(100);
+      expect(await service.process.exited).toEqual({ code: 0, signal: null });
+    } finally {
+      client.close();
+      await service.process.stop();
+    }
+  });
+
   it.each([
     ["missing", (dir: string) => path.join(dir, "nope.gguf")],
     [

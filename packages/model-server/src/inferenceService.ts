@@ -178,6 +178,16 @@ export class InferenceService {
     }
   }
 
+  /**
+   * SIGTERM: refuse new requests, and answer the queued ones (admitted, not started) UNAVAILABLE at once —
+   * retryable, so a client retries them, on another replica where there is one, instead of waiting out the
+   * drain or storing an error. The generations holding a slot keep it and finish.
+   */
+  beginDraining(): void {
+    this.state = "draining";
+    this.admission.rejectWaiting(new StatusError(status.UNAVAILABLE, "server is shutting down: the request was queued and not started; retry it (another replica can take it)"));
+  }
+
   private async modelInfo(callback: sendUnaryData<ModelInfo>): Promise<void> {
     if (!this.engine) return callback(this.toServiceError(new StatusError(status.UNAVAILABLE, "model is loading"), ""));
     try {

@@ -86,8 +86,7 @@ export async function startModelServer(
   const shutdown = (graceMs = config.shutdownGraceMs) => {
     stopping ??= (async () => {
       setHealth("NOT_SERVING");
-      service.state = "draining";
-      service.admission.rejectWaiting(new Error("server is shutting down"));
+      service.beginDraining();
       log.info({ inFlight: service.inFlight, graceMs }, "draining");
       const grace = new Promise<"timeout">((resolve) => setTimeout(() => resolve("timeout"), graceMs).unref());
       if ((await Promise.race([service.idle(), grace])) === "timeout") {
