@@ -27,9 +27,12 @@ export const serverChannelOptions: ChannelOptions = {
   "grpc.http2.min_ping_interval_without_data_ms": 10_000,
 };
 
-/** `host:port` → `dns:///host:port`; targets that already name a scheme are kept. */
+/**
+ * `host:port` → `dns:///host:port`; targets that already name a scheme are kept, including grpc-js's address
+ * lists (`ipv4:127.0.0.1:50051,127.0.0.1:50061`: several replicas behind one target, balanced round-robin).
+ */
 export function dialTarget(target: string): string {
-  return /^[a-z][a-z0-9+.-]*:\/\//i.test(target) || target.startsWith("unix:") ? target : `dns:///${target}`;
+  return /^[a-z][a-z0-9+.-]*:\/\//i.test(target) || /^(unix|ipv4|ipv6):/i.test(target) ? target : `dns:///${target}`;
 }
 
 export const insecure = () => credentials.createInsecure();

@@ -72,4 +72,14 @@ describe("evaluator configuration", () => {
     expect(() => parseModels("qwen=h:1,qwen=h:2")).toThrow(/twice/);
     expect(() => parseModels(" , ")).toThrow(/names no model/);
   });
+
+  it("keeps an ipv4:/ipv6: address list (several replicas behind one target) whole", () => {
+    expect(parseModels("qwen=ipv4:127.0.0.1:5001,127.0.0.1:5002,phi3=h:1")).toEqual([
+      { name: "qwen", target: "ipv4:127.0.0.1:5001,127.0.0.1:5002" },
+      { name: "phi3", target: "h:1" },
+    ]);
+    expect(() => parseModels("qwen=ipv4:127.0.0.1:5001,nonsense")).toThrow(/"nonsense" in the address list of qwen is not host:port/);
+    // outside an address list a bare host:port is still an error
+    expect(() => parseModels("qwen=h:1,h:2")).toThrow(/not name=host:port/);
+  });
 });

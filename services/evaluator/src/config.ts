@@ -115,10 +115,22 @@ export function loadSandboxConfig(env: Env = process.env): SandboxConfig {
   };
 }
 
-/** "qwen=localhost:50051,phi3=localhost:50052" → ordered name/target pairs; names are unique, lower-case identifiers. */
+/**
+ * "qwen=localhost:50051,phi3=localhost:50052" → ordered name/target pairs; names are unique, lower-case
+ * identifiers. A target may be grpc-js's address list, whose own commas continue it:
+ * "qwen=ipv4:10.0.0.1:50051,10.0.0.2:50051,phi3=..." (several replicas behind one target, round-robin).
+ */
 export function parseModels(text: string): ModelTarget[] {
   const models: ModelTarget[] = [];
   for (const part of text.split(",").map((p) => p.trim()).filter(Boolean)) {
+    const previous = models.at(-1);
+    if (!part.includes("=") && previous && /^ipv[46]:/i.test(previous.target)) {
+      if (!/^(\[[0-9a-f:.]+\]|[^:\s/]+):\d{1,5}$/i.test(part)) {
+        throw new ConfigError("EVALSTACK_MODELS", `"${part}" in the address list of ${previous.name} is not host:port`);
+      }
+      previous.target += `,${part}`;
+      continue;
+    }
     const eq = part.indexOf("=");
     if (eq <= 0 || eq === part.length - 1) {
       throw new ConfigError("EVALSTACK_MODELS", `"${part}" is not name=host:port`);
