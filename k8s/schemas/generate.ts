@@ -16,6 +16,7 @@ type Schema = { [key: string]: unknown };
 /** Built-in kinds the chart renders (file stem in kubernetes-json-schema's naming). */
 const BUILTIN_KINDS = [
   "configmap-v1",
+  "daemonset-apps-v1",
   "deployment-apps-v1",
   "horizontalpodautoscaler-autoscaling-v2",
   "ingress-networking-v1",
