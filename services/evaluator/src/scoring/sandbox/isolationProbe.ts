@@ -74,26 +74,33 @@ export async function probeIsolation(o: ProbeOptions): Promise<IsolationInfo> {
   const choom = findExecutable("choom", ["/usr/bin/choom"]);
   if (choom) wrappers.push(choom, "-n", "1000", "--");
   const programUser = isRoot ? "own uid per slot" : "evaluator's uid";
-  const base = { configured: o.configured, prlimit, wrappers, programUser } as const;
-  if (!prlimit) return { ...base, mode: "unavailable", reason: "prlimit (util-linux) is required by the sandbox and was not found", bwrap: null };
+  const info = (mode: IsolationInfo["mode"], reason: string | null, bwrap: string | null): IsolationInfo => ({
+    configured: o.configured,
+    mode,
+    reason,
+    bwrap,
+    prlimit,
+    wrappers,
+    programUser,
+  });
+  if (!prlimit) return info("unavailable", "prlimit (util-linux) is required by the sandbox and was not found", null);
 
   const bwrap = o.bwrapPath ?? findExecutable("bwrap", ["/usr/bin/bwrap"]);
   const namespaces = bwrap ? await bwrapWorks(bwrap, prlimit, o.probeUid) : "bubblewrap (bwrap) is not installed";
-  if (namespaces === true && o.configured !== "rlimits") return { ...base, mode: "namespaces", reason: null, bwrap };
+  if (namespaces === true && o.configured !== "rlimits") return info("namespaces", null, bwrap);
   if (o.configured === "rlimits") {
     // Explicitly asked for. Without a uid of its own the program could read everything the evaluator can
     // (its API-key file, its database, /proc/<pid>/environ): refuse rather than run it that way.
     if (!isRoot) {
-      return {
-        ...base,
-        mode: "unavailable",
-        reason: "EVALSTACK_SANDBOX_ISOLATION=rlimits needs the evaluator to run as root, so that programs run under host uids of their own; as a non-root user they would run as the evaluator's user and could read its secrets",
+      return info(
+        "unavailable",
+        "EVALSTACK_SANDBOX_ISOLATION=rlimits needs the evaluator to run as root, so that programs run under host uids of their own; as a non-root user they would run as the evaluator's user and could read its secrets",
         bwrap,
-      };
+      );
     }
-    return { ...base, mode: "rlimits", reason: "EVALSTACK_SANDBOX_ISOLATION=rlimits: no file-system, network or pid isolation (see the sandbox README)", bwrap };
+    return info("rlimits", "EVALSTACK_SANDBOX_ISOLATION=rlimits: no file-system, network or pid isolation (see the sandbox README)", bwrap);
   }
-  return { ...base, mode: "unavailable", reason: `sandbox isolation unavailable: ${namespaces}`, bwrap };
+  return info("unavailable", `sandbox isolation unavailable: ${namespaces}`, bwrap);
 }
 
 /** true, or why bubblewrap cannot build a sandbox here. */
