@@ -1,4 +1,5 @@
-// The evaluator run the way the chart's pod runs it: a non-root uid, the API-key file mounted read-only for
+// The evaluator run the way the chart's pod runs it (uid, fsGroup, key-file mode and settings read from the
+// rendered chart): a non-root uid, the API-key file mounted read-only for
 // the pod's group (0440), DATABASE_URL (with a password) in its environment, EVALSTACK_SANDBOX_ISOLATION=
 // namespaces. Generated code, scored through POST /v1/score, tries to read the key file, the evaluator's
 // environment through /proc and to connect to the evaluator on loopback: each probe's result is asserted by
@@ -6,9 +7,11 @@
 // pointed at a failing binary): with `auto`, code items end as errors and /readyz and /v1/system say
 // "unavailable". Then the explicit rlimits mode, as root: the program runs under a uid of its own and still
 // cannot read the key file, the database file or the evaluator's environment.
+import { spawnSync } from "node:child_process";
 import { chmodSync, chownSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { homedir, tmpdir } from "node:os";
 import { join } from "node:path";
+import { parseAllDocuments } from "yaml";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { freePort } from "./helpers/ports.js";
 import { startPostgres, type TestPostgres } from "./helpers/postgres.js";
@@ -16,9 +19,27 @@ import { startTsProcess, stopAll, waitUntil, type ManagedProcess } from "./helpe
 
 const API_KEY = "pod-api-key-7c1d2e3f4a5b6c7d8e9f";
 const DB_PASSWORD = "db-password-3e8a1f0c9b";
-// The pod's uid and fsGroup (the evaluator image runs as 10001; an otherwise unused pair here).
-const POD_UID = 10_001;
-const POD_GID = 10_001;
+
+/** The evaluator pod as the chart renders it (ha profile: PostgreSQL): its user, key-file mode and settings. */
+function renderedPod(): { uid: number; fsGroup: number; keyFileMode: number; env: Map<string, { value?: string; valueFrom?: unknown }> } {
+  const helm = join(process.env.EVALSTACK_TOOLS_DIR ?? join(homedir(), ".cache/evalstack/tools"), "bin/helm");
+  const chart = join(import.meta.dirname, "../k8s/charts/evalstack");
+  const r = spawnSync(helm, ["template", "evalstack", chart, "--namespace", "evalstack", "--values", join(chart, "ci/ha-values.yaml")], { encoding: "utf8", maxBuffer: 64 * 1024 * 1024 });
+  if (r.status !== 0) throw new Error(`helm template: ${r.stderr || r.error}`);
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- rendered Kubernetes objects are walked dynamically
+  const deployment = parseAllDocuments(r.stdout).map((d) => d.toJS() as any).find((o) => o?.kind === "Deployment" && o.metadata.name.endsWith("-evaluator"));
+  const pod = deployment.spec.template.spec;
+  const container = pod.containers.find((c: { name: string }) => c.name === "evaluator");
+  return {
+    uid: pod.securityContext.runAsUser,
+    fsGroup: pod.securityContext.fsGroup,
+    keyFileMode: pod.volumes.find((v: { name: string }) => v.name === "api-keys").secret.defaultMode,
+    env: new Map(container.env.map((e: { name: string; value?: string; valueFrom?: unknown }) => [e.name, e])),
+  };
+}
+const POD = renderedPod();
+const POD_UID = POD.uid;
+const POD_GID = POD.fsGroup;
 
 let dir = "";
 let postgres: TestPostgres;
@@ -108,10 +129,10 @@ def probe():
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), "evalstack-pod-"));
   chmodSync(dir, 0o755);
-  // As a Secret volume with defaultMode 0440 and the pod's fsGroup: root-owned, group-readable.
+  // As the chart mounts the Secret: root-owned, the pod's fsGroup, the chart's defaultMode (0440).
   writeFileSync(join(dir, "api-keys"), `${API_KEY}\n`);
   chownSync(join(dir, "api-keys"), 0, POD_GID);
-  chmodSync(join(dir, "api-keys"), 0o440);
+  chmodSync(join(dir, "api-keys"), POD.keyFileMode);
   postgres = await startPostgres();
 });
 
@@ -124,8 +145,15 @@ afterAll(async () => {
 describe("the evaluator as the chart's pod runs it (non-root, key file, DATABASE_URL, namespaces)", () => {
   let e: Started;
   beforeAll(async () => {
+    // What the chart sets, checked here so this test follows the chart: a non-root uid, the key file,
+    // DATABASE_URL from a Secret, and the isolation stated.
+    expect(POD_UID).toBeGreaterThan(0);
+    expect(POD.keyFileMode & 0o007).toBe(0);
+    expect(POD.env.get("EVALSTACK_SANDBOX_ISOLATION")?.value).toBe("namespaces");
+    expect(POD.env.get("DATABASE_URL")?.valueFrom).toBeDefined();
+    expect(POD.env.get("EVALSTACK_API_KEYS_FILE")?.value).toMatch(/^\/etc\/evalstack\/api-keys\//);
     const url = (await postgres.createDatabase("pod_design")).replace("postgres@", `postgres:${DB_PASSWORD}@`);
-    e = await startPodEvaluator({ DATABASE_URL: url, EVALSTACK_SANDBOX_ISOLATION: "namespaces" }, { uid: POD_UID, gid: POD_GID });
+    e = await startPodEvaluator({ DATABASE_URL: url, EVALSTACK_SANDBOX_ISOLATION: POD.env.get("EVALSTACK_SANDBOX_ISOLATION")!.value! }, { uid: POD_UID, gid: POD_GID });
   }, 120_000);
 
   it("names the mode on /readyz and GET /v1/system", async () => {
