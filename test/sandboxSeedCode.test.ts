@@ -79,6 +79,14 @@ describe("code check", () => {
     expect(j.passed).toBe(false);
   });
 
+  it("code-10: a correct median that imports the forbidden statistics module fails (the judge learns the code's imports)", async () => {
+    const item = codeItems.find((i) => i.id === "code-10-median")!;
+    const r = await scoreReply(item, "```python\nimport statistics\ndef median(values):\n    return statistics.median(values)\n```");
+    expect(r.passed).toBe(false);
+    expect(r.checks[0]?.detail).toMatch(/the prompt forbids the statistics module/);
+    expect((await scoreReply(item, fixtures["code-10-median"]!.pass)).passed).toBe(true);
+  });
+
   it("passes a correct solution that prints a lot", async () => {
     const r = await scoreReply(py("assert f() == 1"), "for i in range(20000):\n    print('noise', i)\ndef f():\n    return 1");
     expect(r.passed, r.checks[0]?.detail).toBe(true);

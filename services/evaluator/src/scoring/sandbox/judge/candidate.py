@@ -23,6 +23,7 @@ def _resolve(ref):
 
 def _serve():
     namespace = {"__name__": "__main__", "__builtins__": _builtins}
+    before = set(_sys.modules)
     try:
         with open(_sys.argv[1], encoding="utf-8") as f:
             source = f.read()
@@ -34,7 +35,10 @@ def _serve():
         _send({"raise": [type(error).__name__, str(error)[:500]]})
         return
     names = [[k, _encode(v, _handle)] for k, v in list(namespace.items()) if not k.startswith("__") and not isinstance(v, _types.ModuleType)]
-    _send({"ready": names})
+    # The modules the code imported, for tests that forbid one (the candidate could lie: it could as well
+    # have removed them from sys.modules when the tests shared its interpreter).
+    modules = sorted({m.split(".")[0] for m in set(_sys.modules) - before})
+    _send({"ready": names, "modules": modules})
     while True:
         message = _receive()
         if message is None or message.get("op") == "exit":

@@ -113,7 +113,7 @@ def _main():
         name, message = ready["raise"]
         print(f"the code raised {name} while being loaded: {message}", file=_sys.stderr)
         return ENDED
-    namespace = {"__name__": "__main__", "__builtins__": _builtins}
+    namespace = {"__name__": "__main__", "__builtins__": _builtins, "__candidate_modules__": frozenset(ready.get("modules", []))}
     for name, value in ready["ready"]:
         namespace[name] = _decode(value, _remote)
     with open(_sys.argv[1], encoding="utf-8") as f:
