@@ -8,7 +8,8 @@ import { parseArgs } from "node:util";
 import { getLlama, LlamaChat, LlamaLogLevel } from "node-llama-cpp";
 import { createInferenceClient, streamGenerate, type InferenceClient } from "@evalstack/contract";
 import { startModelService } from "@evalstack/local-stack";
-import { ModelEngine, smallModelPath } from "@evalstack/model-server";
+import { defaultModelCacheDir, loadCatalog, profileSource } from "@evalstack/model-catalog";
+import { ModelEngine } from "@evalstack/model-server";
 
 const { values } = parseArgs({
   options: {
@@ -20,7 +21,7 @@ const { values } = parseArgs({
 const rounds = Number(values.rounds);
 const threads = Number(values.threads);
 const maxTokens = Number(values.tokens);
-const modelPath = smallModelPath("qwen");
+const modelPath = profileSource(loadCatalog().profile("qwen", "small"), defaultModelCacheDir()).source;
 const contextSize = 2048;
 const prompt = "Write a long story about a dragon who learns to cook. Use many details.";
 const messages = [{ role: "user", content: prompt }];

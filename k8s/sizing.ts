@@ -6,8 +6,11 @@
 // microsoft/Phi-3-mini-4k-instruct) and the published sizes of the GGUF files.
 //   npx tsx k8s/sizing.ts
 import { statSync } from "node:fs";
+import path from "node:path";
 import { readGgufFileInfo } from "node-llama-cpp";
-import { SMALL_MODELS, smallModelPath } from "../packages/model-server/src/modelProfiles.js";
+import { defaultModelCacheDir, loadCatalog } from "@evalstack/model-catalog";
+
+const catalog = loadCatalog();
 
 interface Architecture {
   slot: string;
@@ -23,8 +26,9 @@ interface Architecture {
 
 const GiB = 1024 ** 3;
 
-async function fromGguf(slot: "qwen" | "phi3", contextSize: number, slots: number): Promise<Architecture> {
-  const file = smallModelPath(slot);
+async function fromGguf(slot: string, contextSize: number, slots: number): Promise<Architecture> {
+  const small = catalog.profile(slot, "small");
+  const file = path.join(defaultModelCacheDir(), small.pypi!.file);
   const info = await readGgufFileInfo(file, { readTensorInfo: false });
   const meta = info.metadata as unknown as Record<string, Record<string, unknown>> & { general: { architecture: string; name?: string } };
   const arch = meta.general.architecture;
@@ -32,7 +36,7 @@ async function fromGguf(slot: "qwen" | "phi3", contextSize: number, slots: numbe
   const headDim = m.attention.key_length ?? m.embedding_length / m.attention.head_count;
   return {
     slot,
-    model: `${SMALL_MODELS[slot].description.split(" (")[0]!.replace(", ", " ")} (small)`,
+    model: `${small.description.replace(", ", " ")} (small)`,
     layers: m.block_count,
     kvHeads: m.attention.head_count_kv ?? m.attention.head_count,
     headDim,

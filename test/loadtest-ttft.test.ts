@@ -38,7 +38,7 @@ const median = (values: number[]) => trendStats(values).med;
 function startQwen(firstTokenDelayMs: number): Promise<LocalStack> {
   return startLocalStack({
     models: ["qwen"],
-    ports: { qwen: 0, qwenMetrics: 0 },
+    freePorts: true,
     evaluator: false,
     modelEnv: { MODEL_THREADS: "1", MODEL_TEST_FIRST_TOKEN_DELAY_MS: String(firstTokenDelayMs) },
   });

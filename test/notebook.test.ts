@@ -60,7 +60,7 @@ beforeAll(async () => {
   notebookPython(); // fails at once, naming the installer, when the venv is missing
   dir = mkdtempSync(path.join(tmpdir(), "evalstack-notebook-"));
   stack = await startLocalStack({
-    ports: { qwen: 0, phi3: 0, qwenMetrics: 0, phi3Metrics: 0, evaluator: 0 },
+    freePorts: true,
     dbPath: path.join(dir, "evalstack.db"),
     modelEnv: TEST_MODEL_ENV,
     evaluatorEnv: {

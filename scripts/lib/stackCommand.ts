@@ -2,11 +2,11 @@
 import { StackExitedError, type LocalStack } from "@evalstack/local-stack";
 import { handleInterrupts, signalExitCode } from "./interrupts.js";
 import { consoleFor, describeEndpoints, launchStack, LaunchError } from "./launchStack.js";
-import { parseCommandLine, parseStackArgs, STACK_USAGE } from "./stackArgs.js";
+import { parseCommandLine, parseStackArgs, stackUsage } from "./stackArgs.js";
 import { styleFor } from "./terminalReport.js";
 
 export async function main(): Promise<number> {
-  const args = parseCommandLine("stack", parseStackArgs, STACK_USAGE);
+  const args = parseCommandLine("stack", parseStackArgs, stackUsage);
   if (typeof args === "number") return args;
   const io = consoleFor(styleFor(process.stdout));
   let stack: LocalStack | undefined;

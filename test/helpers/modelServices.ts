@@ -1,11 +1,11 @@
 // The real model services (qwen and phi3 slots, small profile) for integration tests: two processes that
 // share the machine's cores (MODEL_THREADS=1 each, MODEL_SLOTS=2), each restartable on the same ports.
-import { startModelService, type ModelServiceName, type ModelServiceProcess } from "@evalstack/local-stack";
+import { startModelService, type ModelServiceProcess } from "@evalstack/local-stack";
 
 export const TEST_MODEL_ENV = { MODEL_SLOTS: "2", MODEL_THREADS: "1", MODEL_CONTEXT_SIZE: "2048", LOG_LEVEL: "warn" };
 
 export interface TestModel {
-  name: ModelServiceName;
+  name: string;
   current: ModelServiceProcess;
   target: string;
   metricsUrl: string;
@@ -17,7 +17,8 @@ export interface TestModel {
   requestCount(): Promise<number>;
 }
 
-export async function startTestModel(name: ModelServiceName, env: Record<string, string> = {}): Promise<TestModel> {
+/** A catalog model (models/catalog.yaml) on free ports. */
+export async function startTestModel(name: string, env: Record<string, string> = {}): Promise<TestModel> {
   // SIGKILL on the test worker's death: a crashed or timed-out test file leaves no model process behind.
   const first = await startModelService({ service: name, env: { ...TEST_MODEL_ENV, ...env }, parentDeathSignal: "SIGKILL" });
   const model: TestModel = {

@@ -4,10 +4,9 @@ export { waitUntil, type WaitOptions } from "./waitUntil.js";
 export {
   startModelService,
   waitForServingWhileRunning,
-  MODEL_SERVICES,
+  MODEL_SERVICE_ENTRY,
   type ModelServiceOptions,
   type ModelServiceProcess,
-  type ModelServiceName,
 } from "./modelServiceProcess.js";
 export { startEvaluator, EVALUATOR_ENTRY, type EvaluatorOptions, type EvaluatorProcess } from "./evaluatorProcess.js";
 export { readEvents, type SseEvent } from "./eventStream.js";
@@ -15,9 +14,9 @@ export { failureReason, parseLogLine, type LogLine } from "./serviceLogs.js";
 export {
   startLocalStack,
   resolvePorts,
-  DEFAULT_PORTS,
+  stackPortSlots,
+  DEFAULT_EVALUATOR_PORT,
   DEFAULT_DB_PATH,
-  PORT_LABELS,
   PortInUseError,
   StackStartError,
   StackExitedError,
@@ -25,8 +24,10 @@ export {
   type LocalStackOptions,
   type StackEvent,
   type StackModel,
-  type StackPorts,
+  type ModelPorts,
+  type PortSlot,
+  type StackPortRequest,
   type Profile,
 } from "./localStack.js";
-export { ensureSmallModel, smallModelCached, approxSizeBytes, type FetchProgress } from "./smallModels.js";
+export { ensureProfileWeights, profileWeightsCached, type FetchProgress } from "./modelWeights.js";
 export { descendantsOf, identify, isRunning, type ProcessIdentity } from "./processTree.js";

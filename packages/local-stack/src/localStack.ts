@@ -1,47 +1,56 @@
-// The local stack: the model services (qwen, phi3) and the evaluator as child processes of one launcher,
-// each in its own process group, with the machine's cores split between the model processes. Used by
-// `npm run compare`, `npm run stack` and the load tests.
+// The local stack: the catalog's model services (any list of them) and the evaluator as child processes of
+// one launcher, each in its own process group, with the machine's cores split between the model processes.
+// Used by `npm run compare`, `npm run stack`, `npm run loadtest` and the tests.
 import { mkdirSync } from "node:fs";
 import path from "node:path";
+import { loadCatalog, profileSource, type Catalog } from "@evalstack/model-catalog";
 import { startEvaluator, type EvaluatorProcess } from "./evaluatorProcess.js";
 import { freePort, portInUse } from "./freePort.js";
 import { REPO_ROOT, type ExitStatus, type ManagedProcess } from "./managedProcess.js";
-import { MODEL_SERVICES, startModelService, type ModelServiceName, type ModelServiceProcess } from "./modelServiceProcess.js";
+import { startModelService, type ModelServiceProcess } from "./modelServiceProcess.js";
 import { failureReason, parseLogLine } from "./serviceLogs.js";
 
-export type Profile = "small" | "seed";
+/** A profile of the catalog (small, seed, ...). */
+export type Profile = string;
 
-/** Ports of the local stack. 0 picks a free port. */
-export interface StackPorts {
-  qwen: number;
-  phi3: number;
-  qwenMetrics: number;
-  phi3Metrics: number;
-  evaluator: number;
+/** Where a model service listens. */
+export interface ModelPorts {
+  grpc: number;
+  metrics: number;
 }
 
-/** The ports the services themselves default to, so notebooks and load-test scripts find them. */
-export const DEFAULT_PORTS: StackPorts = { qwen: 50051, phi3: 50052, qwenMetrics: 9464, phi3Metrics: 9465, evaluator: 8080 };
+/** Ports asked for: what is not given is the catalog's port (or a free one with `freePorts`); 0 is a free one. */
+export interface StackPortRequest {
+  evaluator?: number;
+  models?: Record<string, Partial<ModelPorts>>;
+}
 
-export const PORT_LABELS: Record<keyof StackPorts, string> = {
-  qwen: "qwen gRPC",
-  phi3: "phi3 gRPC",
-  qwenMetrics: "qwen metrics",
-  phi3Metrics: "phi3 metrics",
-  evaluator: "evaluator HTTP",
-};
+/** One port the stack needs: `evaluator`, `<model>.grpc` or `<model>.metrics`. */
+export interface PortSlot {
+  key: string;
+  /** For people: "qwen gRPC", "evaluator HTTP". */
+  label: string;
+  port: number;
+}
+
+/** The evaluator's port unless told otherwise (notebooks and load-test scripts find it there). */
+export const DEFAULT_EVALUATOR_PORT = 8080;
 
 export const DEFAULT_DB_PATH = path.join(REPO_ROOT, "data", "evalstack.db");
 
 export interface LocalStackOptions {
-  /** MODEL_PROFILE of the model services (default small). */
+  /** MODEL_PROFILE of the model services (default small); every model started must have it. */
   profile?: Profile;
-  /** Model services to start here (default both). */
-  models?: ModelServiceName[];
+  /** Catalog models to start here (default: the catalog's defaultModels). */
+  models?: string[];
+  /** The model catalog (default: models/catalog.yaml). */
+  catalog?: Catalog;
   /** Models that already run elsewhere (name → host:port): not started, only given to the evaluator. */
   externalModels?: Record<string, string>;
-  /** Missing entries: DEFAULT_PORTS; 0: a free port. */
-  ports?: Partial<StackPorts>;
+  /** Ports per model and for the evaluator; what is missing comes from the catalog (8080 for the evaluator). */
+  ports?: StackPortRequest;
+  /** Every port not given in `ports` is a free one (tests, several stacks side by side). */
+  freePorts?: boolean;
   /** Where the services listen (default 127.0.0.1: the evaluator runs without auth). */
   host?: string;
   /** Start the evaluator (default true). */
@@ -51,7 +60,7 @@ export interface LocalStackOptions {
   /** Extra environment of the model services (e.g. MODEL_SLOTS); the launcher's environment is inherited. */
   modelEnv?: Record<string, string | undefined>;
   evaluatorEnv?: Record<string, string | undefined>;
-  /** How long a model may take to become SERVING (default 10 min for small, 6 h for seed: downloads). */
+  /** How long a model may take to become SERVING (default 10 min; 6 h when a profile downloads from the hub). */
   modelReadyTimeoutMs?: number;
   evaluatorReadyTimeoutMs?: number;
   /** Stops the start-up: everything started so far is stopped and the promise rejects. */
@@ -77,6 +86,7 @@ export interface StackModel {
   /** Started by this stack (false: an external target). */
   local: boolean;
   grpcPort?: number;
+  metricsPort?: number;
   metricsUrl?: string;
   pid?: number;
   service?: ModelServiceProcess;
@@ -101,8 +111,8 @@ export interface LocalStack {
 
 /** One or more ports the stack needs are taken. */
 export class PortInUseError extends Error {
-  constructor(readonly ports: { key: keyof StackPorts; port: number }[]) {
-    super(ports.map((p) => `port ${p.port} (${PORT_LABELS[p.key]}) is already in use`).join("; "));
+  constructor(readonly ports: PortSlot[]) {
+    super(ports.map((p) => `port ${p.port} (${p.label}) is already in use`).join("; "));
     this.name = "PortInUseError";
   }
 }
@@ -132,24 +142,40 @@ export class StackExitedError extends Error {
   }
 }
 
-/** The ports the stack would use: DEFAULT_PORTS, overridden, 0 resolved to free ports; taken ones refused. */
-export async function resolvePorts(
-  wanted: Partial<StackPorts>,
-  needed: (keyof StackPorts)[],
-): Promise<StackPorts> {
-  const ports = { ...DEFAULT_PORTS, ...wanted };
-  const fixed = needed.filter((k) => ports[k] !== 0);
-  const seen = new Map<number, keyof StackPorts>();
-  for (const key of fixed) {
-    const other = seen.get(ports[key]);
-    if (other) throw new Error(`${PORT_LABELS[other]} and ${PORT_LABELS[key]} are both set to port ${ports[key]}`);
-    seen.set(ports[key], key);
+/** The ports the stack needs for `models` (and the evaluator): the request over the catalog's ports. */
+export function stackPortSlots(
+  catalog: Catalog,
+  models: readonly string[],
+  request: StackPortRequest = {},
+  options: { evaluator?: boolean; freePorts?: boolean } = {},
+): PortSlot[] {
+  const fallback = (port: number) => (options.freePorts ? 0 : port);
+  const slots: PortSlot[] = [];
+  for (const name of models) {
+    const entry = catalog.model(name);
+    const wanted = request.models?.[name] ?? {};
+    slots.push({ key: `${name}.grpc`, label: `${name} gRPC`, port: wanted.grpc ?? fallback(entry.ports.grpc) });
+    slots.push({ key: `${name}.metrics`, label: `${name} metrics`, port: wanted.metrics ?? fallback(entry.ports.metrics) });
   }
-  const taken: { key: keyof StackPorts; port: number }[] = [];
-  for (const key of fixed) if (await portInUse(ports[key])) taken.push({ key, port: ports[key] });
+  if (options.evaluator ?? true) slots.push({ key: "evaluator", label: "evaluator HTTP", port: request.evaluator ?? fallback(DEFAULT_EVALUATOR_PORT) });
+  return slots;
+}
+
+/** The ports as they will be used: fixed ones checked (a port given twice or taken is refused), 0 a free port. */
+export async function resolvePorts(slots: PortSlot[]): Promise<PortSlot[]> {
+  const fixed = slots.filter((s) => s.port !== 0);
+  const seen = new Map<number, PortSlot>();
+  for (const slot of fixed) {
+    const other = seen.get(slot.port);
+    if (other) throw new Error(`${other.label} and ${slot.label} are both set to port ${slot.port}`);
+    seen.set(slot.port, slot);
+  }
+  const taken: PortSlot[] = [];
+  for (const slot of fixed) if (await portInUse(slot.port)) taken.push(slot);
   if (taken.length > 0) throw new PortInUseError(taken);
-  for (const key of needed) if (ports[key] === 0) ports[key] = await freePort();
-  return ports;
+  const resolved: PortSlot[] = [];
+  for (const slot of slots) resolved.push(slot.port === 0 ? { ...slot, port: await freePort() } : slot);
+  return resolved;
 }
 
 /**
@@ -159,15 +185,15 @@ export async function resolvePorts(
  */
 export async function startLocalStack(options: LocalStackOptions = {}): Promise<LocalStack> {
   const profile = options.profile ?? "small";
-  const localModels = [...new Set(options.models ?? MODEL_SERVICES)];
+  const catalog = options.catalog ?? loadCatalog();
+  const localModels = [...new Set(options.models ?? catalog.defaultModels)];
   const external = options.externalModels ?? {};
   for (const name of localModels) if (name in external) throw new Error(`model ${name} is both started here and given as ${external[name]}`);
+  // Every model must be in the catalog with this profile before anything starts (CatalogError names it).
+  const downloads = localModels.some((name) => profileSource(catalog.profile(name, profile), "").downloadsAtStart);
   const withEvaluator = options.evaluator ?? true;
-  const needed: (keyof StackPorts)[] = [
-    ...localModels.flatMap((m) => [m, `${m}Metrics`] as (keyof StackPorts)[]),
-    ...(withEvaluator ? (["evaluator"] as const) : []),
-  ];
-  const ports = await resolvePorts(options.ports ?? {}, needed);
+  const slots = await resolvePorts(stackPortSlots(catalog, localModels, options.ports, { evaluator: withEvaluator, freePorts: options.freePorts }));
+  const port = (key: string) => slots.find((s) => s.key === key)!.port;
   const host = options.host ?? "127.0.0.1";
   const emit = options.onEvent ?? (() => {});
   const dbPath = path.resolve(options.dbPath ?? DEFAULT_DB_PATH);
@@ -196,8 +222,8 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     for (const name of localModels) {
       const service = await startModelService({
         service: name,
-        grpcPort: ports[name],
-        metricsPort: ports[`${name}Metrics`],
+        grpcPort: port(`${name}.grpc`),
+        metricsPort: port(`${name}.metrics`),
         host,
         env: { MODEL_PROFILE: profile, SHUTDOWN_GRACE_MS: env.SHUTDOWN_GRACE_MS ?? "5000", ...threadEnv, ...options.modelEnv },
         waitReady: false,
@@ -208,9 +234,19 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
         echo: (line) => modelLine(name, line, emit),
       });
       processes.push(service.process);
-      models.push({ name, target: service.target, local: true, grpcPort: service.grpcPort, metricsUrl: service.metricsUrl, pid: service.process.pid, service });
+      models.push({
+        name,
+        target: service.target,
+        local: true,
+        grpcPort: service.grpcPort,
+        metricsPort: service.metricsPort,
+        metricsUrl: service.metricsUrl,
+        pid: service.process.pid,
+        service,
+      });
       emit({ type: "starting", name, pid: service.process.pid, endpoint: service.target });
-      const timeoutMs = options.modelReadyTimeoutMs ?? (profile === "seed" ? 6 * 3_600_000 : 600_000);
+      // Hub downloads of several GB happen at start-up; cached small models only load.
+      const timeoutMs = options.modelReadyTimeoutMs ?? (downloads ? 6 * 3_600_000 : 600_000);
       readiness.push(
         service.ready({ timeoutMs, signal: abort.signal }).then(
           async () => {
@@ -232,7 +268,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       mkdirSync(path.dirname(dbPath), { recursive: true });
       evaluator = await startEvaluator({
         models: modelsEnv,
-        port: ports.evaluator,
+        port: port("evaluator"),
         host,
         dbPath,
         env: { SHUTDOWN_GRACE_MS: env.SHUTDOWN_GRACE_MS ?? "5000", ...options.evaluatorEnv },

@@ -3,12 +3,14 @@ import { checkHealth, createHealthClient } from "@evalstack/contract";
 import { freePort } from "./freePort.js";
 import { ManagedProcess, ProcessExitedError, REPO_ROOT, tsxArgs } from "./managedProcess.js";
 
-export type ModelServiceName = "qwen" | "phi3";
-
-export const MODEL_SERVICES: readonly ModelServiceName[] = ["qwen", "phi3"];
+/** The one entry point that serves any catalog entry (MODEL_NAME picks it). */
+export const MODEL_SERVICE_ENTRY = path.join(REPO_ROOT, "services", "model", "src", "main.ts");
 
 export interface ModelServiceOptions {
-  service: ModelServiceName;
+  /** The model's name in the catalog (models/catalog.yaml). */
+  service: string;
+  /** The entry point to run (default MODEL_SERVICE_ENTRY with MODEL_NAME=service). */
+  entry?: string;
   /** 0 or unset: a free port. */
   grpcPort?: number;
   metricsPort?: number;
@@ -29,7 +31,7 @@ export interface ModelServiceOptions {
 }
 
 export interface ModelServiceProcess {
-  service: ModelServiceName;
+  service: string;
   process: ManagedProcess;
   grpcPort: number;
   metricsPort: number;
@@ -40,15 +42,16 @@ export interface ModelServiceProcess {
   ready: (options?: { timeoutMs?: number; signal?: AbortSignal }) => Promise<void>;
 }
 
-/** Starts `services/<name>` as a child process on its own ports. */
+/** Starts the model service of a catalog entry as a child process on its own ports. */
 export async function startModelService(options: ModelServiceOptions): Promise<ModelServiceProcess> {
   const grpcPort = options.grpcPort || (await freePort());
   const metricsPort = options.metricsPort || (await freePort());
   const host = options.host ?? "127.0.0.1";
   const process = new ManagedProcess({
     name: options.service,
-    args: tsxArgs(path.join(REPO_ROOT, "services", options.service, "src/main.ts")),
+    args: tsxArgs(options.entry ?? MODEL_SERVICE_ENTRY),
     env: {
+      MODEL_NAME: options.service,
       GRPC_PORT: String(grpcPort),
       GRPC_HOST: host,
       METRICS_PORT: String(metricsPort),

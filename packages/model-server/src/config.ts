@@ -1,21 +1,7 @@
-import { profileSource, type ProfileName, type ServiceName } from "./modelProfiles.js";
+import { CATALOG_FILE, CatalogError, defaultModelCacheDir, loadCatalog, profileSource, type CatalogModel, type SamplingDefaults } from "@evalstack/model-catalog";
 import { defaultThreads } from "./threads.js";
 
-/** What a model service (qwen, phi3) fixes about itself; everything else comes from the environment. */
-export interface ServiceDefaults {
-  service: ServiceName;
-  grpcPort: number;
-  metricsPort: number;
-  contextSize: number;
-}
-
-export interface SamplingDefaults {
-  temperature: number;
-  topP: number;
-  topK: number;
-  minP: number;
-  repeatPenalty: number;
-}
+export type { SamplingDefaults };
 
 export interface ModelServerConfig {
   service: string;
@@ -23,9 +9,14 @@ export interface ModelServerConfig {
   grpcPort: number;
   /** 0 disables the Prometheus endpoint. */
   metricsPort: number;
+  /** The catalog's port for the OpenAI-compatible HTTP API (MODEL_HTTP_PORT overrides it where that API is served). */
+  httpPort: number;
+  /** The catalog's profile this service runs (MODEL_PROFILE). */
+  profile: string;
   source: string;
-  sha256: string | undefined;
-  cacheDir: string | undefined;
+  /** A pin per model file, in order (a split GGUF has several); undefined: that file is not verified. */
+  sha256: (string | undefined)[];
+  cacheDir: string;
   contextSize: number;
   slots: number;
   queueLimit: number;
@@ -65,41 +56,61 @@ function number(env: Env, name: string, fallback: number, min: number, max: numb
   return value;
 }
 
-/** Reads and validates the model service's configuration (one place, from the environment). */
-export function loadModelServerConfig(defaults: ServiceDefaults, env: Env = process.env): ModelServerConfig {
-  const profile = (env.MODEL_PROFILE ?? "small") as ProfileName;
-  if (profile !== "small" && profile !== "seed") {
-    throw new ConfigError(`MODEL_PROFILE: expected 'small' or 'seed', got '${profile}'`);
+/**
+ * Which catalog entry this process serves: `name` when the entry point fixes it (services/qwen), else
+ * MODEL_NAME; from MODEL_CATALOG (default: the repository's models/catalog.yaml).
+ */
+export function selectCatalogModel(name: string | undefined, env: Env = process.env): CatalogModel {
+  const chosen = name ?? env.MODEL_NAME;
+  if (!chosen) throw new ConfigError("MODEL_NAME: required (a model of the catalog, e.g. MODEL_NAME=qwen)");
+  try {
+    const catalog = loadCatalog(env.MODEL_CATALOG || CATALOG_FILE);
+    return catalog.model(chosen);
+  } catch (error) {
+    if (error instanceof CatalogError) throw new ConfigError(`${name ? "" : "MODEL_NAME: "}${error.message}`);
+    throw error;
   }
-  const fromProfile = profileSource(profile, defaults.service);
+}
+
+/** Reads and validates the model service's configuration (one place, from the environment over the catalog entry). */
+export function loadModelServerConfig(model: CatalogModel, env: Env = process.env): ModelServerConfig {
+  const profile = env.MODEL_PROFILE || "small";
+  const chosen = model.profiles[profile];
+  if (!chosen) throw new ConfigError(`MODEL_PROFILE: ${model.name} has no profile '${profile}' (it has ${Object.keys(model.profiles).join(", ")})`);
+  const cacheDir = defaultModelCacheDir(env);
+  const fromProfile = profileSource(chosen, cacheDir);
   const source = env.MODEL_SOURCE || fromProfile.source;
+  const pins = env.MODEL_SHA256 ? env.MODEL_SHA256.split(",").map((s) => s.trim()) : env.MODEL_SOURCE ? [] : fromProfile.sha256;
+  for (const pin of pins) if (pin && !/^[0-9a-f]{64}$/.test(pin)) throw new ConfigError(`MODEL_SHA256: expected sha256 values (64 lowercase hex digits, comma-separated per part), got '${pin}'`);
   const gpuRaw = (env.MODEL_GPU ?? "auto").toLowerCase();
   const gpuChoices = { auto: "auto", cuda: "cuda", vulkan: "vulkan", metal: "metal", off: false, false: false, none: false } as const;
   if (!(gpuRaw in gpuChoices)) throw new ConfigError(`MODEL_GPU: expected auto, cuda, vulkan, metal or off, got '${gpuRaw}'`);
   const processesPerHost = integer(env, "MODEL_PROCESSES_PER_HOST", 1, 1, 256);
-  const contextSize = integer(env, "MODEL_CONTEXT_SIZE", defaults.contextSize, 64, 1_048_576);
+  const contextSize = integer(env, "MODEL_CONTEXT_SIZE", model.contextSize, 64, 1_048_576);
   const maxTokensDefault = integer(env, "MODEL_MAX_TOKENS_DEFAULT", Math.min(512, contextSize), 1, contextSize);
   return {
-    service: defaults.service,
+    service: model.name,
     host: env.GRPC_HOST || "0.0.0.0",
-    grpcPort: integer(env, "GRPC_PORT", defaults.grpcPort, 0, 65535),
-    metricsPort: integer(env, "METRICS_PORT", defaults.metricsPort, 0, 65535),
+    grpcPort: integer(env, "GRPC_PORT", model.ports.grpc, 0, 65535),
+    metricsPort: integer(env, "METRICS_PORT", model.ports.metrics, 0, 65535),
+    httpPort: model.ports.http,
+    profile,
     source,
-    sha256: env.MODEL_SHA256 || (env.MODEL_SOURCE ? undefined : fromProfile.sha256),
-    cacheDir: env.MODEL_CACHE_DIR || undefined,
+    sha256: pins.map((p) => p || undefined),
+    cacheDir,
     contextSize,
-    slots: integer(env, "MODEL_SLOTS", 2, 1, 256),
+    slots: integer(env, "MODEL_SLOTS", model.slots, 1, 256),
     queueLimit: integer(env, "MODEL_QUEUE_LIMIT", 32, 0, 100_000),
     threads: integer(env, "MODEL_THREADS", defaultThreads(processesPerHost), 1, 1024),
     gpu: gpuChoices[gpuRaw as keyof typeof gpuChoices],
     gpuLayers: env.MODEL_GPU_LAYERS ? integer(env, "MODEL_GPU_LAYERS", 0, 0, 10_000) : "auto",
     maxTokensDefault,
     sampling: {
-      temperature: number(env, "MODEL_TEMPERATURE_DEFAULT", 0.7, 0, 10),
-      topP: number(env, "MODEL_TOP_P_DEFAULT", 0.95, 0, 1),
-      topK: integer(env, "MODEL_TOP_K_DEFAULT", 40, 0, 100_000),
-      minP: number(env, "MODEL_MIN_P_DEFAULT", 0.05, 0, 1),
-      repeatPenalty: number(env, "MODEL_REPEAT_PENALTY_DEFAULT", 1.1, 0, 10),
+      temperature: number(env, "MODEL_TEMPERATURE_DEFAULT", model.sampling.temperature, 0, 10),
+      topP: number(env, "MODEL_TOP_P_DEFAULT", model.sampling.topP, 0, 1),
+      topK: integer(env, "MODEL_TOP_K_DEFAULT", model.sampling.topK, 0, 100_000),
+      minP: number(env, "MODEL_MIN_P_DEFAULT", model.sampling.minP, 0, 1),
+      repeatPenalty: number(env, "MODEL_REPEAT_PENALTY_DEFAULT", model.sampling.repeatPenalty, 0, 10),
     },
     shutdownGraceMs: integer(env, "SHUTDOWN_GRACE_MS", 30_000, 0, 3_600_000),
     testFirstTokenDelayMs: integer(env, "MODEL_TEST_FIRST_TOKEN_DELAY_MS", 0, 0, 600_000),

@@ -14,7 +14,7 @@ import {
 import { FinishReason, type Message, type ModelInfo } from "@evalstack/contract";
 import type { ModelServerConfig } from "./config.js";
 import { InvalidArgument } from "./validation.js";
-import { sha256File } from "./fileHash.js";
+import { sha256File } from "@evalstack/model-catalog";
 
 export interface GenerationParams {
   messages: Message[];

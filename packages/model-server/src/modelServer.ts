@@ -3,7 +3,7 @@ import { HealthImplementation } from "grpc-health-check";
 import type { Logger } from "pino";
 import { createLogger, createModelServerMetrics, grpcServerInterceptor, startTelemetry, type ModelServerMetrics, type Telemetry } from "@evalstack/telemetry";
 import { addReflection, InferenceService as InferenceServiceDefinition, serverChannelOptions } from "@evalstack/contract";
-import { ConfigError, loadModelServerConfig, type ModelServerConfig, type ServiceDefaults } from "./config.js";
+import { ConfigError, loadModelServerConfig, selectCatalogModel, type ModelServerConfig } from "./config.js";
 import { InferenceService, type ServingObserver } from "./inferenceService.js";
 import { ModelEngine } from "./modelEngine.js";
 import { ModelSourceError, resolveModelSource } from "./modelSource.js";
@@ -105,12 +105,15 @@ export async function startModelServer(
   return { port, config, service, ready, shutdown };
 }
 
-/** Entry point of a model service process: config from the environment, signals, exit codes. */
-export async function runModelService(defaults: ServiceDefaults): Promise<void> {
-  const log = createLogger(defaults.service);
+/**
+ * Entry point of a model service process: the catalog entry (`name`, or MODEL_NAME when the entry point
+ * leaves it open), config from the environment over it, signals, exit codes.
+ */
+export async function runModelService(options: { name?: string } = {}): Promise<void> {
+  let log = createLogger(options.name ?? process.env.MODEL_NAME ?? "model-service");
   let config: ModelServerConfig;
   try {
-    config = loadModelServerConfig(defaults);
+    config = loadModelServerConfig(selectCatalogModel(options.name));
   } catch (error) {
     if (error instanceof ConfigError) {
       log.fatal(error.message);
@@ -118,6 +121,9 @@ export async function runModelService(defaults: ServiceDefaults): Promise<void> 
     }
     throw error;
   }
+  log = createLogger(config.service);
+  const unpinned = config.sha256.length === 0 ? ["every file"] : config.sha256.flatMap((pin, i) => (pin ? [] : [`part ${i + 1}`]));
+  if (unpinned.length > 0) log.warn({ source: config.source, unpinned }, "model files without a sha256 pin are loaded unverified");
   const telemetry = await startTelemetry({
     serviceName: `evalstack-${config.service}`,
     prometheus: config.metricsPort > 0 ? "server" : "off",

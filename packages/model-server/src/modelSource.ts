@@ -3,9 +3,8 @@ import { readdir } from "node:fs/promises";
 import path from "node:path";
 import { resolveModelFile } from "node-llama-cpp";
 import type { ModelServerConfig } from "./config.js";
-import { modelCacheDir } from "./modelProfiles.js";
 import type { LoadedModelFiles } from "./modelEngine.js";
-import { sha256File } from "./fileHash.js";
+import { sha256File } from "@evalstack/model-catalog";
 
 /** A model that cannot be used: the process exits non-zero with this message, which names the file. */
 export class ModelSourceError extends Error {}
@@ -15,7 +14,7 @@ const SPLIT_PART = /-(\d{5})-of-(\d{5})\.gguf$/;
 /**
  * Turns MODEL_SOURCE into files on disk: a local path is used as is; an `hf:` URI is downloaded by
  * node-llama-cpp's downloader into the cache (every part of a split GGUF, resumable, with progress).
- * With a pinned sha256 the first file is verified before it is loaded.
+ * Every file with a pin (one per part of a split GGUF, in order) is verified before it is loaded.
  */
 export async function resolveModelSource(
   config: Pick<ModelServerConfig, "source" | "sha256" | "cacheDir">,
@@ -25,7 +24,7 @@ export async function resolveModelSource(
   let modelPath: string;
   if (isUri) {
     modelPath = await resolveModelFile(config.source, {
-      directory: config.cacheDir ?? modelCacheDir(),
+      directory: config.cacheDir,
       download: "auto",
       cli: false,
       onProgress: ({ downloadedSize, totalSize }) => onProgress(downloadedSize, totalSize),
@@ -37,11 +36,13 @@ export async function resolveModelSource(
     }
   }
   const files = await splitParts(modelPath);
-  if (config.sha256) {
-    const digest = await sha256File(modelPath);
-    if (digest !== config.sha256) {
-      throw new ModelSourceError(`model file ${modelPath} has sha256 ${digest}, expected ${config.sha256} (MODEL_SHA256)`);
-    }
+  if (config.sha256.length > files.length) {
+    throw new ModelSourceError(`${config.sha256.length} sha256 pins for ${files.length} model file(s) at ${modelPath} (MODEL_SHA256: one per part)`);
+  }
+  for (const [i, pin] of config.sha256.entries()) {
+    if (!pin) continue;
+    const digest = await sha256File(files[i]!);
+    if (digest !== pin) throw new ModelSourceError(`model file ${files[i]} has sha256 ${digest}, expected ${pin} (MODEL_SHA256)`);
   }
   return { modelPath, files };
 }

@@ -1,5 +1,5 @@
-// The phi3 model service: its defaults (ports, context size as in the seed) and nothing else;
-// serving lives in @evalstack/model-server, configuration comes from the environment (see README).
+// The phi3 model service: the catalog's "phi3" entry (models/catalog.yaml) served by @evalstack/model-server.
+// Its ports, context, slots, sampling and weights are data in the catalog, not code here.
 import { runModelService } from "@evalstack/model-server";
 
-await runModelService({ service: "phi3", grpcPort: 50052, metricsPort: 9465, contextSize: 4096 });
+await runModelService({ name: "phi3" });

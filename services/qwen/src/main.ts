@@ -1,5 +1,5 @@
-// The qwen model service: its defaults (ports, context size as in the seed) and nothing else;
-// serving lives in @evalstack/model-server, configuration comes from the environment (see README).
+// The qwen model service: the catalog's "qwen" entry (models/catalog.yaml) served by @evalstack/model-server.
+// Its ports, context, slots, sampling and weights are data in the catalog, not code here.
 import { runModelService } from "@evalstack/model-server";
 
-await runModelService({ service: "qwen", grpcPort: 50051, metricsPort: 9464, contextSize: 8192 });
+await runModelService({ name: "qwen" });

@@ -1,0 +1,59 @@
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { loadCatalog } from "@evalstack/model-catalog";
+import { describe, expect, it } from "vitest";
+import { ConfigError, loadModelServerConfig, selectCatalogModel } from "./config.js";
+
+const catalog = loadCatalog();
+
+describe("model service configuration over the catalog entry", () => {
+  it("takes ports, context, slots, sampling and the profile's source from the entry", () => {
+    for (const model of catalog.models) {
+      const config = loadModelServerConfig(model, { MODEL_CACHE_DIR: "/cache" });
+      expect(config).toMatchObject({
+        service: model.name,
+        grpcPort: model.ports.grpc,
+        metricsPort: model.ports.metrics,
+        httpPort: model.ports.http,
+        contextSize: model.contextSize,
+        slots: model.slots,
+        sampling: model.sampling,
+        profile: "small",
+        source: path.join("/cache", model.profiles.small!.pypi!.file),
+        sha256: [model.profiles.small!.pypi!.sha256],
+      });
+    }
+  });
+
+  it("a split hub source pins every part; MODEL_SOURCE drops the catalog's pins; MODEL_SHA256 gives one per part", () => {
+    const qwen = catalog.model("qwen");
+    const seed = loadModelServerConfig(qwen, { MODEL_PROFILE: "seed" });
+    expect(seed.source).toBe(qwen.profiles.seed!.hub![0]!.uri);
+    expect(seed.sha256).toHaveLength(qwen.profiles.seed!.hub!.length);
+    expect(loadModelServerConfig(qwen, { MODEL_SOURCE: "/x.gguf" }).sha256).toEqual([]);
+    const [a, b] = ["a".repeat(64), "b".repeat(64)];
+    expect(loadModelServerConfig(qwen, { MODEL_SOURCE: "/x-00001-of-00002.gguf", MODEL_SHA256: `${a}, ${b}` }).sha256).toEqual([a, b]);
+    expect(loadModelServerConfig(qwen, { MODEL_SHA256: `${a},` }).sha256).toEqual([a, undefined]);
+  });
+
+  it.each([
+    [{ MODEL_PROFILE: "huge" }, "MODEL_PROFILE: qwen has no profile 'huge' (it has small, seed)"],
+    [{ MODEL_SHA256: "abc" }, "MODEL_SHA256: expected sha256 values"],
+    [{ MODEL_SLOTS: "0" }, "MODEL_SLOTS: expected an integer in [1, 256], got '0'"],
+  ])("refuses %j, naming the variable", (env, message) => {
+    expect(() => loadModelServerConfig(catalog.model("qwen"), env)).toThrow(ConfigError);
+    expect(() => loadModelServerConfig(catalog.model("qwen"), env)).toThrow(message);
+  });
+
+  it("selectCatalogModel: the fixed name, else MODEL_NAME, from MODEL_CATALOG; clear errors otherwise", () => {
+    expect(selectCatalogModel("phi3", { MODEL_NAME: "qwen" }).name).toBe("phi3");
+    expect(selectCatalogModel(undefined, { MODEL_NAME: "qwen" }).name).toBe("qwen");
+    expect(() => selectCatalogModel(undefined, {})).toThrow("MODEL_NAME: required");
+    expect(() => selectCatalogModel(undefined, { MODEL_NAME: "llama" })).toThrow(/^MODEL_NAME: no model "llama" in .*catalog\.yaml \(it lists qwen, phi3, /);
+    const bad = path.join(mkdtempSync(path.join(tmpdir(), "catalog-")), "catalog.yaml");
+    writeFileSync(bad, "defaultModels: [x]\nmodels: [{ name: x }]\n");
+    expect(() => selectCatalogModel("x", { MODEL_CATALOG: bad })).toThrow(ConfigError);
+    expect(() => selectCatalogModel("x", { MODEL_CATALOG: bad })).toThrow(`${bad}: models[0] (x).ports`);
+  });
+});
