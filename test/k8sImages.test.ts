@@ -1,10 +1,12 @@
 // Static checks of the service images (no container engine here): each Dockerfile is multi-stage, pins its
 // base images, installs one workspace's production dependencies, runs as a numeric non-root user under tini,
-// copies only paths that exist and that .dockerignore keeps, and agrees with the chart on ports.
-import { existsSync, readFileSync } from "node:fs";
+// copies only paths that exist and that .dockerignore keeps, and agrees with the chart on ports. One
+// Dockerfile builds every model image (ARG MODEL picks the catalog entry).
+import { existsSync, readdirSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { parse } from "yaml";
+import { loadCatalog } from "@evalstack/model-catalog";
 
 const ROOT = path.resolve(import.meta.dirname, "..");
 
@@ -28,13 +30,15 @@ const dockerignore = readFileSync(path.join(ROOT, ".dockerignore"), "utf8")
   .filter((l) => l && !l.startsWith("#"));
 
 const values = parse(readFileSync(path.join(ROOT, "k8s/charts/evalstack/values.yaml"), "utf8")) as {
-  models: Array<{ name: string; grpcPort: number; metricsPort: number; image: { repository: string } }>;
+  models: Array<{ name: string; grpcPort: number; metricsPort: number; image?: { repository?: string } }>;
   evaluator: { port: number };
 };
 
+const catalog = loadCatalog();
+
+// The model image exposes no fixed port: each catalog entry has its own, and the chart sets them.
 const images = [
-  { service: "qwen", ports: ["50051", "9464"] },
-  { service: "phi3", ports: ["50052", "9465"] },
+  { service: "model", ports: [] as string[] },
   { service: "evaluator", ports: ["8080"] },
 ] as const;
 
@@ -102,13 +106,40 @@ describe.each(images)("services/$service/Dockerfile", ({ service, ports }) => {
   });
 
   it("exposes the ports the chart configures", () => {
-    expect(finalStage.find((s) => s.op === "EXPOSE")?.args.split(/\s+/)).toEqual(ports);
-    if (service === "evaluator") {
-      expect(String(values.evaluator.port)).toBe(ports[0]);
-    } else {
-      const model = values.models.find((m) => m.name === service)!;
-      expect([String(model.grpcPort), String(model.metricsPort)]).toEqual(ports);
-      expect(model.image.repository).toBe(`evalstack/${service}`);
+    expect(finalStage.find((s) => s.op === "EXPOSE")?.args.split(/\s+/) ?? []).toEqual(ports);
+    if (service === "evaluator") expect(String(values.evaluator.port)).toBe(ports[0]);
+  });
+});
+
+describe("services/model/Dockerfile builds every catalog model", () => {
+  const text = readFileSync(path.join(ROOT, "services/model/Dockerfile"), "utf8");
+  const steps = instructions(path.join(ROOT, "services/model/Dockerfile"));
+  const finalStage = steps.slice(steps.findLastIndex((s) => s.op === "FROM"));
+
+  it("is the only model Dockerfile: the named services are thin entries without one", () => {
+    const dockerfiles = readdirSync(path.join(ROOT, "services")).filter((d) => existsSync(path.join(ROOT, "services", d, "Dockerfile")));
+    expect(dockerfiles.sort()).toEqual(["evaluator", "model"]);
+    for (const name of ["qwen", "phi3"]) {
+      expect(readFileSync(path.join(ROOT, "services", name, "src/main.ts"), "utf8")).toContain(`runModelService({ name: "${name}" })`);
+    }
+  });
+
+  it("ARG MODEL picks the entry: MODEL_NAME in the image, checked against the catalog at build time, the catalog copied in", () => {
+    expect(steps.find((s) => s.op === "ARG" && s.args.startsWith("MODEL="))?.args).toBe(`MODEL=${catalog.defaultModels[0]}`);
+    expect(finalStage.some((s) => s.op === "ARG" && s.args === "MODEL")).toBe(true);
+    expect(finalStage.find((s) => s.op === "ENV")?.args).toContain("MODEL_NAME=${MODEL}");
+    expect(finalStage.some((s) => s.op === "COPY" && s.args === "models ./models")).toBe(true);
+    expect(text).toMatch(/RUN MODEL_NAME=\$\{MODEL\} node --import tsx .*loadCatalog\(\)\.model\(process\.env\.MODEL_NAME\)/s);
+    // Ports come from the catalog entry (or the chart), never fixed in the image.
+    expect(finalStage.find((s) => s.op === "ENV")?.args).not.toMatch(/GRPC_PORT|METRICS_PORT/);
+  });
+
+  it("the chart's models agree with their catalog entries (ports, context) and name an image built from it", () => {
+    for (const model of values.models) {
+      const entry = catalog.model(model.name);
+      expect([model.grpcPort, model.metricsPort], model.name).toEqual([entry.ports.grpc, entry.ports.metrics]);
+      expect((model as { contextSize?: number }).contextSize, model.name).toBe(entry.contextSize);
+      expect(model.image?.repository ?? `evalstack/${model.name}`).toBe(`evalstack/${model.name}`);
     }
   });
 });

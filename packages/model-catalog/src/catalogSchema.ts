@@ -4,8 +4,11 @@ import { z } from "zod";
 const sha256 = z.string().regex(/^[0-9a-f]{64}$/, "expected a sha256: 64 lowercase hex digits");
 const port = z.number().int().min(1).max(65535);
 
-/** A model name is a DNS label: it becomes a Kubernetes resource name, a host name and a flag (--<name>-port). */
-export const MODEL_NAME = /^[a-z0-9]([a-z0-9-]{0,38}[a-z0-9])?$/;
+/**
+ * A model name is a DNS label that starts with a letter (the chart's rule for `models[].name`): it becomes a
+ * Kubernetes resource name, a host name and a flag (--<name>-port).
+ */
+export const MODEL_NAME = /^[a-z]([a-z0-9-]{0,30}[a-z0-9])?$/;
 
 const wheel = z
   .object({
@@ -62,7 +65,7 @@ const sampling = z
 
 const model = z
   .object({
-    name: z.string().regex(MODEL_NAME, "expected a lowercase DNS label (a-z, 0-9, '-'; at most 40 characters)"),
+    name: z.string().regex(MODEL_NAME, "expected a lowercase DNS label starting with a letter (a-z, 0-9, '-'; at most 32 characters)"),
     ports: z.object({ grpc: port, metrics: port, http: port }).strict(),
     contextSize: z.number().int().min(64).max(1_048_576),
     slots: z.number().int().min(1).max(256),

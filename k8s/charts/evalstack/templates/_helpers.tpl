@@ -86,6 +86,10 @@ One model's effective configuration: modelDefaults merged with the entry, plus d
 {{- $_ := include "evalstack.mergeInto" (dict "dst" $out "src" (deepCopy .model)) }}
 {{- $field := printf "models[%d]" (int .index) }}
 {{- $_ := set $out "field" $field }}
+{{- /* One Dockerfile builds every model image (services/model/Dockerfile, --build-arg MODEL=<name>). */}}
+{{- if not $out.image.repository }}
+{{- $_ := set $out.image "repository" (printf "evalstack/%s" $out.name) }}
+{{- end }}
 {{- $_ := set $out "fullname" (printf "%s-%s" (include "evalstack.fullname" $root) $out.name | trunc 63 | trimSuffix "-") }}
 {{- $_ := set $out "target" (printf "dns:///%s.%s.svc.%s:%d" $out.fullname $root.Release.Namespace $root.Values.global.clusterDomain (int $out.grpcPort)) }}
 {{- $source := $out.source | default dict }}
