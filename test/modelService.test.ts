@@ -419,4 +419,19 @@ describe("model service lifecycle", () => {
     expect(exit.code).not.toBeNull();
     expect(child.output()).toContain(file);
   });
+
+  it.each([
+    ["a model the catalog does not list", { MODEL_NAME: "llama" }, /MODEL_NAME: no model \\"llama\\" in .*catalog\.yaml \(it lists qwen, phi3, /],
+    ["no MODEL_NAME at all", {}, /MODEL_NAME: required/],
+    ["a catalog with a bad entry", { MODEL_NAME: "x", MODEL_CATALOG: "BAD" }, /models\[0\] \(x\)\.contextSize: Invalid input: expected number, received string/],
+    ["a profile the entry does not have", { MODEL_NAME: "qwen", MODEL_PROFILE: "huge" }, /MODEL_PROFILE: qwen has no profile 'huge' \(it has small, seed\)/],
+  ])("services/model exits 2 on %s, naming it, before loading anything", async (_what, env, message) => {
+    const bad = path.join(mkdtempSync(path.join(os.tmpdir(), "evalstack-catalog-")), "catalog.yaml");
+    writeFileSync(bad, "defaultModels: [x]\nmodels:\n  - {name: x, ports: {grpc: 1, metrics: 2, http: 3}, contextSize: big, slots: 1, sampling: {temperature: 0, topP: 1, topK: 1, minP: 0, repeatPenalty: 1}, profiles: {}}\n");
+    const resolved = Object.fromEntries(Object.entries(env).map(([k, v]) => [k, v === "BAD" ? bad : v]));
+    const child = new ManagedProcess("model", path.join(REPO_ROOT, "services/model/src/main.ts"), { ...COMMON_ENV, GRPC_PORT: "0", METRICS_PORT: "0", ...resolved });
+    const exit = await child.exited;
+    expect(exit.code).toBe(2);
+    expect(child.output()).toMatch(message);
+  });
 });

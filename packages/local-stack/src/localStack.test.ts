@@ -77,17 +77,17 @@ describe("stackPortSlots and resolvePorts", () => {
 
 describe("modelLogEvents", () => {
   it("turns the model service's start-up log lines into events", () => {
-    const events = (line: string) => modelLogEvents("qwen", line).filter((e) => e.type !== "log");
-    expect(events('{"level":30,"name":"qwen","downloadedBytes":1000,"totalBytes":4000,"percent":25,"msg":"downloading model"}')).toEqual([
-      { type: "download", name: "qwen", downloadedBytes: 1000, totalBytes: 4000, percent: 25 },
+    const events = (line: string) => modelLogEvents("alpha", line).filter((e) => e.type !== "log");
+    expect(events('{"level":30,"name":"alpha","downloadedBytes":1000,"totalBytes":4000,"percent":25,"msg":"downloading model"}')).toEqual([
+      { type: "download", name: "alpha", downloadedBytes: 1000, totalBytes: 4000, percent: 25 },
     ]);
     expect(events('{"level":30,"port":50051,"slots":2,"threads":1,"contextSize":8192,"msg":"gRPC listening; loading model"}')).toEqual([
-      { type: "loading", name: "qwen", threads: 1, slots: 2 },
+      { type: "loading", name: "alpha", threads: 1, slots: 2 },
     ]);
-    expect(events('{"level":30,"model":"Qwen2.5 7B Instruct","architecture":"qwen2","quantization":"Q4_K_M","loadMs":5123,"gpu":"cuda","msg":"model loaded and warmed up; SERVING"}')).toEqual([
-      { type: "loaded", name: "qwen", model: "Qwen2.5 7B Instruct", architecture: "qwen2", quantization: "Q4_K_M", loadMs: 5123, gpu: "cuda" },
+    expect(events('{"level":30,"model":"Alpha 7B Instruct","architecture":"llama","quantization":"Q4_K_M","loadMs":5123,"gpu":"cuda","msg":"model loaded and warmed up; SERVING"}')).toEqual([
+      { type: "loaded", name: "alpha", model: "Alpha 7B Instruct", architecture: "llama", quantization: "Q4_K_M", loadMs: 5123, gpu: "cuda" },
     ]);
     expect(events("plain text")).toEqual([]);
-    expect(modelLogEvents("qwen", "plain text")).toEqual([{ type: "log", name: "qwen", line: "plain text" }]);
+    expect(modelLogEvents("alpha", "plain text")).toEqual([{ type: "log", name: "alpha", line: "plain text" }]);
   });
 });

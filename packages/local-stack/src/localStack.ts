@@ -28,7 +28,7 @@ export interface StackPortRequest {
 /** One port the stack needs: `evaluator`, `<model>.grpc` or `<model>.metrics`. */
 export interface PortSlot {
   key: string;
-  /** For people: "qwen gRPC", "evaluator HTTP". */
+  /** For people: "<model> gRPC", "evaluator HTTP". */
   label: string;
   port: number;
 }

@@ -11,7 +11,7 @@ export interface ExitStatus {
 }
 
 export interface ProcessOptions {
-  /** Shown in messages ("qwen exited ..."). */
+  /** Shown in messages ("<name> exited ..."). */
   name: string;
   /** Default: this node binary. */
   command?: string;

@@ -4,9 +4,9 @@ import { failureReason, parseLogLine } from "./serviceLogs.js";
 describe("failureReason", () => {
   it("names the last fatal log line, with its err", () => {
     const output = [
-      '{"level":30,"name":"qwen","msg":"gRPC listening; loading model"}',
-      '{"level":60,"name":"qwen","msg":"cannot load model file /x/nope.gguf: ENOENT"}',
-      '{"level":30,"name":"qwen","msg":"stopped"}',
+      '{"level":30,"name":"alpha","msg":"gRPC listening; loading model"}',
+      '{"level":60,"name":"alpha","msg":"cannot load model file /x/nope.gguf: ENOENT"}',
+      '{"level":30,"name":"alpha","msg":"stopped"}',
     ].join("\n");
     expect(failureReason(output)).toBe("cannot load model file /x/nope.gguf: ENOENT");
     expect(failureReason('{"level":60,"msg":"cannot start","err":"SQLITE_CANTOPEN"}')).toBe("cannot start: SQLITE_CANTOPEN");

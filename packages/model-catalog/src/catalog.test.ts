@@ -46,10 +46,10 @@ function errorOf(text: string): string {
 describe("the repository's catalog", () => {
   const catalog = loadCatalog();
 
-  it("is valid, starts the seed's two models by default, and lists a third", () => {
+  it("is valid, and lists more models than it starts by default", () => {
     expect(catalog.file).toBe(CATALOG_FILE);
-    expect(catalog.defaultModels).toEqual(["qwen", "phi3"]);
-    expect(catalog.names().length).toBeGreaterThanOrEqual(3);
+    for (const name of catalog.defaultModels) expect(catalog.has(name), name).toBe(true);
+    expect(catalog.names().length).toBeGreaterThan(catalog.defaultModels.length);
   });
 
   it("pins every file of every profile: pypi wheels and files by sha256, hub parts by sha256 or a stated reason", () => {

@@ -106,7 +106,7 @@ export function parseCatalog(text: string, file = "catalog.yaml"): Catalog {
   return new Catalog(file, data);
 }
 
-/** `models[2] (qwen-coder).profiles.small.pypi.sha256: expected ...`: the entry by index and name, then the field. */
+/** `models[2] (gamma).profiles.small.pypi.sha256: expected ...`: the entry by index and name, then the field. */
 function describeIssue(issue: z.core.$ZodIssue, raw: unknown): string {
   let where = "";
   let node: unknown = raw;

@@ -57,12 +57,12 @@ function number(env: Env, name: string, fallback: number, min: number, max: numb
 }
 
 /**
- * Which catalog entry this process serves: `name` when the entry point fixes it (services/qwen), else
+ * Which catalog entry this process serves: `name` when the entry point fixes it (a named service), else
  * MODEL_NAME; from MODEL_CATALOG (default: the repository's models/catalog.yaml).
  */
 export function selectCatalogModel(name: string | undefined, env: Env = process.env): CatalogModel {
   const chosen = name ?? env.MODEL_NAME;
-  if (!chosen) throw new ConfigError("MODEL_NAME: required (a model of the catalog, e.g. MODEL_NAME=qwen)");
+  if (!chosen) throw new ConfigError("MODEL_NAME: required (the name of the catalog entry to serve)");
   try {
     const catalog = loadCatalog(env.MODEL_CATALOG || CATALOG_FILE);
     return catalog.model(chosen);

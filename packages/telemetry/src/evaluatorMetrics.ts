@@ -3,7 +3,7 @@ import { ATTR, BUCKETS, OPERATION_CHAT, PROVIDER_LLAMA_CPP } from "./genAiConven
 
 /** One call from the evaluator to a model service, as the evaluator saw it. */
 export interface ClientOperation {
-  /** `gen_ai.request.model`: the model name in the evaluator's registry (e.g. "qwen"). */
+  /** `gen_ai.request.model`: the model name in the evaluator's registry (e.g. "alpha"). */
   model: string;
   /** `gen_ai.response.model`: the model the service reports having loaded, when known. */
   responseModel?: string;

@@ -12,8 +12,8 @@ let text: string;
 let contentType: string | null;
 
 beforeAll(async () => {
-  telemetry = await startTelemetry({ serviceName: "qwen", prometheus: "server", metricsPort: 0, metricsHost: "127.0.0.1" });
-  const metrics = createModelServerMetrics(telemetry.meter, { model: "qwen", responseModel: "qwen2.5-7b-instruct", slots: 2 });
+  telemetry = await startTelemetry({ serviceName: "alpha", prometheus: "server", metricsPort: 0, metricsHost: "127.0.0.1" });
+  const metrics = createModelServerMetrics(telemetry.meter, { model: "alpha", responseModel: "alpha-7b-instruct", slots: 2 });
   metrics.loadChanged(2, 1);
   // A streamed reply of 11 tokens: 250 ms to the first (40 ms of it queued), 500 ms for the 10 after it.
   metrics.requestFinished({
@@ -61,7 +61,7 @@ describe("model server metrics on /metrics", () => {
   });
 
   it("exposes the GenAI server histograms under these exact names, in seconds", () => {
-    const ok = { gen_ai_request_model: "qwen", gen_ai_response_model: "qwen2.5-7b-instruct", gen_ai_operation_name: "chat" };
+    const ok = { gen_ai_request_model: "alpha", gen_ai_response_model: "alpha-7b-instruct", gen_ai_operation_name: "chat" };
     expect(text).toContain("# TYPE gen_ai_server_time_to_first_token histogram");
     expect(sample(text, "gen_ai_server_time_to_first_token_count", ok)).toBe(2);
     expect(sample(text, "gen_ai_server_time_to_first_token_sum", ok)).toBeCloseTo(0.28);
@@ -98,12 +98,12 @@ describe("model server metrics on /metrics", () => {
 
   it("reports busy slots, queue depth and capacity as gauges", () => {
     expect(text).toContain("# TYPE evalstack_server_slots_busy gauge");
-    expect(sample(text, "evalstack_server_slots_busy", { gen_ai_request_model: "qwen" })).toBe(2);
-    expect(sample(text, "evalstack_server_queue_depth", { gen_ai_request_model: "qwen" })).toBe(1);
-    expect(sample(text, "evalstack_server_slots_capacity", { gen_ai_request_model: "qwen" })).toBe(2);
+    expect(sample(text, "evalstack_server_slots_busy", { gen_ai_request_model: "alpha" })).toBe(2);
+    expect(sample(text, "evalstack_server_queue_depth", { gen_ai_request_model: "alpha" })).toBe(1);
+    expect(sample(text, "evalstack_server_slots_capacity", { gen_ai_request_model: "alpha" })).toBe(2);
   });
 
   it("names the service in target_info", () => {
-    expect(sample(text, "target_info", { service_name: "qwen" })).toBe(1);
+    expect(sample(text, "target_info", { service_name: "alpha" })).toBe(1);
   });
 });

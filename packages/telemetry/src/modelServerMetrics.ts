@@ -2,7 +2,7 @@ import type { Attributes, Meter } from "@opentelemetry/api";
 import { ATTR, BUCKETS, OPERATION_CHAT, PROVIDER_LLAMA_CPP, grpcStatusName } from "./genAiConventions.js";
 
 export interface ModelServerMetricAttributes {
-  /** `gen_ai.request.model`: the model slot callers ask for (e.g. "qwen"). */
+  /** `gen_ai.request.model`: the model slot callers ask for (e.g. "alpha"). */
   model: string;
   /** `gen_ai.response.model`: the model actually loaded (GGUF name); default `model`. */
   responseModel?: string;

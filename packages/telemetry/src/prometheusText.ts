@@ -1,6 +1,6 @@
 /**
  * The sum of the samples named `name` in a Prometheus text exposition whose labels include all of `labels`
- * (so `{ model: "qwen" }` adds up every series of that model); undefined when no line matches. For tests
+ * (so `{ model: "alpha" }` adds up every series of that model); undefined when no line matches. For tests
  * and scripts that read /metrics: `prometheusSample(text, "gen_ai_server_time_to_first_token_count")`.
  */
 export function prometheusSample(text: string, name: string, labels: Record<string, string> = {}): number | undefined {
