@@ -62,6 +62,13 @@ describe("npm run loadtest arguments", () => {
     expect(parseLoadtestArgs(["--no-evaluator"], {}).targets.size).toBe(0);
     expect(() => parseLoadtestArgs(["--bogus"], {})).toThrow();
   });
+
+  it("--models: catalog names (started locally) and name=host:port (a running one, added to the targets)", () => {
+    const mixed = parseLoadtestArgs(["--models", "qwen-coder, remote=10.0.0.5:50051"], {});
+    expect(mixed.models).toEqual(["qwen-coder", "remote"]);
+    expect([...mixed.targets]).toEqual([["remote", "10.0.0.5:50051"]]);
+    expect(parseLoadtestArgs(["--models", "qwen,phi3,qwen-coder"], {}).targets.size).toBe(0);
+  });
 });
 
 describe("executors", () => {
