@@ -27,8 +27,8 @@ await exportSuitePrompts(prompts);
 const out: string[] = [`Machine: ${os.cpus().length} cores (${os.cpus()[0]?.model}), ${Math.round(os.totalmem() / 2 ** 30)} GiB, load average at start ${os.loadavg().map((l) => l.toFixed(1)).join(" ")}.`, ""];
 for (const model of values.models.split(",")) {
   const stack = await startLocalStack({
-    models: [model as "qwen" | "phi3"],
-    ports: { qwen: 0, qwenMetrics: 0, phi3: 0, phi3Metrics: 0 },
+    models: [model],
+    freePorts: true,
     evaluator: false,
     modelEnv: { MODEL_THREADS: "1", MODEL_SLOTS: "2", LOG_LEVEL: "warn" },
   });

@@ -21,7 +21,7 @@ describe("capacity search on a real model service with a pinned decode speed", (
   beforeAll(async () => {
     stack = await startLocalStack({
       models: ["qwen"],
-      ports: { qwen: 0, qwenMetrics: 0 },
+      freePorts: true,
       evaluator: false,
       modelEnv: { MODEL_THREADS: "1", MODEL_SLOTS: String(SLOTS), MODEL_TEST_TOKEN_DELAY_MS: String(TOKEN_DELAY_MS) },
     });
