@@ -47,7 +47,7 @@ describe("capacity search on a real model service with a pinned decode speed", (
         SLO_ERROR_RATE: "0.01",
         START_RATE: "0.25",
         WARMUP: "4s",
-        STEP_DURATION: "16s",
+        STEP_DURATION: "20s",
         MIN_REQUESTS: "8",
         PRECISION: "0.08",
       }),
