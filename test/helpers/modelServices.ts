@@ -37,6 +37,7 @@ export async function startTestModel(name: string, env: Record<string, string> =
         service: name,
         grpcPort: first.grpcPort,
         metricsPort: first.metricsPort,
+        httpPort: first.httpPort,
         env: { ...TEST_MODEL_ENV, ...env },
         waitReady: options.waitReady ?? true,
         parentDeathSignal: "SIGKILL",

@@ -14,6 +14,8 @@ export interface ModelServiceOptions {
   /** 0 or unset: a free port. */
   grpcPort?: number;
   metricsPort?: number;
+  /** The OpenAI-compatible HTTP API (MODEL_HTTP_PORT); 0 or unset: a free port. */
+  httpPort?: number;
   /** GRPC_HOST (default 127.0.0.1). */
   host?: string;
   /** Extra environment (MODEL_SLOTS, MODEL_THREADS, ...). */
@@ -35,8 +37,11 @@ export interface ModelServiceProcess {
   process: ManagedProcess;
   grpcPort: number;
   metricsPort: number;
+  httpPort: number;
   /** host:port to dial. */
   target: string;
+  /** The OpenAI-compatible API's base URL, e.g. http://127.0.0.1:8001/v1 (what an openai client takes). */
+  openaiBaseUrl: string;
   metricsUrl: string;
   /** Resolves once health is SERVING; fails with the service's output if it exits first. */
   ready: (options?: { timeoutMs?: number; signal?: AbortSignal }) => Promise<void>;
@@ -46,6 +51,7 @@ export interface ModelServiceProcess {
 export async function startModelService(options: ModelServiceOptions): Promise<ModelServiceProcess> {
   const grpcPort = options.grpcPort || (await freePort());
   const metricsPort = options.metricsPort || (await freePort());
+  const httpPort = options.httpPort || (await freePort());
   const host = options.host ?? "127.0.0.1";
   const process = new ManagedProcess({
     name: options.service,
@@ -55,6 +61,7 @@ export async function startModelService(options: ModelServiceOptions): Promise<M
       GRPC_PORT: String(grpcPort),
       GRPC_HOST: host,
       METRICS_PORT: String(metricsPort),
+      MODEL_HTTP_PORT: String(httpPort),
       LOG_LEVEL: "info",
       ...options.env,
     },
@@ -78,7 +85,17 @@ export async function startModelService(options: ModelServiceOptions): Promise<M
       throw error;
     }
   }
-  return { service: options.service, process, grpcPort, metricsPort, target, metricsUrl: `http://${dialHost}:${metricsPort}/metrics`, ready };
+  return {
+    service: options.service,
+    process,
+    grpcPort,
+    metricsPort,
+    httpPort,
+    target,
+    openaiBaseUrl: `http://${dialHost}:${httpPort}/v1`,
+    metricsUrl: `http://${dialHost}:${metricsPort}/metrics`,
+    ready,
+  };
 }
 
 /**

@@ -7,10 +7,10 @@ export interface ModelServerConfig {
   service: string;
   host: string;
   grpcPort: number;
+  /** The OpenAI-compatible HTTP API (same host as gRPC): the catalog's port, MODEL_HTTP_PORT over it; 0 picks a free port. */
+  httpPort: number;
   /** 0 disables the Prometheus endpoint. */
   metricsPort: number;
-  /** The catalog's port for the OpenAI-compatible HTTP API (MODEL_HTTP_PORT overrides it where that API is served). */
-  httpPort: number;
   /** The catalog's profile this service runs (MODEL_PROFILE). */
   profile: string;
   source: string;
@@ -93,7 +93,7 @@ export function loadModelServerConfig(model: CatalogModel, env: Env = process.en
     host: env.GRPC_HOST || "0.0.0.0",
     grpcPort: integer(env, "GRPC_PORT", model.ports.grpc, 0, 65535),
     metricsPort: integer(env, "METRICS_PORT", model.ports.metrics, 0, 65535),
-    httpPort: model.ports.http,
+    httpPort: integer(env, "MODEL_HTTP_PORT", model.ports.http, 0, 65535),
     profile,
     source,
     sha256: pins.map((p) => p || undefined),

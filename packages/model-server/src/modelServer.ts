@@ -4,16 +4,22 @@ import type { Logger } from "pino";
 import { createLogger, createModelServerMetrics, grpcServerInterceptor, startTelemetry, type ModelServerMetrics, type Telemetry } from "@evalstack/telemetry";
 import { addReflection, InferenceService as InferenceServiceDefinition, serverChannelOptions } from "@evalstack/contract";
 import { ConfigError, loadModelServerConfig, selectCatalogModel, type ModelServerConfig } from "./config.js";
-import { InferenceService, type ServingObserver } from "./inferenceService.js";
+import { GenerationCore, type ServingObserver } from "./generationCore.js";
+import { InferenceService } from "./inferenceService.js";
 import { ModelEngine } from "./modelEngine.js";
 import { ModelSourceError, resolveModelSource } from "./modelSource.js";
+import { startOpenAIServer } from "./openai/openaiServer.js";
 
 const INFERENCE_SERVICE_NAME = "evalstack.inference.v1.Inference";
 
 export interface RunningModelServer {
+  /** The gRPC port. */
   port: number;
+  /** The OpenAI-compatible HTTP API's port. */
+  httpPort: number;
   config: ModelServerConfig;
-  service: InferenceService;
+  /** The serving core both protocols share. */
+  core: GenerationCore;
   /** Resolves when the model is loaded and warmed up (health SERVING); rejects if loading failed. */
   ready: Promise<ModelEngine>;
   /** NOT_SERVING, refuse new calls, let in-flight ones finish within the grace period, then stop. */
@@ -21,8 +27,8 @@ export interface RunningModelServer {
 }
 
 /**
- * Starts the gRPC server first (health answers NOT_SERVING while the model loads), then loads and warms the
- * model, then flips health to SERVING.
+ * Starts the gRPC server and the OpenAI-compatible HTTP server first (health answers NOT_SERVING while the
+ * model loads), then loads and warms the model, then flips health to SERVING. Both share one serving core.
  */
 export async function startModelServer(
   config: ModelServerConfig,
@@ -40,9 +46,9 @@ export async function startModelServer(
     health.setStatus("", status);
     health.setStatus(INFERENCE_SERVICE_NAME, status);
   };
-  const service = new InferenceService(config, log, observer);
+  const service = new GenerationCore(config, log, observer);
   const server = new Server({ ...serverChannelOptions, interceptors: [grpcServerInterceptor()] });
-  server.addService(InferenceServiceDefinition, service.implementation());
+  server.addService(InferenceServiceDefinition, new InferenceService(service).implementation());
   health.addToServer(server);
   addReflection(server);
   const port = await new Promise<number>((resolve, reject) =>
@@ -50,7 +56,17 @@ export async function startModelServer(
       error ? reject(new Error(`cannot listen on ${config.host}:${config.grpcPort}: ${error.message}`)) : resolve(bound),
     ),
   );
-  log.info({ port, slots: config.slots, threads: config.threads, contextSize: config.contextSize }, "gRPC listening; loading model");
+  let http: Awaited<ReturnType<typeof startOpenAIServer>>;
+  try {
+    http = await startOpenAIServer({ core: service, log, servedName: config.service, host: config.host, port: config.httpPort });
+  } catch (error) {
+    server.forceShutdown();
+    throw error;
+  }
+  log.info(
+    { port, httpPort: http.port, slots: config.slots, threads: config.threads, contextSize: config.contextSize },
+    "gRPC and HTTP listening; loading model",
+  );
 
   let engine: ModelEngine | undefined;
   const ready = (async () => {
@@ -94,7 +110,7 @@ export async function startModelServer(
         service.abortAll();
         await service.idle();
       }
-      await new Promise<void>((resolve) => server.tryShutdown(() => resolve()));
+      await Promise.all([new Promise<void>((resolve) => server.tryShutdown(() => resolve())), http.close()]);
       await ready.catch(() => undefined);
       await engine?.dispose();
       await options.telemetry?.shutdown();
@@ -102,7 +118,7 @@ export async function startModelServer(
     })();
     return stopping;
   };
-  return { port, config, service, ready, shutdown };
+  return { port, httpPort: http.port, config, core: service, ready, shutdown };
 }
 
 /**

@@ -1,4 +1,5 @@
 import type { GenerateRequest, Message } from "@evalstack/contract";
+import { jsonSchemaProblem } from "./jsonSchemaShape.js";
 
 export const MAX_STOP_SEQUENCES = 16;
 const ROLES = new Set(["system", "user", "assistant"]);
@@ -68,5 +69,7 @@ export function parseJsonSchema(text: string): object {
   if (typeof schema !== "object" || schema === null || Array.isArray(schema)) {
     throw new InvalidArgument("json_schema", "must be a JSON Schema object");
   }
+  const problem = jsonSchemaProblem(schema);
+  if (problem) throw new InvalidArgument("json_schema", problem);
   return schema;
 }

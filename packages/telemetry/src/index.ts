@@ -18,6 +18,7 @@ export {
   DEFAULT_IGNORED_GRPC_PATHS,
   type GrpcTracingOptions,
 } from "./grpcTracing.js";
+export { startHttpServerSpan, type HttpServerSpan } from "./httpTracing.js";
 export { createLogger, traceLogFields, type CreateLoggerOptions, type TraceLogFields } from "./logger.js";
 export { prometheusSample } from "./prometheusText.js";
 export { ATTR, BUCKETS, OPERATION_CHAT, PROVIDER_LLAMA_CPP, grpcStatusName, isGrpcServerError } from "./genAiConventions.js";
