@@ -3,6 +3,7 @@ import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from "n
 import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
+import { protoPath as healthProtoPath } from "grpc-health-check";
 import { describe, expect, it } from "vitest";
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../..");
@@ -34,6 +35,20 @@ describe("generated contract code", () => {
     } finally {
       rmSync(out, { recursive: true, force: true });
     }
+  });
+
+  it("the committed descriptor set is what `npm run gen` builds from proto/ and third_party/proto", () => {
+    const out = path.join(mkdtempSync(path.join(os.tmpdir(), "evalstack-desc-")), "contract.binpb");
+    try {
+      execFileSync(path.join(root, "node_modules/.bin/buf"), ["build", "--as-file-descriptor-set", "-o", out], { cwd: root });
+      expect(readFileSync(out).equals(readFileSync(path.join(root, "packages/contract/descriptors/contract.binpb")))).toBe(true);
+    } finally {
+      rmSync(path.dirname(out), { recursive: true, force: true });
+    }
+  });
+
+  it("third_party/proto's health.proto is the one grpc-health-check serves", () => {
+    expect(readFileSync(path.join(root, "third_party/proto/grpc/health/v1/health.proto"), "utf8")).toBe(readFileSync(healthProtoPath, "utf8"));
   });
 
   it("the proto passes buf lint", () => {
