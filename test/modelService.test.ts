@@ -412,6 +412,7 @@ describe("model service lifecycle", () => {
       ...COMMON_ENV,
       MODEL_SOURCE: file,
       GRPC_PORT: "0",
+      MODEL_HTTP_PORT: "0",
       METRICS_PORT: "0",
     });
     const exit = await child.exited;
