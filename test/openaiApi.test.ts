@@ -229,6 +229,12 @@ describe("OpenAI-compatible API (qwen slot, small profile)", () => {
       expect((await errorReply(fetch(`${main.openaiBaseUrl}/embeddings`))).status).toBe(404);
     });
 
+    it("a body over 4 MiB: 413 request_too_large; a GET on a POST route: 405", async () => {
+      const huge = { ...ok, messages: [{ role: "user", content: "x".repeat(5 * 1024 * 1024) }] };
+      expect(await errorReply(postJson(main.openaiBaseUrl, "/chat/completions", huge))).toMatchObject({ status: 413, error: { code: "request_too_large" } });
+      expect(await errorReply(fetch(`${main.openaiBaseUrl}/chat/completions`))).toMatchObject({ status: 405, error: { code: "method_not_allowed" } });
+    });
+
     it("keeps serving after all of that: /health SERVING and a good request answered", async () => {
       const health = await fetch(main.openaiBaseUrl.replace(/\/v1$/, "/health"));
       expect(health.status).toBe(200);

@@ -63,3 +63,14 @@ describe("model service configuration over the catalog entry", () => {
     expect(() => selectCatalogModel("x", { MODEL_CATALOG: bad })).toThrow(`${bad}: models[0] (x).ports`);
   });
 });
+
+describe("the OpenAI-compatible API's port", () => {
+  it("MODEL_HTTP_PORT overrides the catalog's port; 0 picks a free one", () => {
+    expect(loadModelServerConfig(first, { MODEL_HTTP_PORT: "18001" }).httpPort).toBe(18001);
+    expect(loadModelServerConfig(first, { MODEL_HTTP_PORT: "0" }).httpPort).toBe(0);
+  });
+  it.each(["-1", "65536", "http", "80.5"])("refuses MODEL_HTTP_PORT=%s naming the variable", (value) => {
+    expect(() => loadModelServerConfig(first, { MODEL_HTTP_PORT: value })).toThrow(ConfigError);
+    expect(() => loadModelServerConfig(first, { MODEL_HTTP_PORT: value })).toThrow(/^MODEL_HTTP_PORT: /);
+  });
+});

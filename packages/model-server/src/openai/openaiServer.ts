@@ -35,6 +35,8 @@ function sendError(res: ServerResponse, error: OpenAIError, requestId: string): 
   const headers: Record<string, string> = { "x-request-id": requestId };
   // 429 and 503 are transient: the openai clients honour retry-after.
   if (error.httpStatus === 429 || error.httpStatus === 503) headers["retry-after"] = "1";
+  // The rest of an oversized body is never read: close the connection so the client does not reuse it.
+  if (error.httpStatus === 413) headers.connection = "close";
   sendJson(res, error.httpStatus, error.body(), headers);
 }
 
