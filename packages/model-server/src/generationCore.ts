@@ -63,6 +63,8 @@ export function statusOfError(error: unknown): status {
  */
 export class GenerationCore {
   state: ServingState = "loading";
+  /** What health reports: SERVING once warmed up (after `state` turns "serving"), until draining starts. */
+  healthy = false;
   private engine: ModelEngine | undefined;
   readonly admission: AdmissionQueue;
   private readonly active = new Set<AbortController>();

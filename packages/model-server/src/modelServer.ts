@@ -42,11 +42,13 @@ export async function startModelServer(
     loadChanged: (busy, queued) => metrics?.loadChanged(busy, queued),
   };
   const health = new HealthImplementation({ "": "NOT_SERVING", [INFERENCE_SERVICE_NAME]: "NOT_SERVING" });
+  const service = new GenerationCore(config, log, observer);
+  // gRPC health and the HTTP port's /health say the same thing at the same time.
   const setHealth = (status: "SERVING" | "NOT_SERVING") => {
     health.setStatus("", status);
     health.setStatus(INFERENCE_SERVICE_NAME, status);
+    service.healthy = status === "SERVING";
   };
-  const service = new GenerationCore(config, log, observer);
   const server = new Server({ ...serverChannelOptions, interceptors: [grpcServerInterceptor()] });
   server.addService(InferenceServiceDefinition, new InferenceService(service).implementation());
   health.addToServer(server);

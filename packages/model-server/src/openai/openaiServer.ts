@@ -75,7 +75,7 @@ export async function startOpenAIServer(options: OpenAIServerOptions): Promise<R
     }
   };
 
-  async function generate(req: IncomingMessage, res: ServerResponse, parsed: ParsedOpenAIRequest, requestId: string): Promise<number> {
+  async function generate(res: ServerResponse, parsed: ParsedOpenAIRequest, requestId: string): Promise<number> {
     checkModel(parsed.model);
     core.servingEngine(); // 503 while loading or draining, before anything is parsed further
     const controller = new AbortController();
@@ -128,8 +128,9 @@ export async function startOpenAIServer(options: OpenAIServerOptions): Promise<R
     const path = (req.url ?? "/").split("?")[0];
     const method = req.method ?? "GET";
     if (path === "/health" && method === "GET") {
-      const serving = core.state === "serving";
-      sendJson(res, serving ? 200 : 503, { status: serving ? "SERVING" : "NOT_SERVING", state: core.state });
+      const serving = core.healthy;
+      const state = serving ? "serving" : core.state === "serving" ? "warming_up" : core.state;
+      sendJson(res, serving ? 200 : 503, { status: serving ? "SERVING" : "NOT_SERVING", state });
       return serving ? 200 : 503;
     }
     if (path === "/v1/models" && method === "GET") {
@@ -141,7 +142,7 @@ export async function startOpenAIServer(options: OpenAIServerOptions): Promise<R
     if (method !== "POST") throw new OpenAIError(405, `${path} takes POST, not ${method}`, "invalid_request_error", null, "method_not_allowed");
     const parsed = parse(await readJson(req));
     try {
-      return await generate(req, res, parsed, requestId);
+      return await generate(res, parsed, requestId);
     } catch (error) {
       throw toOpenAIError(error, parsed.paramOf);
     }
