@@ -230,6 +230,24 @@ describe("policy over the rendered manifests", () => {
     }
   });
 
+  it.each(PROFILES)("%s: every model serves its OpenAI-compatible API on a named http port (qwen 8001, phi3 8002), admitted like gRPC", (profile) => {
+    const httpPorts: Record<string, number> = {};
+    for (const d of modelDeployments(profile)) {
+      const model = d.spec.template.spec.containers.find((c: { name: string }) => c.name === "model");
+      const port = model.ports.find((p: { name: string }) => p.name === "http").containerPort as number;
+      expect(envOf(model).MODEL_HTTP_PORT, d.metadata.name).toBe(String(port));
+      httpPorts[d.metadata.name] = port;
+    }
+    expect(httpPorts).toEqual({ "evalstack-qwen": 8001, "evalstack-phi3": 8002 });
+    for (const s of objects(profile, "Service").filter((o) => o.metadata.labels?.["app.kubernetes.io/component"] === "model")) {
+      expect(s.spec.ports).toContainEqual({ name: "http", port: httpPorts[s.metadata.name], targetPort: "http", protocol: "TCP", appProtocol: "http" });
+    }
+    for (const policy of objects(profile, "NetworkPolicy").filter((o) => o.metadata.labels?.["app.kubernetes.io/component"] === "model")) {
+      const fromPods = policy.spec.ingress.find((rule: { ports: { port: string }[] }) => rule.ports.some((p) => p.port === "grpc"));
+      expect(fromPods.ports, policy.metadata.name).toContainEqual({ port: "http", protocol: "TCP" });
+    }
+  });
+
   it.each(PROFILES)("%s: the evaluator dials every model's headless Service with dns:///", (profile) => {
     const env = envOf(evaluatorDeployment(profile).spec.template.spec.containers[0]);
     const targets = env.EVALSTACK_MODELS!.split(",");
