@@ -286,7 +286,9 @@ describe("OpenAI-compatible API (qwen slot, small profile)", () => {
         for await (const _ of stream) if (++chunks === 3) controller.abort();
       })().then(() => "ended", (e: unknown) => e);
       expect(outcome === "ended" || outcome instanceof OpenAI.APIUserAbortError).toBe(true);
-      expect(chunks).toBe(3);
+      // Chunks the client had already buffered may still come out, but far fewer than the ~1000 left.
+      expect(chunks).toBeGreaterThanOrEqual(3);
+      expect(chunks).toBeLessThan(50);
       // ~1000 tokens (many seconds) were left: the next request waits at most for the token being decoded.
       const next = await singleOpenai.chat.completions.create({ model: "qwen", messages: [{ role: "user", content: "hi" }], max_tokens: 4 });
       expect(ext(next)!.timings!.queue_ms).toBeLessThan(1_000);
