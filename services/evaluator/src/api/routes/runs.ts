@@ -3,7 +3,7 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { streamSSE } from "hono/streaming";
 import { buildReport, renderReport, REPORT_FORMATS, type Report, type ReportFormat } from "../../reports/index.js";
-import type { RunItemResult } from "../../scoring/types.js";
+import { SuiteValidationError, validateItemList, type RunItemResult } from "../../scoring/index.js";
 import { RUN_STATUSES, TERMINAL_STATUSES, type RunCounts, type RunRecord, type RunStatus, type Store, type StoredItem } from "../../store/types.js";
 import { toCsv } from "../csv.js";
 import { ApiError, PROBLEM_CONTENT_TYPE, ProblemSchema, type FieldIssue, summarize } from "../problem.js";
@@ -239,6 +239,16 @@ export function registerRunRoutes(app: App, deps: AppDeps): void {
     }
     const suite = await findSuite(deps, body.suite);
     if (!suite) issues.push({ path: "suite", message: `unknown suite "${body.suite}" (GET /v1/suites lists them)` });
+    else if (!suite.builtin) {
+      // A suite stored before a validation rule tightened (e.g. a lookahead the regex engine refuses) is
+      // refused here rather than failing item by item.
+      try {
+        validateItemList(suite.items, (i) => `suite.items[${i}]`);
+      } catch (error) {
+        if (!(error instanceof SuiteValidationError)) throw error;
+        issues.push(...error.issues);
+      }
+    }
     if (issues.length) throw new ApiError(422, summarize(issues), issues);
     const run = await deps.runs.createRun({
       suite_id: suite!.id,

@@ -6,11 +6,13 @@ import { Ajv2020 } from "ajv/dist/2020.js";
 import addFormatsModule from "ajv-formats";
 import type { CheckResult } from "../types.js";
 import { type CheckSpec, excerpt } from "./checkSpec.js";
+import { ajvLinearRegExp, compileLinearRegex } from "./linearRegex.js";
 
 // ajv-formats is CommonJS with a default export; under NodeNext its default import is the module object.
 const addFormats = ((addFormatsModule as unknown as { default?: unknown }).default ?? addFormatsModule) as (ajv: Ajv) => Ajv;
 
-const OPTIONS = { allErrors: true, strict: true, strictTypes: false, strictTuples: false, strictRequired: false } as const;
+// `code.regExp`: schema patterns run on the linear-time engine, as the regex check's do.
+const OPTIONS = { allErrors: true, strict: true, strictTypes: false, strictTuples: false, strictRequired: false, code: { regExp: ajvLinearRegExp } } as const;
 const engines = {
   draft7: addFormats(new Ajv(OPTIONS)),
   draft2019: addFormats(new Ajv2019(OPTIONS) as unknown as Ajv),
@@ -42,6 +44,40 @@ export function compileSchema(schema: unknown): ValidateFunction {
   return fn;
 }
 
+// Keywords whose values are data, not subschemas: a "pattern" key inside them is not a regex.
+const DATA_KEYWORDS = new Set(["enum", "const", "default", "examples", "example"]);
+
+/** One issue per schema `pattern` / `patternProperties` key the linear-time engine refuses, at its own path. */
+export function schemaPatternIssues(schema: unknown, path: string, issues: { path: string; message: string }[], depth = 0): void {
+  if (depth > 64 || typeof schema !== "object" || schema === null) return;
+  if (Array.isArray(schema)) {
+    schema.forEach((s, i) => schemaPatternIssues(s, `${path}[${i}]`, issues, depth + 1));
+    return;
+  }
+  for (const [key, value] of Object.entries(schema as Record<string, unknown>)) {
+    if (DATA_KEYWORDS.has(key)) continue;
+    if (key === "pattern" && typeof value === "string") {
+      try {
+        compileLinearRegex(value, "u");
+      } catch (err) {
+        issues.push({ path: `${path}.pattern`, message: `invalid regex: ${(err as Error).message}` });
+      }
+    } else if (key === "patternProperties" && typeof value === "object" && value !== null && !Array.isArray(value)) {
+      for (const [pattern, sub] of Object.entries(value)) {
+        try {
+          compileLinearRegex(pattern, "u");
+        } catch (err) {
+          issues.push({ path: `${path}.patternProperties[${JSON.stringify(pattern)}]`, message: `invalid regex: ${(err as Error).message}` });
+        }
+        schemaPatternIssues(sub, `${path}.patternProperties[${JSON.stringify(pattern)}]`, issues, depth + 1);
+      }
+    } else if (key === "properties" && typeof value === "object" && value !== null && !Array.isArray(value)) {
+      // Property names are data: recurse into each property's schema only.
+      for (const [name, sub] of Object.entries(value)) schemaPatternIssues(sub, `${path}.properties.${name}`, issues, depth + 1);
+    } else schemaPatternIssues(value, `${path}.${key}`, issues, depth + 1);
+  }
+}
+
 const FENCE = /^```[ \t]*(?:json|JSON|jsonc)?[ \t]*\r?\n([\s\S]*?)\r?\n?```$/;
 
 /** The reply without one surrounding ```json (or plain ```) fence. */
@@ -55,6 +91,9 @@ export const jsonCheck: CheckSpec = {
   fields: ["schema"],
   validate(check, path, issues) {
     if (check.schema === undefined) return;
+    const before = issues.length;
+    schemaPatternIssues(check.schema, `${path}.schema`, issues);
+    if (issues.length > before) return;
     try {
       compileSchema(check.schema);
     } catch (err) {

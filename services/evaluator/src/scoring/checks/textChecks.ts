@@ -10,6 +10,7 @@ import {
   requireString,
   validateBounds,
 } from "./checkSpec.js";
+import { compileLinearRegex, flagsProblem } from "./linearRegex.js";
 
 const result = (type: string, passed: boolean, detail: string): CheckResult => ({ type, passed, detail });
 
@@ -95,47 +96,28 @@ export const containsAny: CheckSpec = {
   },
 };
 
-const VALID_FLAGS = /^(?!.*(.).*\1)[dgimsuyv]*$/;
-const regexCache = new Map<string, RegExp>();
-
-/** Compiles (and caches) a check's regex; throws SyntaxError for an invalid pattern or flags. */
-export function compileRegex(pattern: string, flags: string): RegExp {
-  const key = `${flags}/${pattern}`;
-  let re = regexCache.get(key);
-  if (!re) {
-    // `g` and `y` make test() stateful; a check asks only "does it match anywhere".
-    re = new RegExp(pattern, flags.replace(/[gy]/g, ""));
-    if (regexCache.size > 10_000) regexCache.clear();
-    regexCache.set(key, re);
-  }
-  return re;
-}
-
 export const regex: CheckSpec = {
   fields: ["pattern", "flags"],
   validate(check, path, issues) {
     requireString(check, "pattern", path, issues);
     const flags = check.flags;
-    if (flags !== undefined && (typeof flags !== "string" || !VALID_FLAGS.test(flags))) {
-      issues.push({ path: `${path}.flags`, message: "must be a string of distinct regex flags from 'dgimsuyv'" });
-      return;
-    }
-    if (flags !== undefined && flags.includes("u") && flags.includes("v")) {
-      issues.push({ path: `${path}.flags`, message: "cannot combine 'u' and 'v'" });
+    const problem = flags === undefined ? null : flagsProblem(flags);
+    if (problem) {
+      issues.push({ path: `${path}.flags`, message: problem });
       return;
     }
     if (typeof check.pattern === "string") {
       try {
-        compileRegex(check.pattern, (flags as string | undefined) ?? "");
+        compileLinearRegex(check.pattern, (flags as string | undefined) ?? "");
       } catch (err) {
         issues.push({ path: `${path}.pattern`, message: `invalid regex: ${(err as Error).message}` });
       }
     }
   },
   run(check, reply) {
-    const re = compileRegex(check.pattern as string, (check.flags as string | undefined) ?? "");
-    const m = re.exec(reply);
-    return result("regex", m !== null, m ? `matched "${excerpt(m[0], 40)}"` : `no match for /${check.pattern as string}/`);
+    const re = compileLinearRegex(check.pattern as string, (check.flags as string | undefined) ?? "");
+    const m = re.firstMatch(reply);
+    return result("regex", m !== null, m !== null ? `matched "${excerpt(m, 40)}"` : `no match for /${check.pattern as string}/`);
   },
 };
 
