@@ -17,7 +17,7 @@ import {
   StoreConflictError,
   emptyCounts,
 } from "./types.js";
-import { ITEM_COLUMN_NAMES, capacityFromRow, dispatchFromRow, foldCounts, itemColumns, itemFromRow, runFromRow, runHeaderFromRow, type Row } from "./rows.js";
+import { ITEM_COLUMN_NAMES, capacityFromRow, countDeltas, dispatchFromRow, foldCounts, itemColumns, itemFromRow, runFromRow, runHeaderFromRow, type Row } from "./rows.js";
 
 const MIGRATION_LOCK = 0x65766c73; // "evls"
 
@@ -101,6 +101,34 @@ const MIGRATIONS: { version: number; sql: string }[] = [
         attached_at text NOT NULL,
         PRIMARY KEY (run_id, model)
       );
+    `,
+  },
+  {
+    // A per-run item sequence assigned under the run's row lock (bigserial values become visible out of
+    // commit order, so a reader paging "seq > N" could pass an item for good), and per-model counters kept
+    // in the same transaction (a run's progress is read without scanning its items).
+    version: 3,
+    sql: `
+      ALTER TABLE runs ADD COLUMN item_seq bigint NOT NULL DEFAULT 0;
+      ALTER TABLE run_items ADD COLUMN run_seq bigint;
+      UPDATE run_items i SET run_seq = n.run_seq
+        FROM (SELECT seq, row_number() OVER (PARTITION BY run_id ORDER BY seq) AS run_seq FROM run_items) n WHERE n.seq = i.seq;
+      UPDATE runs SET item_seq = COALESCE((SELECT max(run_seq) FROM run_items WHERE run_id = runs.id), 0);
+      ALTER TABLE run_items ALTER COLUMN run_seq SET NOT NULL;
+      CREATE UNIQUE INDEX run_items_by_run_seq ON run_items (run_id, run_seq);
+      CREATE TABLE run_model_counts (
+        run_id text NOT NULL REFERENCES runs (id),
+        model text NOT NULL,
+        done integer NOT NULL,
+        completed integer NOT NULL,
+        errors integer NOT NULL,
+        passed integer NOT NULL,
+        PRIMARY KEY (run_id, model)
+      );
+      INSERT INTO run_model_counts (run_id, model, done, completed, errors, passed)
+        SELECT run_id, model, COUNT(*), COUNT(*) FILTER (WHERE status <> 'error'), COUNT(*) FILTER (WHERE status = 'error'),
+               COUNT(*) FILTER (WHERE passed IS TRUE)
+        FROM run_items GROUP BY run_id, model;
     `,
   },
 ];
@@ -298,13 +326,38 @@ export class PostgresStore implements Store {
     const columns = itemColumns(item);
     const checksIndex = ITEM_COLUMN_NAMES.indexOf("checks");
     const placeholders = ITEM_COLUMN_NAMES.map((_, i) => (i === checksIndex ? `$${i + 1}::jsonb` : `$${i + 1}`));
-    const rows = await this.query(
-      `INSERT INTO run_items (${ITEM_COLUMN_NAMES.join(", ")}) VALUES (${placeholders.join(", ")})
-       ON CONFLICT (run_id, item_id, model, "repeat") DO NOTHING RETURNING seq`,
-      columns,
-    );
-    if (rows.length === 0) return null;
-    return { ...item, seq: Number(rows[0]!.seq) };
+    const client = await this.pool.connect();
+    try {
+      await client.query("BEGIN");
+      // The row lock taken here is held to COMMIT: a run's items commit one after another in run_seq order.
+      const seqRows = await client.query("UPDATE runs SET item_seq = item_seq + 1 WHERE id = $1 RETURNING item_seq", [item.run_id]);
+      if (seqRows.rowCount !== 1) throw new Error(`insertItem: unknown run ${item.run_id}`);
+      const runSeq = Number(seqRows.rows[0].item_seq);
+      const inserted = await client.query(
+        `INSERT INTO run_items (${ITEM_COLUMN_NAMES.join(", ")}, run_seq) VALUES (${placeholders.join(", ")}, $${columns.length + 1})
+         ON CONFLICT (run_id, item_id, model, "repeat") DO NOTHING RETURNING run_seq`,
+        [...columns, runSeq],
+      );
+      if (inserted.rowCount === 0) {
+        await client.query("ROLLBACK"); // already stored: the sequence stays where it was
+        return null;
+      }
+      const [done, completed, errors, passed] = countDeltas(item);
+      await client.query(
+        `INSERT INTO run_model_counts (run_id, model, done, completed, errors, passed) VALUES ($1, $2, $3, $4, $5, $6)
+         ON CONFLICT (run_id, model) DO UPDATE SET done = run_model_counts.done + EXCLUDED.done,
+           completed = run_model_counts.completed + EXCLUDED.completed, errors = run_model_counts.errors + EXCLUDED.errors,
+           passed = run_model_counts.passed + EXCLUDED.passed`,
+        [item.run_id, item.model, done, completed, errors, passed],
+      );
+      await client.query("COMMIT");
+      return { ...item, seq: runSeq };
+    } catch (error) {
+      await client.query("ROLLBACK").catch(() => {});
+      throw error;
+    } finally {
+      client.release();
+    }
   }
 
   async storedKeys(runId: string): Promise<Set<string>> {
@@ -323,10 +376,10 @@ export class PostgresStore implements Store {
     if (filter.dimension !== undefined) add("dimension = ?", filter.dimension);
     if (filter.passed !== undefined) add("passed = ?", filter.passed);
     if (filter.status !== undefined) add("status = ?", filter.status);
-    if (filter.after_seq !== undefined) add("seq > ?", filter.after_seq);
+    if (filter.after_seq !== undefined) add("run_seq > ?", filter.after_seq);
     const where = clauses.join(" AND ");
     const rows = await this.query(
-      `SELECT * FROM run_items WHERE ${where} ORDER BY seq LIMIT $${params.length + 1} OFFSET $${params.length + 2}`,
+      `SELECT * FROM run_items WHERE ${where} ORDER BY run_seq LIMIT $${params.length + 1} OFFSET $${params.length + 2}`,
       [...params, limit, offset],
     );
     const [count] = await this.query(`SELECT COUNT(*)::int AS n FROM run_items WHERE ${where}`, params);
@@ -342,11 +395,7 @@ export class PostgresStore implements Store {
     const runs = await this.query("SELECT id, models FROM runs WHERE id = ANY($1::text[])", [runIds]);
     const runModels = new Map<string, string[]>(runIds.map((id) => [id, []]));
     for (const r of runs) runModels.set(String(r.id), r.models as string[]);
-    const rows = await this.query(
-      `SELECT run_id, model, status, passed, COUNT(*)::int AS n FROM run_items WHERE run_id = ANY($1::text[])
-       GROUP BY run_id, model, status, passed`,
-      [runIds],
-    );
+    const rows = await this.query("SELECT run_id, model, done, completed, errors, passed FROM run_model_counts WHERE run_id = ANY($1::text[])", [runIds]);
     return foldCounts(rows, runModels);
   }
 

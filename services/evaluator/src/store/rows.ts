@@ -101,7 +101,7 @@ export function itemFromRow(row: Row): StoredItem {
   const score: ItemScore | null =
     passed === null ? null : { passed, score: Number(row.score), checks: json<ItemScore["checks"]>(row.checks) ?? [] };
   return {
-    seq: Number(row.seq),
+    seq: Number(row.run_seq),
     run_id: String(row.run_id),
     item_id: String(row.item_id),
     model: String(row.model),
@@ -148,33 +148,29 @@ export function capacityFromRow(row: Row): CapacityAttachment {
   };
 }
 
-/** Folds rows of (run_id, model, status, passed, n) into counts per run. */
+/** Folds counter rows (run_id, model, done, completed, errors, passed) into counts per run. */
 export function foldCounts(rows: Row[], runModels: Map<string, string[]>): Map<string, RunCounts> {
   const out = new Map<string, RunCounts>();
   for (const [runId, models] of runModels) out.set(runId, emptyCounts(models));
   for (const row of rows) {
     const runId = String(row.run_id);
-    const model = String(row.model);
-    const n = Number(row.n);
     let counts = out.get(runId);
     if (!counts) {
       counts = emptyCounts();
       out.set(runId, counts);
     }
-    const perModel = (counts.by_model[model] ??= { done: 0, completed: 0, errors: 0, passed: 0 });
-    counts.done += n;
-    perModel.done += n;
-    if (row.status === "error") {
-      counts.errors += n;
-      perModel.errors += n;
-    } else {
-      counts.completed += n;
-      perModel.completed += n;
-    }
-    if (row.passed === true || row.passed === 1) {
-      counts.passed += n;
-      perModel.passed += n;
+    const perModel = (counts.by_model[String(row.model)] ??= { done: 0, completed: 0, errors: 0, passed: 0 });
+    for (const key of ["done", "completed", "errors", "passed"] as const) {
+      const n = Number(row[key]);
+      counts[key] += n;
+      perModel[key] += n;
     }
   }
   return out;
+}
+
+/** The counter increments one stored item makes: [done, completed, errors, passed]. */
+export function countDeltas(item: RunItemResult): [number, number, number, number] {
+  const error = item.status === "error";
+  return [1, error ? 0 : 1, error ? 1 : 0, item.score?.passed === true ? 1 : 0];
 }

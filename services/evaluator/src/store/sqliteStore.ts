@@ -19,7 +19,7 @@ import {
   StoreConflictError,
   emptyCounts,
 } from "./types.js";
-import { ITEM_COLUMN_NAMES, capacityFromRow, dispatchFromRow, foldCounts, itemColumns, itemFromRow, json, runFromRow, runHeaderFromRow, type Row } from "./rows.js";
+import { ITEM_COLUMN_NAMES, capacityFromRow, countDeltas, dispatchFromRow, foldCounts, itemColumns, itemFromRow, json, runFromRow, runHeaderFromRow, type Row } from "./rows.js";
 
 const MIGRATIONS: { version: number; sql: string }[] = [
   {
@@ -103,10 +103,34 @@ const MIGRATIONS: { version: number; sql: string }[] = [
       );
     `,
   },
+  {
+    // The same per-run item sequence and per-model counters as PostgreSQL's (see postgresStore.ts).
+    version: 3,
+    sql: `
+      ALTER TABLE runs ADD COLUMN item_seq INTEGER NOT NULL DEFAULT 0;
+      ALTER TABLE run_items ADD COLUMN run_seq INTEGER;
+      UPDATE run_items SET run_seq = (SELECT COUNT(*) FROM run_items r WHERE r.run_id = run_items.run_id AND r.seq <= run_items.seq);
+      UPDATE runs SET item_seq = COALESCE((SELECT max(run_seq) FROM run_items WHERE run_id = runs.id), 0);
+      CREATE UNIQUE INDEX run_items_by_run_seq ON run_items (run_id, run_seq);
+      CREATE TABLE run_model_counts (
+        run_id TEXT NOT NULL REFERENCES runs (id),
+        model TEXT NOT NULL,
+        done INTEGER NOT NULL,
+        completed INTEGER NOT NULL,
+        errors INTEGER NOT NULL,
+        passed INTEGER NOT NULL,
+        PRIMARY KEY (run_id, model)
+      );
+      INSERT INTO run_model_counts (run_id, model, done, completed, errors, passed)
+        SELECT run_id, model, COUNT(*), SUM(status <> 'error'), SUM(status = 'error'), SUM(passed IS 1) FROM run_items GROUP BY run_id, model;
+    `,
+  },
 ];
 
 const RUN_HEADER_COLUMNS =
   "id, suite_id, status, models, repeats, sampling, max_tokens, concurrency, total_items, model_snapshots, error, created_at, started_at, completed_at, owner, lease_expires_at";
+
+class AlreadyStored extends Error {}
 
 function sqlValue(value: unknown): unknown {
   return typeof value === "boolean" ? (value ? 1 : 0) : value;
@@ -304,12 +328,28 @@ export class SqliteStore implements Store {
   }
 
   async insertItem(item: RunItemResult): Promise<StoredItem | null> {
-    const result = this.stmt(
-      `INSERT INTO run_items (${ITEM_COLUMN_NAMES.join(", ")}) VALUES (${ITEM_COLUMN_NAMES.map(() => "?").join(", ")})
-       ON CONFLICT (run_id, item_id, model, "repeat") DO NOTHING`,
-    ).run(...itemColumns(item).map(sqlValue));
-    if (result.changes === 0) return null;
-    return { ...item, seq: Number(result.lastInsertRowid) };
+    const insert = this.db.transaction((): StoredItem | null => {
+      const seqRow = this.stmt("UPDATE runs SET item_seq = item_seq + 1 WHERE id = ? RETURNING item_seq").get(item.run_id) as Row | undefined;
+      if (!seqRow) throw new Error(`insertItem: unknown run ${item.run_id}`);
+      const runSeq = Number(seqRow.item_seq);
+      const result = this.stmt(
+        `INSERT INTO run_items (${ITEM_COLUMN_NAMES.join(", ")}, run_seq) VALUES (${ITEM_COLUMN_NAMES.map(() => "?").join(", ")}, ?)
+         ON CONFLICT (run_id, item_id, model, "repeat") DO NOTHING`,
+      ).run(...itemColumns(item).map(sqlValue), runSeq);
+      if (result.changes === 0) throw new AlreadyStored(); // rolls the sequence back
+      this.stmt(
+        `INSERT INTO run_model_counts (run_id, model, done, completed, errors, passed) VALUES (?, ?, ?, ?, ?, ?)
+         ON CONFLICT (run_id, model) DO UPDATE SET done = done + excluded.done, completed = completed + excluded.completed,
+           errors = errors + excluded.errors, passed = passed + excluded.passed`,
+      ).run(item.run_id, item.model, ...countDeltas(item));
+      return { ...item, seq: runSeq };
+    });
+    try {
+      return insert.immediate();
+    } catch (error) {
+      if (error instanceof AlreadyStored) return null;
+      throw error;
+    }
   }
 
   async storedKeys(runId: string): Promise<Set<string>> {
@@ -324,9 +364,9 @@ export class SqliteStore implements Store {
     if (filter.dimension !== undefined) (clauses.push("dimension = ?"), params.push(filter.dimension));
     if (filter.passed !== undefined) (clauses.push("passed = ?"), params.push(filter.passed ? 1 : 0));
     if (filter.status !== undefined) (clauses.push("status = ?"), params.push(filter.status));
-    if (filter.after_seq !== undefined) (clauses.push("seq > ?"), params.push(filter.after_seq));
+    if (filter.after_seq !== undefined) (clauses.push("run_seq > ?"), params.push(filter.after_seq));
     const where = clauses.join(" AND ");
-    const rows = this.stmt(`SELECT * FROM run_items WHERE ${where} ORDER BY seq LIMIT ? OFFSET ?`).all(...params, limit, offset) as Row[];
+    const rows = this.stmt(`SELECT * FROM run_items WHERE ${where} ORDER BY run_seq LIMIT ? OFFSET ?`).all(...params, limit, offset) as Row[];
     const total = (this.stmt(`SELECT COUNT(*) AS n FROM run_items WHERE ${where}`).get(...params) as Row).n;
     return { items: rows.map(itemFromRow), total: Number(total) };
   }
@@ -342,11 +382,7 @@ export class SqliteStore implements Store {
     for (const runId of runIds) {
       const run = this.stmt("SELECT models FROM runs WHERE id = ?").get(runId) as Row | undefined;
       runModels.set(runId, run ? json<string[]>(run.models) : []);
-      rows.push(
-        ...(this.stmt(
-          `SELECT run_id, model, status, passed, COUNT(*) AS n FROM run_items WHERE run_id = ? GROUP BY run_id, model, status, passed`,
-        ).all(runId) as Row[]),
-      );
+      rows.push(...(this.stmt("SELECT run_id, model, done, completed, errors, passed FROM run_model_counts WHERE run_id = ?").all(runId) as Row[]));
     }
     return foldCounts(rows, runModels);
   }

@@ -59,7 +59,11 @@ export interface RunCounts {
 }
 
 export interface StoredItem extends RunItemResult {
-  /** Store-wide insertion order; server-sent events resume from it. */
+  /**
+   * The item's position in its run (1, 2, ...), assigned under the run's row lock in the transaction that
+   * stores it: items become visible in seq order, so "after seq N" never skips one (server-sent events and
+   * incremental summaries page by it, and Last-Event-ID resumes from it).
+   */
   seq: number;
 }
 
@@ -68,7 +72,7 @@ export interface ItemFilter {
   dimension?: string;
   passed?: boolean;
   status?: "completed" | "error";
-  /** Only items stored after this sequence number. */
+  /** Only items stored after this (per-run) sequence number. */
   after_seq?: number;
 }
 
