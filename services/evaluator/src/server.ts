@@ -36,8 +36,8 @@ export interface StartServerOptions {
   store?: Store;
   /** Execute runs in this process (default true); false serves the API only. */
   executeRuns?: boolean;
-  /** Overrides for the run manager (tests: a scorer, a faster backoff). */
-  runOptions?: Partial<Pick<RunManagerOptions, "scorer" | "backoff">>;
+  /** Overrides for the run manager (tests: a scorer, a faster backoff, a metrics recorder). */
+  runOptions?: Partial<Pick<RunManagerOptions, "scorer" | "backoff" | "metrics">>;
 }
 
 const noopMetrics: EvaluatorMetrics = {

@@ -14,6 +14,7 @@ import {
   type GenerateRequest,
 } from "@evalstack/contract";
 import type { Timings } from "../scoring/types.js";
+import { abortableSleep, backoffDelay, DEFAULT_BACKOFF, type Backoff } from "./backoff.js";
 import type { ModelHandle } from "./modelRegistry.js";
 
 export interface Generation {
@@ -56,19 +57,23 @@ export interface GenerateOptions {
   attemptTimeoutMs: number;
   /** How long the model (or this item) may keep failing with retryable errors before the item fails. */
   retryBudgetMs: number;
-  /** Called before each attempt is sent (e.g. to record the dispatch durably). */
+  /** Called before each attempt is sent (e.g. to record the dispatch durably); what it throws is thrown as is. */
   onAttempt?: (attempt: number) => Promise<void> | void;
   /** Called after each attempt, successful or not (metrics). */
   onAttemptDone?: (report: AttemptReport) => void;
   /** Every text delta as it arrives. */
   onDelta?: (delta: string) => void;
-  backoff?: { baseMs: number; maxMs: number };
+  backoff?: Backoff;
 }
-
-const DEFAULT_BACKOFF = { baseMs: 200, maxMs: 5_000 };
 
 class RetryableReply extends Error {}
 class FailedReply extends Error {}
+/** onAttempt failed (e.g. the store could not record the dispatch): not the model's fault, not an item error. */
+class AttemptHookFailed extends Error {
+  constructor(readonly error: unknown) {
+    super((error as Error)?.message ?? String(error));
+  }
+}
 
 export async function generateWithRetries(handle: ModelHandle, request: Partial<GenerateRequest>, options: GenerateOptions): Promise<{ generation: Generation; attempts: number }> {
   const backoff = options.backoff ?? DEFAULT_BACKOFF;
@@ -79,7 +84,13 @@ export async function generateWithRetries(handle: ModelHandle, request: Partial<
     await handle.limiter.acquire(options.signal);
     const started = performance.now();
     try {
-      await options.onAttempt?.(attempt);
+      // A slot may be granted just as the run aborts: send nothing then.
+      throwIfAborted(options.signal);
+      try {
+        await options.onAttempt?.(attempt);
+      } catch (error) {
+        throw new AttemptHookFailed(error);
+      }
       const generation = await attemptOnce(handle, request, options);
       handle.noteSuccess();
       options.onAttemptDone?.({
@@ -93,6 +104,7 @@ export async function generateWithRetries(handle: ModelHandle, request: Partial<
       return { generation, attempts: attempt };
     } catch (error) {
       if (options.signal?.aborted) throw options.signal.reason;
+      if (error instanceof AttemptHookFailed) throw error.error;
       failure = classify(error);
       options.onAttemptDone?.({ attempt, ok: false, durationMs: performance.now() - started, errorType: failure.code });
     } finally {
@@ -111,9 +123,8 @@ export async function generateWithRetries(handle: ModelHandle, request: Partial<
         failure.code,
       );
     }
-    const exp = Math.min(backoff.maxMs, backoff.baseMs * 2 ** Math.min(attempt - 1, 30));
-    const delay = Math.min(exp / 2 + Math.random() * (exp / 2), options.retryBudgetMs - failingFor);
-    await sleep(Math.max(0, delay), options.signal);
+    const delay = Math.min(backoffDelay(attempt, backoff), options.retryBudgetMs - failingFor);
+    await abortableSleep(Math.max(0, delay), options.signal);
   }
 }
 
@@ -172,21 +183,6 @@ export function classify(error: unknown): { retryable: boolean; code: string; me
 
 function throwIfAborted(signal: AbortSignal | undefined): void {
   if (signal?.aborted) throw signal.reason;
-}
-
-function sleep(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve, reject) => {
-    if (signal?.aborted) return reject(signal.reason);
-    const timer = setTimeout(() => {
-      signal?.removeEventListener("abort", onAbort);
-      resolve();
-    }, ms);
-    const onAbort = () => {
-      clearTimeout(timer);
-      reject(signal!.reason);
-    };
-    signal?.addEventListener("abort", onAbort, { once: true });
-  });
 }
 
 /** Contract request from the API's messages, sampling and max_tokens. */
