@@ -55,7 +55,7 @@ interface ItemModelAggregate {
   errors: number;
 }
 
-function outcomeOf(r: RunItemResult, targets: LatencyTargets): ReplyOutcome {
+export function outcomeOf(r: RunItemResult, targets: LatencyTargets): ReplyOutcome {
   if (r.status !== "completed") return { result: r, pass: 0, instruction: 0, error: true };
   if (r.dimension === "latency") {
     const s = scoreLatency(r.timings, targets);
@@ -65,8 +65,8 @@ function outcomeOf(r: RunItemResult, targets: LatencyTargets): ReplyOutcome {
   return { result: r, pass: r.score.passed ? 1 : 0, instruction: r.score.score, error: false };
 }
 
-const mean = (xs: number[]): number => (xs.length === 0 ? 0 : xs.reduce((a, b) => a + b, 0) / xs.length);
-const round = (x: number, digits = 4): number => Math.round(x * 10 ** digits) / 10 ** digits;
+export const mean = (xs: number[]): number => (xs.length === 0 ? 0 : xs.reduce((a, b) => a + b, 0) / xs.length);
+export const round = (x: number, digits = 4): number => Math.round(x * 10 ** digits) / 10 ** digits;
 const orNull = (x: number): number | null => (Number.isFinite(x) ? round(x, 2) : null);
 
 function truncate(text: string, max: number): string {
@@ -104,6 +104,12 @@ function compare(a: string, b: string, byItemA: Map<string, number>, byItemB: Ma
     if (rateA > rateB) better++;
     else if (rateB > rateA) worse++;
   }
+  return comparisonFromCounts(a, b, { paired, better, worse }, what);
+}
+
+/** The paired comparison of a and b from its counts: items paired, a ahead, b ahead. */
+export function comparisonFromCounts(a: string, b: string, counts: { paired: number; better: number; worse: number }, what: string): Comparison {
+  const { paired, better, worse } = counts;
   const { p } = mcnemarExact(better, worse);
   const discordant = better + worse;
   const needed = minDiscordantForSignificance(ALPHA);
@@ -258,6 +264,41 @@ function recommend(models: string[], dims: DimensionReport[], perf: PerformanceR
   return recs;
 }
 
+/** Passes summed per reply count: [passes, replies] per item → replies → total passes. */
+export function passesByReplies(groups: [passes: number, replies: number][]): Map<number, number> {
+  const out = new Map<number, number>();
+  for (const [passes, replies] of groups) out.set(replies, (out.get(replies) ?? 0) + passes);
+  return out;
+}
+
+/**
+ * The sum of the items' pass rates (passes / replies), computed as one division per reply count over exact
+ * integer sums: the same figure however the items are grouped or in whatever order they arrived (the
+ * incremental summary computes it from counters; a float running sum would drift across a rounding boundary).
+ */
+export function sumOfRates(byReplies: Map<number, number>): number {
+  let sum = 0;
+  for (const replies of [...byReplies.keys()].sort((a, b) => a - b)) sum += byReplies.get(replies)! / replies;
+  return sum;
+}
+
+/** One model's score on one dimension from its sums over items (pass rates and instruction scores). */
+export function modelScoreFromSums(model: string, sums: { items: number; replies: number; errors: number; passed: number; instruction: number }): DimensionModelScore {
+  const { items, passed } = sums;
+  const ci = wilsonInterval(passed, items);
+  return {
+    model,
+    items,
+    replies: sums.replies,
+    errors: sums.errors,
+    passed: round(passed),
+    pass_rate: round(items ? passed / items : 0),
+    score: round(items ? (10 * passed) / items : 0, 2),
+    interval: { low: round(10 * ci.low, 2), high: round(10 * ci.high, 2) },
+    instruction_score: round(items ? sums.instruction / items : 0),
+  };
+}
+
 export function buildReport(input: ReportInput): Report {
   const targets = input.latencyTargets ?? DEFAULT_LATENCY_TARGETS;
   const results = input.items.filter((r) => input.run.models.includes(r.model) || input.run.models.length === 0);
@@ -272,19 +313,13 @@ export function buildReport(input: ReportInput): Report {
     if (mine.length === 0) continue;
     const perModel: DimensionModelScore[] = models.map((model) => {
       const gs = mine.filter((g) => g.model === model);
-      const passed = gs.reduce((s, g) => s + g.pass_rate, 0);
-      const ci = wilsonInterval(passed, gs.length);
-      return {
-        model,
+      return modelScoreFromSums(model, {
         items: gs.length,
         replies: gs.reduce((s, g) => s + g.outcomes.length, 0),
         errors: gs.reduce((s, g) => s + g.errors, 0),
-        passed: round(passed),
-        pass_rate: round(gs.length ? passed / gs.length : 0),
-        score: round(gs.length ? (10 * passed) / gs.length : 0, 2),
-        interval: { low: round(10 * ci.low, 2), high: round(10 * ci.high, 2) },
-        instruction_score: round(mean(gs.map((g) => g.instruction_score))),
-      };
+        passed: sumOfRates(passesByReplies(gs.map((g) => [g.outcomes.reduce((n, o) => n + o.pass, 0), g.outcomes.length]))),
+        instruction: gs.reduce((s, g) => s + g.instruction_score, 0),
+      });
     });
     const comparisons: Comparison[] = [];
     for (let i = 0; i < models.length; i++) {

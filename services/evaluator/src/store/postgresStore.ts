@@ -386,6 +386,11 @@ export class PostgresStore implements Store {
     return { items: rows.map(itemFromRow), total: Number(count?.n ?? 0) };
   }
 
+  async itemsAfter(runId: string, afterSeq: number, limit: number): Promise<StoredItem[]> {
+    const rows = await this.query("SELECT * FROM run_items WHERE run_id = $1 AND run_seq > $2 ORDER BY run_seq LIMIT $3", [runId, afterSeq, limit]);
+    return rows.map(itemFromRow);
+  }
+
   async counts(runId: string): Promise<RunCounts> {
     return (await this.countsFor([runId])).get(runId) ?? emptyCounts();
   }

@@ -371,6 +371,11 @@ export class SqliteStore implements Store {
     return { items: rows.map(itemFromRow), total: Number(total) };
   }
 
+  async itemsAfter(runId: string, afterSeq: number, limit: number): Promise<StoredItem[]> {
+    const rows = this.stmt("SELECT * FROM run_items WHERE run_id = ? AND run_seq > ? ORDER BY run_seq LIMIT ?").all(runId, afterSeq, limit) as Row[];
+    return rows.map(itemFromRow);
+  }
+
   async counts(runId: string): Promise<RunCounts> {
     const counts = await this.countsFor([runId]);
     return counts.get(runId) ?? emptyCounts();

@@ -158,6 +158,8 @@ export interface Store {
   /** Keys `item_id|model|repeat` of the items already stored for the run. */
   storedKeys(runId: string): Promise<Set<string>>;
   listItems(runId: string, filter: ItemFilter, limit: number, offset: number): Promise<{ items: StoredItem[]; total: number }>;
+  /** Up to `limit` items stored after `afterSeq`, in seq order, without a total (event streams, incremental summaries). */
+  itemsAfter(runId: string, afterSeq: number, limit: number): Promise<StoredItem[]>;
   counts(runId: string): Promise<RunCounts>;
   /** Counts for several runs at once (listings). */
   countsFor(runIds: string[]): Promise<Map<string, RunCounts>>;
