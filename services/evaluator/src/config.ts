@@ -32,6 +32,9 @@ export interface EvaluatorConfig {
   instanceId: string;
   /** Runs one replica executes at once; more wait as `queued`. */
   maxActiveRuns: number;
+  /** Server-sent event streams open at once on this replica, and on any one run (beyond: 429). */
+  maxEventStreams: number;
+  maxEventStreamsPerRun: number;
   shutdownGraceMs: number;
   logLevel: string;
   /** Latency targets the report compares the latency dimension with. */
@@ -70,6 +73,8 @@ export function loadConfig(env: Env = process.env): EvaluatorConfig {
     leaseMs: int(env, "EVALSTACK_LEASE_MS", 30_000, 300, 3_600_000),
     instanceId: str(env, "EVALSTACK_INSTANCE_ID", `${hostname()}-${process.pid}-${randomBytes(3).toString("hex")}`),
     maxActiveRuns: int(env, "EVALSTACK_MAX_ACTIVE_RUNS", 4, 1, 1000),
+    maxEventStreams: int(env, "EVALSTACK_MAX_EVENT_STREAMS", 256, 1, 100_000),
+    maxEventStreamsPerRun: int(env, "EVALSTACK_MAX_EVENT_STREAMS_PER_RUN", 32, 1, 100_000),
     shutdownGraceMs: int(env, "SHUTDOWN_GRACE_MS", 10_000, 0, 3_600_000),
     logLevel: oneOf(env, "LOG_LEVEL", "info", ["trace", "debug", "info", "warn", "error", "fatal", "silent"]),
     latencyTargets: {

@@ -9,7 +9,10 @@ import type { Sandbox } from "../scoring/index.js";
 import type { Store } from "../store/types.js";
 
 export interface AppDeps {
-  config: Pick<EvaluatorConfig, "auth" | "bodyLimitBytes" | "retryBudgetMs" | "itemTimeoutMs" | "latencyTargets" | "instanceId">;
+  config: Pick<
+    EvaluatorConfig,
+    "auth" | "bodyLimitBytes" | "retryBudgetMs" | "itemTimeoutMs" | "latencyTargets" | "instanceId" | "maxEventStreams" | "maxEventStreamsPerRun"
+  >;
   store: Store;
   models: ModelRegistry;
   runs: RunManager;

@@ -39,6 +39,7 @@ const TITLES: Record<number, [string, string]> = {
   413: ["body-too-large", "Request body too large"],
   415: ["unsupported-media-type", "Unsupported media type"],
   422: ["validation", "Request validation failed"],
+  429: ["too-many-requests", "Too many requests"],
   500: ["internal", "Internal error"],
   503: ["unavailable", "Service unavailable"],
 };

@@ -119,7 +119,7 @@ export function progress(run: RunHeader, counts: RunCounts) {
 export const SUMMARY_COLUMNS = ["model", "dimension", "items", "replies", "errors", "pass_rate", "score", "ci_low", "ci_high", "instruction_score"] as const;
 
 /** The report's per-model per-dimension scores as flat rows. */
-export function summaryRows(report: Report) {
+export function summaryRows(report: Pick<Report, "dimensions">) {
   return report.dimensions.flatMap((d) =>
     d.per_model.map((m) => ({
       model: m.model,
@@ -136,7 +136,7 @@ export function summaryRows(report: Report) {
   );
 }
 
-export function comparisonRows(report: Report) {
+export function comparisonRows(report: Pick<Report, "dimensions">) {
   return report.dimensions.flatMap((d) => d.comparisons.map((c) => ({ dimension: d.dimension, ...c })));
 }
 

@@ -9,7 +9,7 @@ import { DIMENSION_DIFF_COLUMNS, ITEM_CHANGES, ITEM_DIFF_COLUMNS, RunDiffError, 
 import { toCsv } from "../csv.js";
 import { ApiError, PROBLEM_CONTENT_TYPE, ProblemSchema } from "../problem.js";
 import { BEARER, type App, type AppDeps } from "../context.js";
-import { allItems } from "./runs.js";
+import { allItems } from "../../reports/reportCache.js";
 
 const problem = (description: string) => ({ description, content: { [PROBLEM_CONTENT_TYPE]: { schema: ProblemSchema } } });
 const csvHeaders = { "content-type": "text/csv; charset=utf-8" };

@@ -2,9 +2,12 @@
 // the report, server-sent events, cancel.
 import { createRoute, z } from "@hono/zod-openapi";
 import { streamSSE } from "hono/streaming";
-import { buildReport, renderReport, REPORT_FORMATS, type Report, type ReportFormat } from "../../reports/index.js";
-import { SuiteValidationError, validateItemList, type RunItemResult } from "../../scoring/index.js";
-import { RUN_STATUSES, TERMINAL_STATUSES, type RunCounts, type RunRecord, type RunStatus, type Store, type StoredItem } from "../../store/types.js";
+import { renderReport, REPORT_FORMATS, type DimensionReport, type ReportFormat } from "../../reports/index.js";
+import { ReportCache } from "../../reports/reportCache.js";
+import { RunSummaryCache } from "../../reports/summaryCache.js";
+import { EventStreamSlots, streamRunEvents } from "../../runs/eventStream.js";
+import { SuiteValidationError, validateItemList } from "../../scoring/index.js";
+import { RUN_STATUSES, TERMINAL_STATUSES, type RunCounts, type RunRecord, type RunStatus, type Store } from "../../store/types.js";
 import { toCsv } from "../csv.js";
 import { ApiError, PROBLEM_CONTENT_TYPE, ProblemSchema, type FieldIssue, summarize } from "../problem.js";
 import { ITEM_COLUMNS, RUN_ROW_COLUMNS, SUMMARY_COLUMNS, comparisonRows, itemRow, progress, runRow, summaryRows } from "../rows.js";
@@ -16,6 +19,8 @@ const problem = (description: string) => ({ description, content: { [PROBLEM_CON
 const unauthorized = { 401: problem("Missing or wrong API key") };
 const notFound = { 404: problem("Unknown run") };
 const csvHeaders = { "content-type": "text/csv; charset=utf-8" };
+/** What a refused event-stream client is told to wait before trying again. */
+const STREAM_RETRY_AFTER_S = 5;
 
 const createRun = createRoute({
   method: "post",
@@ -125,6 +130,7 @@ const runEvents = createRoute({
     200: { description: "An event stream; it ends after run_completed", content: { "text/event-stream": { schema: z.string() } } },
     ...unauthorized,
     ...notFound,
+    429: problem("Too many event streams open (on this run or on this evaluator); Retry-After says when to try again"),
   },
 });
 
@@ -149,43 +155,7 @@ async function mustGetRun(store: Store, id: string): Promise<RunRecord> {
   return run;
 }
 
-export async function allItems(store: Store, runId: string): Promise<StoredItem[]> {
-  const out: StoredItem[] = [];
-  for (let offset = 0; ; offset += 5_000) {
-    const page = await store.listItems(runId, {}, 5_000, offset);
-    out.push(...page.items);
-    if (page.items.length < 5_000) return out;
-  }
-}
-
-/** Reports are rebuilt only when the run changed (more items stored, or a new status). */
-class ReportCache {
-  private readonly entries = new Map<string, { key: string; report: Report }>();
-
-  async get(deps: AppDeps, run: RunRecord, counts: RunCounts): Promise<Report> {
-    const capacity = await deps.store.listCapacity(run.id);
-    const key = `${counts.done}|${run.status}|${run.model_snapshots.length}|${capacity.map((a) => `${a.model}@${a.attached_at}`).join(",")}`;
-    const hit = this.entries.get(run.id);
-    if (hit && hit.key === key) return hit.report;
-    const items: RunItemResult[] = (await allItems(deps.store, run.id)).map(({ seq: _seq, ...rest }) => rest);
-    const prompts: Record<string, string> = {};
-    for (const item of run.items) prompts[item.id] = item.messages.filter((m) => m.role === "user").map((m) => m.content).join("\n\n");
-    const report = buildReport({
-      run: { id: run.id, suite_id: run.suite_id, status: run.status, models: run.models, repeats: run.repeats, created_at: run.created_at, completed_at: run.completed_at },
-      models: run.model_snapshots,
-      items,
-      latencyTargets: deps.config.latencyTargets,
-      prompts,
-      capacity,
-    });
-    this.entries.delete(run.id);
-    this.entries.set(run.id, { key, report });
-    if (this.entries.size > 64) this.entries.delete(this.entries.keys().next().value!);
-    return report;
-  }
-}
-
-export function runJson(run: RunRecord, counts: RunCounts, report: Report) {
+export function runJson(run: RunRecord, counts: RunCounts, dimensions: DimensionReport[]) {
   return {
     id: run.id,
     suite_id: run.suite_id,
@@ -203,8 +173,8 @@ export function runJson(run: RunRecord, counts: RunCounts, report: Report) {
     owner: run.owner,
     progress: progress(run, counts),
     model_snapshots: run.model_snapshots,
-    summary: summaryRows(report),
-    comparisons: comparisonRows(report),
+    summary: summaryRows({ dimensions }),
+    comparisons: comparisonRows({ dimensions }),
   };
 }
 
@@ -221,7 +191,9 @@ function pageHeaders(url: string, total: number, limit: number, offset: number):
 }
 
 export function registerRunRoutes(app: App, deps: AppDeps): void {
-  const reports = new ReportCache();
+  const reports = new ReportCache(deps.store, deps.config.latencyTargets);
+  const summaries = new RunSummaryCache(deps.store, deps.config.latencyTargets);
+  const streams = new EventStreamSlots(deps.config.maxEventStreams, deps.config.maxEventStreamsPerRun);
 
   app.openapi(createRun, async (c) => {
     const body = c.req.valid("json");
@@ -260,7 +232,7 @@ export function registerRunRoutes(app: App, deps: AppDeps): void {
       items: suite!.items,
     });
     const counts = await deps.store.counts(run.id);
-    return c.json(runJson(run, counts, await reports.get(deps, run, counts)), 201, { location: `/v1/runs/${run.id}` });
+    return c.json(runJson(run, counts, await summaries.dimensions(run)), 201, { location: `/v1/runs/${run.id}` });
   });
 
   app.openapi(listRuns, async (c) => {
@@ -282,7 +254,7 @@ export function registerRunRoutes(app: App, deps: AppDeps): void {
   app.openapi(getRun, async (c) => {
     const run = await mustGetRun(deps.store, c.req.valid("param").id);
     const counts = await deps.store.counts(run.id);
-    return c.json(runJson(run, counts, await reports.get(deps, run, counts)), 200);
+    return c.json(runJson(run, counts, await summaries.dimensions(run)), 200);
   });
 
   app.openapi(listItems, async (c) => {
@@ -307,8 +279,7 @@ export function registerRunRoutes(app: App, deps: AppDeps): void {
 
   app.openapi(getSummary, async (c) => {
     const run = await mustGetRun(deps.store, c.req.valid("param").id);
-    const counts = await deps.store.counts(run.id);
-    const rows = summaryRows(await reports.get(deps, run, counts));
+    const rows = summaryRows({ dimensions: await summaries.dimensions(run) });
     if (c.req.valid("query").format === "csv") return c.body(toCsv(SUMMARY_COLUMNS, rows), 200, csvHeaders);
     return c.json(rows, 200);
   });
@@ -316,7 +287,7 @@ export function registerRunRoutes(app: App, deps: AppDeps): void {
   app.openapi(getReport, async (c) => {
     const run = await mustGetRun(deps.store, c.req.valid("param").id);
     const counts = await deps.store.counts(run.id);
-    const { body, contentType } = renderReport(await reports.get(deps, run, counts), c.req.valid("query").format);
+    const { body, contentType } = renderReport(await reports.get(run, counts), c.req.valid("query").format);
     return c.body(body, 200, { "content-type": contentType });
   });
 
@@ -326,51 +297,27 @@ export function registerRunRoutes(app: App, deps: AppDeps): void {
     if (TERMINAL_STATUSES.has(before.status)) throw new ApiError(409, `run ${id} has already finished (${before.status})`);
     const run = (await deps.runs.cancelRun(id))!;
     const counts = await deps.store.counts(id);
-    return c.json(runJson(run, counts, await reports.get(deps, run, counts)), 200);
+    return c.json(runJson(run, counts, await summaries.dimensions(run)), 200);
   });
 
   app.openapi(runEvents, async (c) => {
     const run = await mustGetRun(deps.store, c.req.valid("param").id);
     const resumeFrom = Number(c.req.header("last-event-id") ?? 0);
+    const slot = streams.acquire(run.id);
+    if ("refused" in slot) throw new ApiError(429, `${slot.refused}; retry later`, undefined, { "retry-after": String(STREAM_RETRY_AFTER_S) });
     return streamSSE(c, async (stream) => {
       const closed = new AbortController();
       stream.onAbort(() => closed.abort());
-      let lastSeq = Number.isFinite(resumeFrom) && resumeFrom > 0 ? resumeFrom : 0;
-      let lastProgress = "";
-      let lastWrite = Date.now();
-      for (;;) {
-        // Read the status before the items: every item is stored before the run finishes, so a finished
-        // status read here means the drain below sees every item.
-        const current = (await deps.store.getRunHeader(run.id)) ?? run;
-        for (;;) {
-          const page = await deps.store.listItems(run.id, { after_seq: lastSeq }, 500, 0);
-          for (const item of page.items) {
-            await stream.writeSSE({ event: "item_completed", id: String(item.seq), data: JSON.stringify(itemRow(item)) });
-            lastSeq = item.seq;
-          }
-          if (page.items.length < 500) break;
-        }
-        const counts = await deps.store.counts(run.id);
-        const p = JSON.stringify({ run_id: run.id, status: current.status, ...progress(current, counts) });
-        if (p !== lastProgress) {
-          await stream.writeSSE({ event: "progress", data: p });
-          lastProgress = p;
-          lastWrite = Date.now();
-        }
-        if (TERMINAL_STATUSES.has(current.status)) {
-          await stream.writeSSE({
-            event: "run_completed",
-            data: JSON.stringify({ run_id: run.id, status: current.status, error: current.error, completed_at: current.completed_at, ...progress(current, counts) }),
-          });
-          return;
-        }
-        if (Date.now() - lastWrite > 15_000) {
-          await stream.write(": keep-alive\n\n");
-          lastWrite = Date.now();
-        }
-        if (closed.signal.aborted) return;
-        await deps.runs.events.nextFor(run.id, 1_000, closed.signal);
-        if (closed.signal.aborted) return;
+      try {
+        await streamRunEvents(
+          { store: deps.store, events: deps.runs.events, progress, itemRow },
+          run,
+          Number.isFinite(resumeFrom) && resumeFrom > 0 ? resumeFrom : 0,
+          stream,
+          closed.signal,
+        );
+      } finally {
+        slot.release();
       }
     });
   });
