@@ -21,7 +21,7 @@ import { ITEM_COLUMN_NAMES, capacityFromRow, countDeltas, dispatchFromRow, foldC
 
 const MIGRATION_LOCK = 0x65766c73; // "evls"
 
-const MIGRATIONS: { version: number; sql: string }[] = [
+export const MIGRATIONS: { version: number; sql: string }[] = [
   {
     version: 1,
     sql: `

@@ -21,7 +21,7 @@ import {
 } from "./types.js";
 import { ITEM_COLUMN_NAMES, capacityFromRow, countDeltas, dispatchFromRow, foldCounts, itemColumns, itemFromRow, json, runFromRow, runHeaderFromRow, type Row } from "./rows.js";
 
-const MIGRATIONS: { version: number; sql: string }[] = [
+export const MIGRATIONS: { version: number; sql: string }[] = [
   {
     version: 1,
     sql: `
