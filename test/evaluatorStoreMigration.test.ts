@@ -1,4 +1,4 @@
-// Migration 2 on a database written by the first schema (both backends): the per-run item sequence is
+// Migration 3 (the per-run item sequence and counters) on a database written by the first schema (both backends): the per-run item sequence is
 // backfilled in insertion order per run, the runs' counters and the per-model counts match the items, and
 // the next insert continues the sequence.
 import { mkdtempSync, rmSync } from "node:fs";
@@ -81,7 +81,7 @@ async function expectMigrated(store: Store) {
   await store.close();
 }
 
-describe("migration 2: per-run item sequence and counters", () => {
+describe("migration 3: per-run item sequence and counters", () => {
   it("SQLite", async () => {
     const path = join(dir, "v1.db");
     const db = new Database(path);
