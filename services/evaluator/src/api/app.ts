@@ -1,16 +1,17 @@
 // The evaluator's HTTP API (Hono): middleware (request id + log line, trace span, body limit, bearer auth),
 // the routes, problem+json errors, the OpenAPI 3.1 document at /openapi.json and Swagger UI at /docs.
 // `/` is left free for a web UI.
-import { createHash, randomUUID, timingSafeEqual } from "node:crypto";
 import { OpenAPIHono } from "@hono/zod-openapi";
 import { swaggerUI } from "@hono/swagger-ui";
 import { bodyLimit } from "hono/body-limit";
 import { HTTPException } from "hono/http-exception";
-import { SpanKind, SpanStatusCode, context, propagation, trace } from "@evalstack/telemetry";
 import { SuiteValidationError } from "../scoring/index.js";
 import { StoreConflictError } from "../store/types.js";
 import { ApiError, issuePath, problemResponse, summarize, type FieldIssue } from "./problem.js";
 import type { App, AppDeps, AppEnv } from "./context.js";
+import { createKeyCheck } from "./middleware/apiKeys.js";
+import { bearerAuth } from "./middleware/bearerAuth.js";
+import { requestContext } from "./middleware/requestContext.js";
 import { registerSystemRoutes } from "./routes/system.js";
 import { registerModelRoutes } from "./routes/models.js";
 import { registerSuiteRoutes } from "./routes/suites.js";
@@ -49,38 +50,7 @@ export function createApp(deps: AppDeps): App {
     description: "An API key from EVALSTACK_API_KEYS (not needed when the evaluator runs with EVALSTACK_AUTH=off)",
   });
 
-  // Request id, trace span and one log line per request.
-  app.use("*", async (c, next) => {
-    const requestId = c.req.header("x-request-id")?.slice(0, 128) || randomUUID();
-    const headers: Record<string, string> = {};
-    c.req.raw.headers.forEach((v, k) => (headers[k] = v));
-    const parent = propagation.extract(context.active(), headers);
-    const span = deps.tracer.startSpan(`${c.req.method} ${c.req.path}`, {
-      kind: SpanKind.SERVER,
-      attributes: { "http.request.method": c.req.method, "url.path": c.req.path, "evalstack.request_id": requestId },
-    }, parent);
-    const log = deps.log.child({ request_id: requestId });
-    c.set("requestId", requestId);
-    c.set("log", log);
-    const started = performance.now();
-    await context.with(trace.setSpan(parent, span), async () => {
-      try {
-        await next();
-      } finally {
-        const status = c.res.status;
-        span.updateName(`${c.req.method} ${c.req.routePath}`);
-        span.setAttribute("http.route", c.req.routePath);
-        span.setAttribute("http.response.status_code", status);
-        if (status >= 500) span.setStatus({ code: SpanStatusCode.ERROR });
-        span.end();
-        c.res.headers.set("x-request-id", requestId);
-        const line = { method: c.req.method, path: c.req.path, status, ms: Math.round((performance.now() - started) * 10) / 10 };
-        if (status >= 500) log.error(line, "request failed");
-        else if (c.req.path === "/healthz" || c.req.path === "/readyz" || c.req.path === "/metrics") log.debug(line, "request");
-        else log.info(line, "request");
-      }
-    });
-  });
+  app.use("*", requestContext(deps));
 
   app.use(
     "*",
@@ -90,33 +60,7 @@ export function createApp(deps: AppDeps): App {
     }),
   );
 
-  if (deps.config.auth.enabled) {
-    const digests = deps.config.auth.keys.map((k) => createHash("sha256").update(k).digest());
-    app.use("/v1/*", async (c, next) => {
-      const header = c.req.header("authorization");
-      const challenge = { "www-authenticate": 'Bearer realm="evalstack"' };
-      if (!header) {
-        return problemResponse(401, "the Authorization header is missing: send `Authorization: Bearer <API key>`", {
-          errors: [{ path: "header.authorization", message: "missing" }],
-          headers: challenge,
-          instance: c.req.path,
-        });
-      }
-      const match = /^Bearer\s+(\S+)\s*$/i.exec(header);
-      const digest = match ? createHash("sha256").update(match[1]!).digest() : undefined;
-      // Constant time: compare digests of equal length, against every key.
-      let ok = false;
-      for (const d of digests) if (digest && timingSafeEqual(d, digest)) ok = true;
-      if (!ok) {
-        return problemResponse(401, match ? "the API key is not valid" : "the Authorization header is not `Bearer <API key>`", {
-          errors: [{ path: "header.authorization", message: match ? "unknown API key" : "not a bearer token" }],
-          headers: { "www-authenticate": 'Bearer realm="evalstack", error="invalid_token"' },
-          instance: c.req.path,
-        });
-      }
-      await next();
-    });
-  }
+  if (deps.config.auth.enabled) app.use("/v1/*", bearerAuth(createKeyCheck(deps.config.auth)));
 
   registerSystemRoutes(app, deps);
   registerModelRoutes(app, deps);

@@ -3,24 +3,9 @@
 // Path=/, gone when the browser closes. Pages read it and call the API in process with it as the bearer
 // token. The client script keeps its own copy in sessionStorage and sends it as `Authorization: Bearer` on
 // every API call it makes (runs, the compare stream, event streams): the /v1 routes never accept the cookie,
-// so a cross-site form cannot act with it.
-import { createHash, timingSafeEqual } from "node:crypto";
-import type { EvaluatorConfig } from "../config.js";
-
+// so a cross-site form cannot act with it. The key itself is checked by the API's one check
+// (api/middleware/apiKeys.ts).
 export const KEY_COOKIE = "evalstack_key";
-
-/** True when `key` is one of the configured API keys (constant time: equal-length digests, every key). */
-export function createKeyCheck(auth: EvaluatorConfig["auth"]): (key: string | undefined) => boolean {
-  if (!auth.enabled) return () => true;
-  const digests = auth.keys.map((k) => createHash("sha256").update(k).digest());
-  return (key) => {
-    if (!key) return false;
-    const digest = createHash("sha256").update(key).digest();
-    let ok = false;
-    for (const d of digests) if (timingSafeEqual(d, digest)) ok = true;
-    return ok;
-  };
-}
 
 /** Where to go after signing in: a path on this site only (never `//host` or a full URL). */
 export function safeNext(next: unknown): string {
