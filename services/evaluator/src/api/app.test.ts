@@ -8,7 +8,7 @@ import { status } from "@grpc/grpc-js";
 import { Validator } from "@seriousme/openapi-schema-validator";
 import { pino } from "pino";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { startInstantModelServer, type InstantModelServer } from "../../../../test/helpers/instantModelServer.js";
+import { startFakeModelServer, type FakeModelServer } from "@evalstack/testing";
 import { loadConfig } from "../config.js";
 import { startServer, type EvaluatorServer } from "../server.js";
 import { DOC_PATHS } from "./app.js";
@@ -35,9 +35,9 @@ afterEach(async () => {
   while (cleanups.length) await cleanups.pop()!();
 });
 
-async function setup(options: { env?: Record<string, string>; models?: Parameters<typeof startInstantModelServer>[0][] } = {}) {
-  const models: InstantModelServer[] = [];
-  for (const m of options.models ?? [{ slots: 2 }, { slots: 3 }]) models.push(await startInstantModelServer(m));
+async function setup(options: { env?: Record<string, string>; models?: Parameters<typeof startFakeModelServer>[0][] } = {}) {
+  const models: FakeModelServer[] = [];
+  for (const m of options.models ?? [{ slots: 2 }, { slots: 3 }]) models.push(await startFakeModelServer(m));
   const config = loadConfig({
     EVALSTACK_HOST: "127.0.0.1",
     EVALSTACK_PORT: "0",
@@ -147,7 +147,7 @@ describe("evaluator API: bad input", () => {
 
 describe("evaluator API: runs", () => {
   it("runs a suite on two models, stores every reply once, serves items as JSON and CSV, and events", async () => {
-    const { server, models, call } = await setup({ models: [{ slots: 2, delayMs: 5 }, { slots: 3, delayMs: 5, reply: () => "nope" }] });
+    const { server, models, call } = await setup({ models: [{ slots: 2, firstTokenDelayMs: 5 }, { slots: 3, firstTokenDelayMs: 5, reply: () => "nope" }] });
     await uploadSuite(call);
     const created = await call("/v1/runs", { method: "POST", headers: json, body: JSON.stringify({ suite: "five", models: ["alpha", "beta"], repeats: 2, max_tokens: 16, sampling: { temperature: 0, seed: 7 } }) });
     expect(created.status).toBe(201);
@@ -252,7 +252,7 @@ describe("evaluator API: runs", () => {
   });
 
   it("cancels a running run", async () => {
-    const { server, call } = await setup({ models: [{ slots: 1, delayMs: 200 }] });
+    const { server, call } = await setup({ models: [{ slots: 1, firstTokenDelayMs: 200 }] });
     await uploadSuite(call);
     const run = (await (await call("/v1/runs", { method: "POST", headers: json, body: JSON.stringify({ suite: "five", models: ["alpha"] }) })).json()) as { id: string };
     const cancelled = await call(`/v1/runs/${run.id}/cancel`, { method: "POST" });
@@ -263,7 +263,7 @@ describe("evaluator API: runs", () => {
   });
 
   it("resumes a run found unfinished at start-up with only its missing items", async () => {
-    const model = await startInstantModelServer({ slots: 2 });
+    const model = await startFakeModelServer({ slots: 2 });
     cleanups.push(() => model.close());
     const dbPath = join(dir, "resume.db");
     const config = loadConfig({

@@ -2,19 +2,19 @@
 // code under test is the retry logic around the call).
 import { status } from "@grpc/grpc-js";
 import { afterEach, describe, expect, it } from "vitest";
-import { startInstantModelServer, type InstantModelServer } from "../../../../test/helpers/instantModelServer.js";
+import { startFakeModelServer, type FakeModelServer } from "@evalstack/testing";
 import { GenerationFailed, classify, generateWithRetries, toGenerateRequest } from "./generation.js";
 import { ModelHandle } from "./modelRegistry.js";
 
-const servers: InstantModelServer[] = [];
+const servers: FakeModelServer[] = [];
 const handles: ModelHandle[] = [];
 afterEach(async () => {
   for (const h of handles.splice(0)) h.close();
   for (const s of servers.splice(0)) await s.close();
 });
 
-async function model(options: Parameters<typeof startInstantModelServer>[0]) {
-  const server = await startInstantModelServer(options);
+async function model(options: Parameters<typeof startFakeModelServer>[0]) {
+  const server = await startFakeModelServer(options);
   servers.push(server);
   const handle = new ModelHandle("m", server.target);
   handles.push(handle);
@@ -64,7 +64,7 @@ describe("generateWithRetries", () => {
   });
 
   it("stops when aborted, without retrying", async () => {
-    const { server, handle } = await model({ delayMs: 5_000 });
+    const { server, handle } = await model({ firstTokenDelayMs: 5_000 });
     const controller = new AbortController();
     const pending = generateWithRetries(handle, request, { ...fast, retryBudgetMs: 60_000, signal: controller.signal });
     await new Promise((r) => setImmediate(r));

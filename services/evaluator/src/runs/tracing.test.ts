@@ -4,18 +4,18 @@
 import { pino } from "pino";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { InMemorySpanExporter, SimpleSpanProcessor, grpcServerInterceptor, startTelemetry, type ReadableSpan, type Telemetry } from "@evalstack/telemetry";
-import { startInstantModelServer, type InstantModelServer } from "../../../../test/helpers/instantModelServer.js";
+import { startFakeModelServer, type FakeModelServer } from "@evalstack/testing";
 import { loadConfig } from "../config.js";
 import { startServer, type EvaluatorServer } from "../server.js";
 
 const exporter = new InMemorySpanExporter();
 let telemetry: Telemetry;
-let model: InstantModelServer;
+let model: FakeModelServer;
 let server: EvaluatorServer;
 
 beforeAll(async () => {
   telemetry = await startTelemetry({ serviceName: "evaluator-test", prometheus: "handler", spanProcessors: [new SimpleSpanProcessor({ exporter })] });
-  model = await startInstantModelServer({ slots: 2, interceptors: [grpcServerInterceptor()] });
+  model = await startFakeModelServer({ slots: 2, interceptors: [grpcServerInterceptor()] });
   const config = loadConfig({ EVALSTACK_HOST: "127.0.0.1", EVALSTACK_PORT: "0", EVALSTACK_MODELS: `alpha=${model.target}`, EVALSTACK_DB_PATH: ":memory:", EVALSTACK_AUTH: "off" });
   server = await startServer({ config, telemetry, log: pino({ level: "silent" }) });
 });

@@ -8,7 +8,7 @@ import { join } from "node:path";
 import { Script } from "node:vm";
 import { pino } from "pino";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startInstantModelServer, type InstantModelServer } from "../../../../test/helpers/instantModelServer.js";
+import { startFakeModelServer, type FakeModelServer } from "@evalstack/testing";
 import { loadConfig } from "../config.js";
 import { startServer, type EvaluatorServer } from "../server.js";
 import { CLIENT_SCRIPT } from "./assets.js";
@@ -19,7 +19,7 @@ const KEY = "ui-test-key-0123456789abcdef";
 const EVIL = "<script>alert(1)</script>";
 
 let dir: string;
-let models: InstantModelServer[];
+let models: FakeModelServer[];
 let server: EvaluatorServer;
 let cookie: string;
 let runId: string;
@@ -27,7 +27,7 @@ let runId: string;
 // alpha answers every prompt with markup (it must come out as text); beta says "ok".
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), "evalstack-ui-"));
-  models = [await startInstantModelServer({ slots: 2, reply: () => `${EVIL} 42` }), await startInstantModelServer({ slots: 2 })];
+  models = [await startFakeModelServer({ slots: 2, reply: () => `${EVIL} 42` }), await startFakeModelServer({ slots: 2 })];
   const config = loadConfig({
     EVALSTACK_HOST: "127.0.0.1",
     EVALSTACK_PORT: "0",

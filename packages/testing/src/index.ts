@@ -1,0 +1,1 @@
+export { startFakeModelServer, type FakeModelServer, type FakeModelServerOptions, type FakeFailure } from "./fakeModelServer.js";
