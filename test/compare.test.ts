@@ -9,7 +9,8 @@ import path from "node:path";
 import Database from "better-sqlite3";
 import { afterAll, afterEach, describe, expect, it } from "vitest";
 import { descendantsOf, freePort, isRunning, ManagedProcess, REPO_ROOT, type ProcessIdentity } from "@evalstack/local-stack";
-import type { Report } from "../services/evaluator/src/reports/reportTypes.js";
+import type { Report } from "@evalstack/evaluator/reports";
+import { parseCsvRows } from "./helpers/csv.js";
 
 const tmp = mkdtempSync(path.join(os.tmpdir(), "evalstack-compare-test-"));
 const launched: ManagedProcess[] = [];
@@ -52,33 +53,16 @@ function compare(args: string[], env: Record<string, string> = {}) {
   const timer = setInterval(poll, 100);
   void p.exited.then(() => clearInterval(timer));
   trees.push(() => [...seen.values()]);
-  return { process: p, dbPath, tree: () => (poll(), [...seen.values()]), ctrlC: () => p.signal("SIGINT") };
+  const tree = () => {
+    poll();
+    return [...seen.values()];
+  };
+  return { process: p, dbPath, tree, ctrlC: () => p.signal("SIGINT") };
 }
 
 /** npm passes the script's exit code on, or ends by the signal the group got. */
 function exitedWith(status: { code: number | null; signal: NodeJS.Signals | null }): string {
   return status.signal ?? String(status.code);
-}
-
-/** RFC 4180 rows (quoted fields may hold commas, quotes and newlines). */
-function parseCsv(text: string): string[][] {
-  const rows: string[][] = [];
-  let row: string[] = [];
-  let field = "";
-  let quoted = false;
-  for (let i = 0; i < text.length; i++) {
-    const c = text[i]!;
-    if (quoted) {
-      if (c === '"' && text[i + 1] === '"') (field += '"'), i++;
-      else if (c === '"') quoted = false;
-      else field += c;
-    } else if (c === '"') quoted = true;
-    else if (c === ",") row.push(field), (field = "");
-    else if (c === "\n") row.push(field.replace(/\r$/, "")), rows.push(row), (row = []), (field = "");
-    else field += c;
-  }
-  if (field || row.length) rows.push([...row, field]);
-  return rows;
 }
 
 function cell(s: { score: number; interval: { low: number; high: number } }): string {
@@ -120,8 +104,8 @@ describe("npm run compare", () => {
     }
     // The performance table names the models actually loaded and their measured speed.
     const perf = report.performance;
-    const escape = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
-    expect(out).toMatch(new RegExp(`^ {2}Model +${escape(perf[0]!.model_name)} +${escape(perf[1]!.model_name)}$`, "m"));
+    const escapeRegExp = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+    expect(out).toMatch(new RegExp(`^ {2}Model +${escapeRegExp(perf[0]!.model_name)} +${escapeRegExp(perf[1]!.model_name)}$`, "m"));
     expect(out).toMatch(
       new RegExp(`^ {2}Generation speed p50 \\(tokens/s\\) +${perf[0]!.tokens_per_second_p50!.toFixed(1)} +${perf[1]!.tokens_per_second_p50!.toFixed(1)}$`, "m"),
     );
@@ -134,7 +118,7 @@ describe("npm run compare", () => {
     const html = readFileSync(path.join(dir, "report.html"), "utf8");
     expect(html).toMatch(/^<!DOCTYPE html>/i);
     expect(html).toContain(runId);
-    const csv = parseCsv(readFileSync(path.join(dir, "report.csv"), "utf8"));
+    const csv = parseCsvRows(readFileSync(path.join(dir, "report.csv"), "utf8"));
     expect(csv[0]).toEqual(["item_id", "dimension", "model", "replies", "errors", "pass_rate", "instruction_score", "ttft_ms", "tokens_per_second", "total_ms", "prompt", "reply", "checks"]);
     expect(csv.slice(1).map((r) => `${r[0]}/${r[2]}`).sort()).toEqual(report.items.map((i) => `${i.item_id}/${i.model}`).sort());
 

@@ -7,10 +7,11 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { pino } from "pino";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { loadConfig } from "../services/evaluator/src/config.js";
-import { DIMENSION_DIFF_COLUMNS, ITEM_DIFF_COLUMNS } from "../services/evaluator/src/runs/runDiff.js";
-import { startServer, type EvaluatorServer } from "../services/evaluator/src/server.js";
-import { startInstantModelServer, type InstantModelServer } from "./helpers/instantModelServer.js";
+import { loadConfig } from "@evalstack/evaluator/config";
+import { DIMENSION_DIFF_COLUMNS, ITEM_DIFF_COLUMNS } from "@evalstack/evaluator/runs/diff";
+import { startServer, type EvaluatorServer } from "@evalstack/evaluator/server";
+import { startFakeModelServer, type FakeModelServer } from "@evalstack/testing";
+import { parseCsvRecords } from "./helpers/csv.js";
 
 const KEY = "test-key-0123456789abcdef";
 const auth = { authorization: `Bearer ${KEY}` };
@@ -20,7 +21,7 @@ const items = Array.from({ length: 8 }, (_, i) => ({ id: `q${i}`, dimension: "in
 
 let dir: string;
 let server: EvaluatorServer;
-let models: InstantModelServer[] = [];
+let models: FakeModelServer[] = [];
 /** Which items alpha answers correctly now (beta never does). */
 let alphaPasses = new Set<number>();
 
@@ -48,27 +49,6 @@ async function expectProblem(res: Response, status: number, path: string) {
   return body;
 }
 
-/** RFC 4180 as toCsv writes it (quoted fields may hold commas, quotes and newlines). */
-function parseCsv(text: string): Record<string, string>[] {
-  const rows: string[][] = [];
-  let row: string[] = [];
-  let field = "";
-  let quoted = false;
-  for (let i = 0; i < text.length; i++) {
-    const ch = text[i]!;
-    if (quoted) {
-      if (ch === '"' && text[i + 1] === '"') (field += '"'), i++;
-      else if (ch === '"') quoted = false;
-      else field += ch;
-    } else if (ch === '"') quoted = true;
-    else if (ch === ",") row.push(field), (field = "");
-    else if (ch === "\r" && text[i + 1] === "\n") row.push(field), rows.push(row), (row = []), (field = ""), i++;
-    else field += ch;
-  }
-  const [header, ...body] = rows;
-  return body.map((r) => Object.fromEntries(header!.map((h, i) => [h, r[i]!])));
-}
-
 let runA: string;
 let runB: string;
 
@@ -76,8 +56,8 @@ beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), "evalstack-diff-"));
   const itemIndex = (content: string) => Number(/Say ok (\d+)/.exec(content)?.[1]);
   models = [
-    await startInstantModelServer({ slots: 2, reply: (r) => (alphaPasses.has(itemIndex(r.messages.at(-1)?.content ?? "")) ? "ok" : "nope") }),
-    await startInstantModelServer({ slots: 2, reply: () => "nope" }),
+    await startFakeModelServer({ slots: 2, reply: (r) => (alphaPasses.has(itemIndex(r.messages.at(-1)?.content ?? "")) ? "ok" : "nope") }),
+    await startFakeModelServer({ slots: 2, reply: () => "nope" }),
   ];
   const config = loadConfig({
     EVALSTACK_HOST: "127.0.0.1",
@@ -148,7 +128,7 @@ describe("GET /v1/runs/{a}/diff/{b}", () => {
     expect(res.headers.get("content-type")).toMatch(/^text\/csv/);
     const text = await res.text();
     expect(text.split("\r\n")[0]).toBe(DIMENSION_DIFF_COLUMNS.join(","));
-    const rows = parseCsv(text);
+    const rows = parseCsvRecords(text);
     const jsonRows = (await (await call(`/v1/runs/${runA}/diff/${runB}`)).json()) as Record<string, unknown>[];
     expect(rows).toHaveLength(jsonRows.length);
     rows.forEach((row, i) => {
@@ -183,7 +163,7 @@ describe("GET /v1/runs/{a}/diff/{b}", () => {
     expect(betaOnly).toHaveLength(8);
     expect(await (await call(`/v1/runs/${runA}/diff/${runB}/items?dimension=math`)).json()).toEqual([]);
 
-    const csv = parseCsv(await (await call(`/v1/runs/${runA}/diff/${runB}/items?format=csv&change=newly_failed`)).text());
+    const csv = parseCsvRecords(await (await call(`/v1/runs/${runA}/diff/${runB}/items?format=csv&change=newly_failed`)).text());
     expect(csv.map((r) => [r.model_a, r.item_id, r.change, r.pass_rate_a, r.pass_rate_b])).toEqual([
       ["alpha", "q0", "newly_failed", "1", "0"],
       ["alpha", "q1", "newly_failed", "1", "0"],
