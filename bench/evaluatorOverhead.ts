@@ -12,10 +12,10 @@ import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { pino } from "pino";
 import { startTelemetry } from "@evalstack/telemetry";
-import { loadConfig } from "../services/evaluator/src/config.js";
-import { startServer } from "../services/evaluator/src/server.js";
-import { PostgresStore, SqliteStore } from "../services/evaluator/src/store/index.js";
-import { startInstantModelServer } from "../test/helpers/instantModelServer.js";
+import { loadConfig } from "@evalstack/evaluator/config";
+import { startServer } from "@evalstack/evaluator/server";
+import { PostgresStore, SqliteStore } from "@evalstack/evaluator/store";
+import { startFakeModelServer } from "@evalstack/testing";
 import { startPostgres } from "../test/helpers/postgres.js";
 import { percentile as pct, timedStore } from "./evaluatorTiming.js";
 
@@ -40,7 +40,7 @@ const suiteItems = Array.from({ length: ITEMS }, (_, i) => ({
 const telemetry = await startTelemetry({ serviceName: "bench-evaluator", prometheus: "handler" });
 
 async function scenario(name: string, backend: "sqlite" | "postgres", models: number, slots: number, items: number) {
-  const servers = await Promise.all(Array.from({ length: models }, () => startInstantModelServer({ slots, reply: () => "ok" })));
+  const servers = await Promise.all(Array.from({ length: models }, () => startFakeModelServer({ slots, reply: () => "ok" })));
   for (const s of servers) s.keepRequests = false;
   const dir = mkdtempSync(join(tmpdir(), "evalstack-bench-"));
   const pg = backend === "postgres" ? await startPostgres() : undefined;

@@ -12,9 +12,9 @@ import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { pino } from "pino";
 import { startModelService } from "@evalstack/local-stack";
-import { loadConfig } from "../services/evaluator/src/config.js";
-import { startServer } from "../services/evaluator/src/server.js";
-import { SqliteStore } from "../services/evaluator/src/store/index.js";
+import { loadConfig } from "@evalstack/evaluator/config";
+import { startServer } from "@evalstack/evaluator/server";
+import { SqliteStore } from "@evalstack/evaluator/store";
 import { percentile, timedStore, unionLength } from "./evaluatorTiming.js";
 
 const { values } = parseArgs({

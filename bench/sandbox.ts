@@ -9,7 +9,7 @@
 // one run, so the ratio holds on a busy machine.
 import { availableParallelism, loadavg } from "node:os";
 import { parseArgs } from "node:util";
-import { defaultSandboxConfig, percentile, Sandbox, type SandboxLanguage } from "../services/evaluator/src/scoring/index.js";
+import { defaultSandboxConfig, percentile, Sandbox, type SandboxLanguage } from "@evalstack/evaluator/scoring";
 
 const { values } = parseArgs({
   options: {

@@ -7,8 +7,8 @@
 // bench/sandbox.ts (they start a process each).
 import { readFileSync } from "node:fs";
 import { parseArgs } from "node:util";
-import { scoreReplySync } from "../services/evaluator/src/scoring/index.js";
-import { builtinSuites } from "../services/evaluator/src/suites/index.js";
+import { scoreReplySync } from "@evalstack/evaluator/scoring";
+import { builtinSuites } from "@evalstack/evaluator/suites";
 
 const { values } = parseArgs({ options: { seconds: { type: "string", default: "3" } } });
 const seconds = Number(values.seconds);

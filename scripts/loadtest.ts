@@ -134,7 +134,7 @@ export async function exportSuitePrompts(file: string, suiteId = "seed-50"): Pro
     if (!suite) throw new Error(`no built-in suite "${suiteId}"`);
     const prompts = suite.items.map((item) => ({ id: item.id, messages: item.messages, ...(item.max_tokens ? { max_tokens: item.max_tokens } : {}) }));
     mkdirSync(path.dirname(file), { recursive: true });
-    writeFileSync(file, JSON.stringify(prompts, null, 2) + "\n");
+    writeFileSync(file, `${JSON.stringify(prompts, null, 2)}\n`);
     return { file, source: suiteId, count: prompts.length };
   } catch (error) {
     const count = (JSON.parse(readFileSync(FALLBACK_PROMPTS, "utf8")) as unknown[]).length;

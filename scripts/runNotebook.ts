@@ -65,7 +65,7 @@ export interface RunNotebookResult {
 }
 
 // nbclient, run by the venv's python. The status goes to stdout as one marked JSON line.
-const EXECUTOR = String.raw`
+const EXECUTOR = `
 import json, os, sys
 import nbformat
 from nbclient import NotebookClient

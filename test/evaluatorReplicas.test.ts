@@ -2,7 +2,7 @@
 // replica that owns a run is SIGKILLed mid-run and the other takes the run over when the lease lapses,
 // finishing it with every item stored once. An event stream opened on the other replica follows it all.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { PostgresStore } from "../services/evaluator/src/store/index.js";
+import { PostgresStore } from "@evalstack/evaluator/store";
 import { readEvents, startEvaluator, type EvaluatorProcess } from "./helpers/evaluator.js";
 import { startTestModels, type TestModel } from "./helpers/modelServices.js";
 import { startPostgres, type TestPostgres } from "./helpers/postgres.js";

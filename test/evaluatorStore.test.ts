@@ -4,8 +4,8 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { PostgresStore, SqliteStore, StoreConflictError, type Store } from "../services/evaluator/src/store/index.js";
-import type { ModelSnapshot, RunItemResult, SuiteItem } from "../services/evaluator/src/scoring/types.js";
+import { PostgresStore, SqliteStore, StoreConflictError, type Store } from "@evalstack/evaluator/store";
+import type { ModelSnapshot, RunItemResult, SuiteItem } from "@evalstack/evaluator/scoring";
 import { startPostgres, type TestPostgres } from "./helpers/postgres.js";
 import { waitUntil } from "./helpers/processes.js";
 

@@ -42,7 +42,7 @@ function template(args: string[]): Run {
   return run(HELM, ["template", "evalstack", CHART, "--namespace", "evalstack", "--kube-version", KUBE_VERSION, ...args]);
 }
 
-// eslint-disable-next-line @typescript-eslint/no-explicit-any -- rendered Kubernetes objects are walked dynamically
+// biome-ignore lint/suspicious/noExplicitAny: rendered Kubernetes objects are walked dynamically
 type K8sObject = { apiVersion: string; kind: string; metadata: { name: string; labels?: Record<string, string> }; spec?: any; data?: any };
 
 function parse(yamlText: string): K8sObject[] {
@@ -85,7 +85,7 @@ const evaluatorDeployment = (profile: Profile) => {
   expect(found).toHaveLength(1);
   return found[0]!;
 };
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
+// biome-ignore lint/suspicious/noExplicitAny: a rendered container spec
 const envOf = (container: any): Record<string, string> =>
   Object.fromEntries((container.env ?? []).filter((e: { value?: string }) => e.value !== undefined).map((e: { name: string; value: string }) => [e.name, e.value]));
 

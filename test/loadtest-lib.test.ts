@@ -1,15 +1,16 @@
 // The load generator itself, against scripted fakes whose timings are known: does it measure what it says?
+import { status } from "@grpc/grpc-js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { parseDuration } from "../loadtests/lib/env.js";
-import { runConstantArrivalRate, runConstantVus } from "../loadtests/lib/executors.js";
-import { percentile, trendStats } from "../loadtests/lib/stats.js";
-import { evaluateThresholds, parseExpression, parseMetricName, parseThresholdsJson } from "../loadtests/lib/thresholds.js";
-import { optionsFromEnv, runGrpcGenerate, thresholdsFromEnv } from "../loadtests/grpc-generate.js";
-import { httpOptionsFromEnv, runHttpEvaluator } from "../loadtests/http-evaluator.js";
-import { startFakeInference, type FakeInference } from "../loadtests/testing/fakeInference.js";
-import { startFakeEvaluator } from "../loadtests/testing/fakeEvaluator.js";
-import { mergeSummaries, readSummaries } from "../loadtests/merge.js";
-import { SUMMARY_LINE_PREFIX } from "../loadtests/lib/output.js";
+import { parseDuration } from "@evalstack/loadtests/lib/env";
+import { runConstantArrivalRate, runConstantVus } from "@evalstack/loadtests/lib/executors";
+import { percentile, trendStats } from "@evalstack/loadtests/lib/stats";
+import { evaluateThresholds, parseExpression, parseMetricName, parseThresholdsJson } from "@evalstack/loadtests/lib/thresholds";
+import { optionsFromEnv, runGrpcGenerate, thresholdsFromEnv } from "@evalstack/loadtests/grpc-generate";
+import { httpOptionsFromEnv, runHttpEvaluator } from "@evalstack/loadtests/http-evaluator";
+import { startFakeModelServer, type FakeModelServer } from "@evalstack/testing";
+import { startFakeEvaluator } from "@evalstack/loadtests/testing/fakeEvaluator";
+import { mergeSummaries, readSummaries } from "@evalstack/loadtests/merge";
+import { SUMMARY_LINE_PREFIX } from "@evalstack/loadtests/lib/output";
 import { parseLoadtestArgs, parseTargets } from "../scripts/loadtest.js";
 
 describe("statistics and thresholds", () => {
@@ -107,11 +108,11 @@ describe("executors", () => {
 });
 
 describe("grpc-generate against a scripted model service", () => {
-  let fake: FakeInference;
+  let fake: FakeModelServer;
   beforeAll(async () => {
-    fake = await startFakeInference({ firstTokenDelayMs: 300, tokenIntervalMs: 20, tokens: 11 });
+    fake = await startFakeModelServer({ firstTokenDelayMs: 300, tokenIntervalMs: 20, tokens: 11 });
   });
-  afterAll(async () => fake.stop());
+  afterAll(async () => fake.close());
 
   it("measures TTFT, TPOT and ITL as the service produced them, per concurrency level", async () => {
     const options = optionsFromEnv({ TARGET: fake.target, SCENARIO: "sweep", SWEEP_VUS: "1,3", STAGE_DURATION: "1s", MAX_TOKENS: "32" });
@@ -135,7 +136,12 @@ describe("grpc-generate against a scripted model service", () => {
   });
 
   it("counts errors by gRPC status and fails the error-rate threshold", async () => {
-    const failing = await startFakeInference({ firstTokenDelayMs: 5, tokenIntervalMs: 5, tokens: 3, failEvery: 2 });
+    const failing = await startFakeModelServer({
+      firstTokenDelayMs: 5,
+      tokenIntervalMs: 5,
+      tokens: 3,
+      failWith: (_request, call) => (call % 2 === 0 ? { code: status.RESOURCE_EXHAUSTED, details: "fake: queue full" } : undefined),
+    });
     try {
       const summary = await runGrpcGenerate(
         optionsFromEnv({ TARGET: failing.target, SCENARIO: "smoke", SMOKE_VUS: "1", SMOKE_DURATION: "500ms", THRESHOLD_ERROR_RATE: "0" }),
@@ -145,7 +151,7 @@ describe("grpc-generate against a scripted model service", () => {
       expect(summary.thresholdsOk).toBe(false);
       expect(summary.thresholds.find((t) => t.metric === "llm_errors")?.ok).toBe(false);
     } finally {
-      await failing.stop();
+      await failing.close();
     }
   });
 

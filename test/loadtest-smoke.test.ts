@@ -7,8 +7,8 @@ import { mkdtempSync, readFileSync, readdirSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
-import type { LlmSummary } from "../loadtests/lib/llmSummary.js";
-import type { HttpSummary } from "../loadtests/http-evaluator.js";
+import type { LlmSummary } from "@evalstack/loadtests/lib/llmSummary";
+import type { HttpSummary } from "@evalstack/loadtests/http-evaluator";
 
 const ROOT = path.resolve(import.meta.dirname, "..");
 

@@ -8,9 +8,9 @@
 // delayed p50 exceeds the fastest plain TTFT by at least the delay; and the p50 moves by most of the delay.
 import { startLocalStack, type LocalStack } from "@evalstack/local-stack";
 import { describe, expect, it } from "vitest";
-import { optionsFromEnv, runGrpcGenerate } from "../loadtests/grpc-generate.js";
-import type { LlmSummary } from "../loadtests/lib/llmSummary.js";
-import { trendStats } from "../loadtests/lib/stats.js";
+import { optionsFromEnv, runGrpcGenerate } from "@evalstack/loadtests/grpc-generate";
+import type { LlmSummary } from "@evalstack/loadtests/lib/llmSummary";
+import { trendStats } from "@evalstack/loadtests/lib/stats";
 
 const DELAY_MS = 2_000;
 const ROUNDS = 3;

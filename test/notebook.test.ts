@@ -9,9 +9,9 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startLocalStack, type LocalStack } from "@evalstack/local-stack";
-import { DIMENSION_DIFF_COLUMNS, ITEM_DIFF_COLUMNS } from "../services/evaluator/src/runs/runDiff.js";
-import { ITEM_COLUMNS, MODEL_COLUMNS, SUMMARY_COLUMNS } from "../services/evaluator/src/api/rows.js";
-import { scoreLatency } from "../services/evaluator/src/scoring/latencyScore.js";
+import { DIMENSION_DIFF_COLUMNS, ITEM_DIFF_COLUMNS } from "@evalstack/evaluator/runs/diff";
+import { ITEM_COLUMNS, MODEL_COLUMNS, SUMMARY_COLUMNS } from "@evalstack/evaluator/api/rows";
+import { scoreLatency } from "@evalstack/evaluator/scoring";
 import { DEFAULT_NOTEBOOK, describeFailure, notebookPython, runNotebook, type RunNotebookResult } from "../scripts/runNotebook.js";
 import { TEST_API_KEY } from "./helpers/evaluator.js";
 import { TEST_MODEL_ENV } from "./helpers/modelServices.js";
@@ -170,7 +170,7 @@ describe("examples/notebooks/compare.ipynb on the local stack", () => {
   });
 
   it("every tabular endpoint reads with one pandas call: same table as JSON and CSV, flat, numbers and timestamps typed", () => {
-    const script = String.raw`
+    const script = `
 import json, sys
 import pandas as pd
 base, key, run_a, run_b = sys.argv[1:5]

@@ -7,7 +7,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { describe, expect, it } from "vitest";
-import { syntheticRun } from "../services/evaluator/src/reports/reportFixtures.js";
+import { syntheticRun } from "@evalstack/evaluator/reports/fixtures";
 
 const run = promisify(execFile);
 const root = join(import.meta.dirname, "..");

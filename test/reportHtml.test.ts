@@ -7,9 +7,9 @@ import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 import { type Browser, chromium } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { buildReport, renderReport } from "../services/evaluator/src/reports/index.js";
-import type { ReportInput } from "../services/evaluator/src/reports/index.js";
-import { syntheticRun } from "../services/evaluator/src/reports/reportFixtures.js";
+import { buildReport, renderReport } from "@evalstack/evaluator/reports";
+import type { ReportInput } from "@evalstack/evaluator/reports";
+import { syntheticRun } from "@evalstack/evaluator/reports/fixtures";
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
 const OUT = join(import.meta.dirname, "..", "test-results");

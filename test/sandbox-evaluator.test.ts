@@ -56,7 +56,7 @@ async function scoreWhileProbing(id: string, reply: string): Promise<{ body: Sco
     const res = await fetch(`${base}/v1/score`, {
       method: "POST",
       headers: { "content-type": "application/json" },
-      body: JSON.stringify({ item: codeItem(id), reply: "```python\n" + reply + "\n```" }),
+      body: JSON.stringify({ item: codeItem(id), reply: `\`\`\`python\n${reply}\n\`\`\`` }),
       signal: AbortSignal.timeout(60_000),
     });
     expect(res.status).toBe(200);

@@ -8,7 +8,7 @@ import { join } from "node:path";
 import { createServer, type Server } from "node:net";
 import { monitorEventLoopDelay } from "node:perf_hooks";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { defaultSandboxConfig, Sandbox, SandboxUnavailableError, scoreReply, validateItem, type SandboxConfig } from "../services/evaluator/src/scoring/index.js";
+import { defaultSandboxConfig, Sandbox, SandboxUnavailableError, scoreReply, validateItem, type SandboxConfig } from "@evalstack/evaluator/scoring";
 
 // One sandbox per configuration, as the evaluator builds one from its config.
 const sandbox = new Sandbox(defaultSandboxConfig());
@@ -138,7 +138,7 @@ describe("sandbox: hostile programs", () => {
   it("cannot read /etc/passwd, the repository or anything outside its directory", async () => {
     const program = [
       "import os",
-      `for p in ['/etc/passwd', '/etc/shadow', '/root/.bashrc', ${JSON.stringify(process.cwd() + "/package.json")}, '../../etc/hostname']:`,
+      `for p in ['/etc/passwd', '/etc/shadow', '/root/.bashrc', ${JSON.stringify(`${process.cwd()}/package.json`)}, '../../etc/hostname']:`,
       "    try:",
       "        with open(p) as f:",
       "            print('READ', p, f.read(20))",

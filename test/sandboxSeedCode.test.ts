@@ -3,8 +3,8 @@
 
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
-import { defaultSandboxConfig, Sandbox, scoreReply as scoreWith, validateItem, type SuiteItem } from "../services/evaluator/src/scoring/index.js";
-import { builtinSuites } from "../services/evaluator/src/suites/index.js";
+import { defaultSandboxConfig, Sandbox, scoreReply as scoreWith, validateItem, type SuiteItem } from "@evalstack/evaluator/scoring";
+import { builtinSuites } from "@evalstack/evaluator/suites";
 
 const fixtures = JSON.parse(
   readFileSync(new URL("../services/evaluator/src/suites/builtin/seed-50.replies.json", import.meta.url), "utf8"),

@@ -53,7 +53,10 @@ function launch(script: "stack" | "compare", args: string[], env: Record<string,
   return {
     process: p,
     /** Every process seen below npm so far. */
-    tree: () => (poll(), [...seen.values()]),
+    tree: () => {
+      poll();
+      return [...seen.values()];
+    },
     /** Ctrl-C in a terminal: SIGINT to the whole foreground process group. */
     ctrlC: () => p.signal("SIGINT"),
   };

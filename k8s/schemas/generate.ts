@@ -91,7 +91,10 @@ function transform(schema: Schema, visit: (s: Schema) => Schema): Schema {
 function closure(schema: Schema, defs: Record<string, Schema>): Set<string> {
   const seen = new Set<string>();
   const walk = (node: unknown): void => {
-    if (Array.isArray(node)) return node.forEach(walk);
+    if (Array.isArray(node)) {
+      node.forEach(walk);
+      return;
+    }
     if (!isSchema(node)) return;
     const ref = node.$ref;
     if (typeof ref === "string") {
@@ -180,7 +183,7 @@ function main(): void {
   for (const file of crds) outputs.push(...crdSchemas(file, defs));
   for (const stale of readdirSync(out).filter((f) => f.endsWith(".json"))) rmSync(path.join(out, stale));
   for (const [file, schema] of outputs) {
-    writeFileSync(path.join(out, file), JSON.stringify(schema, null, 1) + "\n");
+    writeFileSync(path.join(out, file), `${JSON.stringify(schema, null, 1)}\n`);
     console.log(`${file}`);
   }
 }

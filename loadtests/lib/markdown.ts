@@ -1,8 +1,8 @@
 /** A GitHub-flavoured Markdown table; numbers are printed as given (format them first). */
 export function markdownTable(header: string[], rows: (string | number)[][], align?: ("l" | "r")[]): string {
-  const escape = (cell: string | number) => String(cell).replaceAll("|", "\\|");
+  const escapeCell = (cell: string | number) => String(cell).replaceAll("|", "\\|");
   const rule = header.map((_, i) => ((align?.[i] ?? "r") === "l" ? ":---" : "---:"));
-  return [header, rule, ...rows].map((row) => `| ${row.map(escape).join(" | ")} |`).join("\n");
+  return [header, rule, ...rows].map((row) => `| ${row.map(escapeCell).join(" | ")} |`).join("\n");
 }
 
 /** Milliseconds for a table: "—" when there is no value. */

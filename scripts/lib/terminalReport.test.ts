@@ -1,7 +1,7 @@
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
-import { buildReport } from "../../services/evaluator/src/reports/index.js";
-import type { ReportInput } from "../../services/evaluator/src/reports/reportTypes.js";
+import { buildReport } from "@evalstack/evaluator/reports";
+import type { ReportInput } from "@evalstack/evaluator/reports";
 import { ANSI, displayWidth, PLAIN, renderTerminalReport, table } from "./terminalReport.js";
 
 const input = JSON.parse(

@@ -1,10 +1,7 @@
 // The report (GET /v1/runs/{id}/report?format=json) for a terminal: the seed's tables — scores per dimension
 // side by side with their intervals, McNemar p and verdict; the performance table; recommendations. The
 // numbers come from the evaluator's report module; only the layout is made here.
-import { fmtCount, fmtP, VERDICT_TEXT } from "../../services/evaluator/src/reports/format.js";
-import { performanceTable } from "../../services/evaluator/src/reports/performanceTable.js";
-import { capacityTable } from "../../services/evaluator/src/reports/capacitySection.js";
-import type { Comparison, Report } from "../../services/evaluator/src/reports/reportTypes.js";
+import { capacityTable, fmtCount, fmtP, performanceTable, VERDICT_TEXT, type Comparison, type Report } from "@evalstack/evaluator/reports";
 
 export interface Style {
   bold(text: string): string;
@@ -30,6 +27,7 @@ export function styleFor(stream: { isTTY?: boolean }, env: NodeJS.ProcessEnv = p
 /** Columns a string takes in a terminal: escape codes take none, East Asian wide characters two. */
 export function displayWidth(text: string): number {
   let width = 0;
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: strips ANSI colour codes (ESC [ ... m)
   for (const ch of text.replace(/\x1b\[[0-9;]*m/g, "")) {
     const code = ch.codePointAt(0)!;
     width += (code >= 0x1100 && code <= 0x115f) || (code >= 0x2e80 && code <= 0xa4cf) || (code >= 0xac00 && code <= 0xd7a3) || (code >= 0xf900 && code <= 0xfaff) || (code >= 0xfe30 && code <= 0xfe4f) || (code >= 0xff00 && code <= 0xff60) || (code >= 0xffe0 && code <= 0xffe6) || (code >= 0x1f300 && code <= 0x1faff) || (code >= 0x20000 && code <= 0x3fffd) ? 2 : 1;

@@ -8,6 +8,7 @@ export interface SseEvent {
  * Reads a text/event-stream response to its end (or until `onEvent` returns true), event by event: the
  * evaluator's `/v1/runs/{id}/events`. Comments (keep-alives) are skipped.
  */
+// biome-ignore lint/suspicious/noConfusingVoidType: a callback may return nothing (keep reading) or false (stop)
 export async function readEvents(response: Response, onEvent?: (e: SseEvent) => boolean | void): Promise<SseEvent[]> {
   if (!response.ok || !response.body) throw new Error(`event stream: HTTP ${response.status} ${await response.text()}`);
   const events: SseEvent[] = [];

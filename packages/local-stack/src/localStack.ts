@@ -293,7 +293,10 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     }
 
     // The first failure aborts the other waits; then everything is stopped.
-    await Promise.all(readiness.map((r) => r.catch((error: unknown) => (abort.abort(error), Promise.reject(error)))));
+    await Promise.all(readiness.map((r) => r.catch((error: unknown) => {
+      abort.abort(error);
+      return Promise.reject(error);
+    })));
 
     const failure = new Promise<never>((_, reject) => {
       for (const p of processes) {

@@ -19,8 +19,14 @@ describe("AdmissionQueue", () => {
     const queue = new AdmissionQueue(1, 5);
     const slot = await queue.acquire();
     const order: string[] = [];
-    const first = queue.acquire().then((s) => (order.push("first"), s));
-    const second = queue.acquire().then((s) => (order.push("second"), s));
+    const first = queue.acquire().then((s) => {
+      order.push("first");
+      return s;
+    });
+    const second = queue.acquire().then((s) => {
+      order.push("second");
+      return s;
+    });
     queue.release(slot);
     queue.release(await first);
     await second;

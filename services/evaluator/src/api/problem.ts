@@ -65,7 +65,7 @@ export function problem(status: number, detail: string, errors?: FieldIssue[], i
     status,
     detail,
     ...(instance ? { instance } : {}),
-    ...(errors && errors.length ? { errors } : {}),
+    ...(errors?.length ? { errors } : {}),
   };
 }
 

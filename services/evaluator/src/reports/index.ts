@@ -1,6 +1,5 @@
 // Reports: build the numbers once from a run's stored replies, render them as md, html, json or csv.
 
-import { buildReport } from "./buildReport.js";
 import { renderCsv } from "./renderCsv.js";
 import { renderHtml } from "./renderHtml.js";
 import { renderMarkdown } from "./renderMarkdown.js";
@@ -9,6 +8,8 @@ import type { Report } from "./reportTypes.js";
 export { buildReport, aggregateItems, DIMENSION_LABELS, ALPHA } from "./buildReport.js";
 export type * from "./reportTypes.js";
 export { capacityRecommendation, capacityRows, capacityTable, snapshotMismatch, type CapacityRow, type CapacityTableRow } from "./capacitySection.js";
+export { fmtCount, fmtP, VERDICT_TEXT } from "./format.js";
+export { performanceTable } from "./performanceTable.js";
 
 export type ReportFormat = "md" | "html" | "json" | "csv";
 export const REPORT_FORMATS: readonly ReportFormat[] = ["md", "html", "json", "csv"];

@@ -52,7 +52,7 @@ export function mcnemarExact(b: number, c: number): McNemarResult {
 /** Fewest discordant pairs with which an exact two-sided test at `alpha` can reject at all (6 for 0.05). */
 export function minDiscordantForSignificance(alpha = 0.05): number {
   let n = 1;
-  while (2 * Math.pow(0.5, n) >= alpha) n++;
+  while (2 * 0.5 ** n >= alpha) n++;
   return n;
 }
 

@@ -15,7 +15,7 @@
   function apiKey() {
     try {
       return sessionStorage.getItem(KEY);
-    } catch (e) {
+    } catch {
       return null;
     }
   }
@@ -23,7 +23,7 @@
     try {
       if (key) sessionStorage.setItem(KEY, key);
       else sessionStorage.removeItem(KEY);
-    } catch (e) {
+    } catch {
       /* storage disabled: the pages still work, live updates and actions will ask again */
     }
   }
@@ -50,11 +50,11 @@
     return node ? JSON.parse(node.textContent || "null") : null;
   }
   function fmtMs(ms) {
-    if (ms === null || ms === undefined || !isFinite(ms)) return "—";
+    if (ms === null || ms === undefined || !Number.isFinite(Number(ms))) return "—";
     return ms >= 10000 ? (ms / 1000).toFixed(1) + " s" : Math.round(ms) + " ms";
   }
   function fmtRate(x) {
-    return x === null || x === undefined || !isFinite(x) ? "—" : Number(x).toFixed(1);
+    return x === null || x === undefined || !Number.isFinite(Number(x)) ? "—" : Number(x).toFixed(1);
   }
   function setBadge(node, status, text) {
     if (!node) return;
@@ -83,7 +83,7 @@
       });
       var detail = p.detail || p.title || "HTTP " + res.status;
       return fields.length && detail.indexOf(fields[0]) < 0 ? detail + " (" + fields.join("; ") + ")" : detail;
-    } catch (e) {
+    } catch {
       return "HTTP " + res.status;
     }
   }
@@ -167,7 +167,7 @@
   // Timestamps in the reader's time zone (the UTC text stays as the tooltip).
   Array.prototype.forEach.call(document.querySelectorAll("time[datetime]"), function (t) {
     var d = new Date(t.getAttribute("datetime"));
-    if (isNaN(d.getTime())) return;
+    if (Number.isNaN(d.getTime())) return;
     t.title = t.textContent;
     t.textContent = d.toLocaleString();
   });
@@ -403,7 +403,7 @@
             if (!cards[k].done) setBadge(cards[k].state, "cancelled", "stopped");
           });
         } else {
-          errorBox.textContent = "The stream failed: " + (err && err.message ? err.message : String(err));
+          errorBox.textContent = "The stream failed: " + (err?.message ? err.message : String(err));
           status.textContent = "";
         }
       } finally {
@@ -454,7 +454,7 @@
         status.textContent = "Started " + run.id + ": opening it…";
         location.assign("/runs/" + encodeURIComponent(run.id));
       } catch (err) {
-        errorBox.textContent = "Could not start the run: " + (err && err.message ? err.message : String(err));
+        errorBox.textContent = "Could not start the run: " + (err?.message ? err.message : String(err));
         status.textContent = "";
       } finally {
         start.disabled = false;
@@ -491,7 +491,7 @@
           if (text) text.textContent = r.done + "/" + r.total_items + (r.errors ? " · " + r.errors + " errors" : "");
         });
         if (!active()) clearInterval(timer);
-      } catch (e) {
+      } catch {
         /* the next tick tries again */
       }
     }, 3000);
@@ -592,7 +592,7 @@
               }
             });
           }
-        } catch (err) {
+        } catch {
           if (controller.signal.aborted) return;
         }
         if (finished) {
@@ -603,7 +603,7 @@
         }
         // The stream broke (evaluator restarting, network): resume after a back-off, from the last event.
         await new Promise(function (resolve) {
-          setTimeout(resolve, Math.min(10000, 500 * Math.pow(2, Math.min(attempt, 5))));
+          setTimeout(resolve, Math.min(10000, 500 * 2 ** Math.min(attempt, 5)));
         });
       }
     }
@@ -639,7 +639,7 @@
           }
         });
         stamp.textContent = "Load updated " + new Date().toLocaleTimeString() + ".";
-      } catch (e) {
+      } catch {
         /* the next refresh tries again */
       }
     }

@@ -21,7 +21,7 @@ export function itemPage(options: {
 <p class="meta">${options.dimension ? options.dimension.replace(/_/g, " ") : ""} · suite ${run.suite_id}${run.repeats > 1 ? html` · repeat ${repeat} of ${run.repeats}: ${Array.from({ length: run.repeats }, (_, r) => (r === repeat ? html`<b>${r}</b> ` : html`<a href="?repeat=${r}">${r}</a> `))}` : ""}</p>
 <section class="card" aria-labelledby="prompt-title"><h2 id="prompt-title" style="margin-top:0">Prompt</h2>
 <pre id="item-prompt" tabindex="0">${options.prompt ?? "(not recorded)"}</pre>
-${options.checks && options.checks.length
+${options.checks?.length
     ? html`<h3>Checks</h3><ul class="check-results" id="item-checks">${options.checks.map((c) => html`<li><code>${JSON.stringify(c)}</code></li>`)}</ul>`
     : html`<p class="meta">${options.dimension === "latency" ? "A latency item: scored from its timings, not checked." : ""}</p>`}
 </section>
