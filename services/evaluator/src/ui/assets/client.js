@@ -1,3 +1,4 @@
+// @ts-check
 // The evaluator web UI's client script (served at /ui/app.js; no framework, no build step). The pages are
 // server-rendered; this adds what needs the browser: the playground's streamed replies and scoring, the
 // new-run form, a run's live progress, the models' live load, and the API key for this tab.
@@ -28,8 +29,31 @@
     }
   }
 
+  /** @param {string} id */
   function $(id) {
     return document.getElementById(id);
+  }
+  /**
+   * A form control the page rendered (input, select or textarea), for its value.
+   * @param {string} id
+   */
+  function field(id) {
+    return /** @type {HTMLInputElement | HTMLSelectElement | HTMLTextAreaElement} */ ($(id));
+  }
+  /**
+   * @param {string} id
+   * @returns {HTMLButtonElement}
+   */
+  function button(id) {
+    return /** @type {HTMLButtonElement} */ ($(id));
+  }
+  /**
+   * Fills a progress bar (a .progress element whose first child is the fill) to `percent`.
+   * @param {Element} bar
+   * @param {number} percent
+   */
+  function fillBar(bar, percent) {
+    /** @type {HTMLElement} */ (bar.firstElementChild).style.width = percent.toFixed(1) + "%";
   }
   function el(tag, props, children) {
     var node = document.createElement(tag);
@@ -151,7 +175,7 @@
     var signin = $("signin-form");
     if (signin) {
       signin.addEventListener("submit", function () {
-        saveKey($("api-key").value.trim());
+        saveKey(field("api-key").value.trim());
       });
     }
   } else if (authOn && !apiKey()) {
@@ -175,16 +199,16 @@
   // --- Playground --------------------------------------------------------------------------------------
 
   function playground() {
-    var form = $("pg-form");
-    var prompt = $("pg-prompt");
-    var itemSelect = $("pg-item");
+    var form = /** @type {HTMLFormElement} */ ($("pg-form"));
+    var prompt = /** @type {HTMLTextAreaElement} */ ($("pg-prompt"));
+    var itemSelect = field("pg-item");
     var itemInfo = $("pg-item-info");
-    var send = $("pg-send");
-    var stop = $("pg-stop");
+    var send = button("pg-send");
+    var stop = button("pg-stop");
     var status = $("pg-status");
     var errorBox = $("pg-error");
     var replies = $("pg-replies");
-    var template = $("reply-template");
+    var template = /** @type {HTMLTemplateElement} */ ($("reply-template"));
     var models = jsonData("pg-models") || [];
     var items = jsonData("pg-items") || [];
     var current = null; // the selected suite item
@@ -211,7 +235,7 @@
       });
       if (!current) return;
       prompt.value = userText(current);
-      if (current.max_tokens) $("pg-max-tokens").value = String(current.max_tokens);
+      if (current.max_tokens) field("pg-max-tokens").value = String(current.max_tokens);
       var checks = current.checks.map(function (c) {
         return c.type;
       });
@@ -239,14 +263,14 @@
     });
 
     function numberField(id) {
-      var v = $(id).value.trim();
+      var v = field(id).value.trim();
       return v === "" ? undefined : Number(v);
     }
 
     function makeCard(model) {
-      var card = template.content.firstElementChild.cloneNode(true);
+      var card = /** @type {HTMLElement} */ (template.content.firstElementChild.cloneNode(true));
       card.dataset.model = model.name;
-      card.querySelector(".swatch").style.background = model.color;
+      /** @type {HTMLElement} */ (card.querySelector(".swatch")).style.background = model.color;
       card.querySelector(".model-name").textContent = model.name;
       return {
         node: card,
@@ -403,7 +427,7 @@
             if (!cards[k].done) setBadge(cards[k].state, "cancelled", "stopped");
           });
         } else {
-          errorBox.textContent = "The stream failed: " + (err?.message ? err.message : String(err));
+          errorBox.textContent = "The stream failed: " + (err instanceof Error ? err.message : String(err));
           status.textContent = "";
         }
       } finally {
@@ -417,11 +441,11 @@
   // --- New run form ------------------------------------------------------------------------------------
 
   function runForm() {
-    var form = $("run-form");
+    var form = /** @type {HTMLFormElement} */ ($("run-form"));
     if (!form) return;
     var errorBox = $("run-error");
     var status = $("run-status");
-    var start = $("run-start");
+    var start = button("run-start");
     form.addEventListener("submit", async function (e) {
       e.preventDefault();
       errorBox.textContent = "";
@@ -433,10 +457,10 @@
         return;
       }
       var num = function (id) {
-        var v = $(id).value.trim();
+        var v = field(id).value.trim();
         return v === "" ? undefined : Number(v);
       };
-      var request = { suite: $("run-suite").value, models: models, repeats: num("run-repeats") || 1, sampling: {} };
+      var request = { suite: field("run-suite").value, models: models, repeats: num("run-repeats") || 1, sampling: {} };
       if (num("run-max-tokens") !== undefined) request.max_tokens = num("run-max-tokens");
       if (num("run-temperature") !== undefined) request.sampling.temperature = num("run-temperature");
       if (num("run-seed") !== undefined) request.sampling.seed = num("run-seed");
@@ -454,7 +478,7 @@
         status.textContent = "Started " + run.id + ": opening it…";
         location.assign("/runs/" + encodeURIComponent(run.id));
       } catch (err) {
-        errorBox.textContent = "Could not start the run: " + (err?.message ? err.message : String(err));
+        errorBox.textContent = "Could not start the run: " + (err instanceof Error ? err.message : String(err));
         status.textContent = "";
       } finally {
         start.disabled = false;
@@ -476,7 +500,7 @@
         var res = await api(path);
         if (!res.ok) return;
         (await res.json()).forEach(function (r) {
-          var row = document.querySelector('#runs tr[data-run="' + CSS.escape(r.id) + '"]');
+          var row = /** @type {HTMLElement | null} */ (document.querySelector('#runs tr[data-run="' + CSS.escape(r.id) + '"]'));
           if (!row || row.dataset.status === r.status && row.dataset.done === String(r.done)) return;
           row.dataset.status = r.status;
           row.dataset.done = String(r.done);
@@ -484,7 +508,7 @@
           var bar = row.querySelector('[data-cell="progress"] .progress');
           if (bar) {
             bar.setAttribute("aria-valuenow", String(r.done));
-            bar.firstElementChild.style.width = (r.total_items ? (100 * r.done) / r.total_items : 0).toFixed(1) + "%";
+            fillBar(bar, r.total_items ? (100 * r.done) / r.total_items : 0);
             bar.classList.toggle("done", r.total_items > 0 && r.done >= r.total_items);
           }
           var text = row.querySelector('[data-cell="progress-text"]');
@@ -502,7 +526,7 @@
   function runPage() {
     var id = body.dataset.runId;
     var runStatus = body.dataset.runStatus;
-    var cancel = $("run-cancel");
+    var cancel = button("run-cancel");
     var actionStatus = $("run-action-status");
     var actionError = $("run-action-error");
     if (cancel) {
@@ -540,7 +564,7 @@
         var bar = document.querySelector('[data-progress-bar="' + CSS.escape(m) + '"] .progress');
         if (bar) {
           bar.setAttribute("aria-valuenow", String(b.done));
-          bar.firstElementChild.style.width = (b.total ? (100 * b.done) / b.total : 0).toFixed(1) + "%";
+          fillBar(bar, b.total ? (100 * b.done) / b.total : 0);
           bar.classList.toggle("done", b.total > 0 && b.done >= b.total);
         }
         var text = document.querySelector('[data-progress-text="' + CSS.escape(m) + '"]');
@@ -590,6 +614,7 @@
                 finished = true;
                 return false;
               }
+              return true;
             });
           }
         } catch {
@@ -635,7 +660,7 @@
           if (bar) {
             bar.setAttribute("aria-valuenow", String(m.in_flight));
             bar.setAttribute("aria-valuemax", String(m.concurrency));
-            bar.firstElementChild.style.width = (m.concurrency ? Math.min(100, (100 * m.in_flight) / m.concurrency) : 0).toFixed(1) + "%";
+            fillBar(bar, m.concurrency ? Math.min(100, (100 * m.in_flight) / m.concurrency) : 0);
           }
         });
         stamp.textContent = "Load updated " + new Date().toLocaleTimeString() + ".";
