@@ -1,4 +1,4 @@
-// Evaluator overhead (issue 3): runs against instant-reply model servers (contract-conformant, no model), so
+// Evaluator overhead (issue 3): runs against fake model servers (@evalstack/testing) (contract-conformant, no model), so
 // every millisecond measured is the evaluator's own: HTTP, orchestration, the gRPC call, scoring, the store.
 //
 //   npx tsx bench/evaluatorOverhead.ts [--items 1000] [--slots 8] [--postgres]

@@ -21,7 +21,7 @@ import {
   type InferenceClient,
   type ModelInfo,
 } from "@evalstack/contract";
-import { EnvReader, type Env } from "./lib/env.js";
+import { ConfigError, EnvReader, type Env } from "@evalstack/config";
 import { runConstantArrivalRate, runConstantVus, type IterationContext, type StageRun } from "./lib/executors.js";
 import { buildLlmSummary, renderLlmMarkdown, type LlmSummary, type RequestRecord, type Slo, type StageSpec } from "./lib/llmSummary.js";
 import { describeMachine } from "./lib/machine.js";
@@ -66,7 +66,7 @@ export function thresholdsFromEnv(env: Env): Thresholds {
     if (disabled(raw)) return;
     const value = raw === undefined || raw === "" ? fallback : raw;
     if (value === undefined) return;
-    if (!Number.isFinite(Number(value))) throw new Error(`${variable}: not a number: "${value}"`);
+    if (!Number.isFinite(Number(value))) throw new ConfigError(variable, `not a number: "${value}"`);
     (thresholds[metric] ??= []).push(expression(value));
   };
   add("THRESHOLD_ERROR_RATE", "llm_errors", "0.01", (v) => `rate<=${v}`);
@@ -89,21 +89,21 @@ export function stagesFromEnv(scenario: Scenario, env: Env): StageSpec[] {
   });
   switch (scenario) {
     case "smoke":
-      return [closed("smoke", read.number("SMOKE_VUS", 2, { min: 1, integer: true }), read.durationMs("SMOKE_DURATION", "15s"))];
+      return [closed("smoke", read.integer("SMOKE_VUS", 2, { min: 1 }), read.durationMs("SMOKE_DURATION", "15s"))];
     case "sweep": {
       const durationMs = read.durationMs("STAGE_DURATION", "30s");
       return read.integerList("SWEEP_VUS", [1, 2, 4, 8]).map((vus) => closed(`c${vus}`, vus, durationMs));
     }
     case "soak":
-      return [closed("soak", read.number("SOAK_VUS", 2, { min: 1, integer: true }), read.durationMs("SOAK_DURATION", "10m"))];
+      return [closed("soak", read.integer("SOAK_VUS", 2, { min: 1 }), read.durationMs("SOAK_DURATION", "10m"))];
     case "rate": {
       const durationMs = read.durationMs("RATE_DURATION", "60s");
-      const maxVUs = read.number("MAX_VUS", 16, { min: 1, integer: true });
+      const maxVUs = read.integer("MAX_VUS", 16, { min: 1 });
       const rates = read
         .string("RATES", "1")
         .split(",")
         .map((r) => Number(r.trim()));
-      if (rates.some((r) => !(r > 0))) throw new Error(`RATES: expected positive numbers, got "${env.RATES}"`);
+      if (rates.some((r) => !(r > 0))) throw new ConfigError("RATES", `expected positive numbers, got "${env.RATES}"`);
       return rates.map((rate) => ({
         name: `r${rate}`,
         executor: "constant-arrival-rate",
@@ -127,7 +127,7 @@ export function optionsFromEnv(env: Env = process.env): GrpcGenerateOptions {
     gracefulStopMs: read.durationMs("GRACEFUL_STOP", "30s"),
     windowMs: scenario === "soak" ? read.durationMs("SOAK_WINDOW", "1m") : 0,
     promptsFile: read.string("PROMPTS_FILE", FALLBACK_PROMPTS_FILE),
-    maxTokens: read.number("MAX_TOKENS", 64, { min: 1, integer: true }),
+    maxTokens: read.integer("MAX_TOKENS", 64, { min: 1 }),
     ...(temperature === undefined ? {} : { temperature }),
     requestTimeoutMs: read.durationMs("REQUEST_TIMEOUT", "120s"),
     thinkTimeMs: read.durationMs("THINK_TIME", "0s"),
@@ -370,7 +370,7 @@ async function main(): Promise<void> {
   const markdown = renderLlmMarkdown(summary);
   writeSummary(summary, markdown, options);
   process.stdout.write(markdown);
-  if (/^(1|true|yes)$/i.test(process.env.SUMMARY_LINE ?? "")) printSummaryLine(summary);
+  if (new EnvReader().flag("SUMMARY_LINE", false)) printSummaryLine(summary);
   process.exit(summary.thresholdsOk ? 0 : 99);
 }
 

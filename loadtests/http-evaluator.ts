@@ -10,7 +10,7 @@ import path from "node:path";
 import { performance } from "node:perf_hooks";
 import { setTimeout as delay } from "node:timers/promises";
 import { pathToFileURL } from "node:url";
-import { EnvReader, type Env } from "./lib/env.js";
+import { ConfigError, EnvReader, type Env } from "@evalstack/config";
 import { runConstantArrivalRate, runConstantVus, type IterationContext, type StageRun } from "./lib/executors.js";
 import { describeMachine, machineLine, type MachineInfo } from "./lib/machine.js";
 import { markdownTable, ms, num, pct } from "./lib/markdown.js";
@@ -56,7 +56,7 @@ export function httpThresholdsFromEnv(env: Env, vus: Record<Flow, number>, score
     const raw = env[variable];
     if (disabled(raw)) return undefined;
     const v = raw === undefined || raw === "" ? fallback : raw;
-    if (!Number.isFinite(Number(v))) throw new Error(`${variable}: not a number: "${v}"`);
+    if (!Number.isFinite(Number(v))) throw new ConfigError(variable, `not a number: "${v}"`);
     return Number(v);
   };
   const errorRate = value("THRESHOLD_ERROR_RATE", "0.01");
@@ -85,9 +85,9 @@ export function httpOptionsFromEnv(env: Env = process.env): HttpEvaluatorOptions
   const scenario = read.oneOf("SCENARIO", HTTP_SCENARIOS, "smoke");
   const smoke = scenario === "smoke";
   const vus: Record<Flow, number> = {
-    compare: read.number("COMPARE_VUS", smoke ? 1 : 2, { min: 0, integer: true }),
-    score: read.number("SCORE_VUS", smoke ? 1 : 8, { min: 0, integer: true }),
-    run: read.number("RUN_VUS", 1, { min: 0, integer: true }),
+    compare: read.integer("COMPARE_VUS", smoke ? 1 : 2, { min: 0 }),
+    score: read.integer("SCORE_VUS", smoke ? 1 : 8, { min: 0 }),
+    run: read.integer("RUN_VUS", 1, { min: 0 }),
   };
   const apiKey = read.optionalString("API_KEY");
   const scoreRate = read.number("SCORE_RATE", smoke ? 0 : 50, { min: 0 });
@@ -104,7 +104,7 @@ export function httpOptionsFromEnv(env: Env = process.env): HttpEvaluatorOptions
     scoreRate,
     vus,
     thinkTimeMs: read.durationMs("THINK_TIME", smoke ? "200ms" : "0s"),
-    maxTokens: read.number("MAX_TOKENS", smoke ? 16 : 64, { min: 1, integer: true }),
+    maxTokens: read.integer("MAX_TOKENS", smoke ? 16 : 64, { min: 1 }),
     requestTimeoutMs: read.durationMs("REQUEST_TIMEOUT", "120s"),
     pollIntervalMs: read.durationMs("POLL_INTERVAL", "250ms"),
     runTimeoutMs: read.durationMs("RUN_TIMEOUT", "300s"),
@@ -479,7 +479,7 @@ async function main(): Promise<void> {
   const markdown = renderHttpMarkdown(summary);
   writeSummary(summary, markdown, options);
   process.stdout.write(markdown);
-  if (/^(1|true|yes)$/i.test(process.env.SUMMARY_LINE ?? "")) printSummaryLine(summary);
+  if (new EnvReader().flag("SUMMARY_LINE", false)) printSummaryLine(summary);
   process.exit(summary.thresholdsOk ? 0 : 99);
 }
 

@@ -11,6 +11,7 @@
 import { readFileSync } from "node:fs";
 import path from "node:path";
 import { pathToFileURL } from "node:url";
+import { EnvReader } from "@evalstack/config";
 import { buildLlmSummary, renderLlmMarkdown, type LlmSummary, type StageSpec } from "./lib/llmSummary.js";
 import { SUMMARY_LINE_PREFIX, writeSummary } from "./lib/output.js";
 import type { StageRun } from "./lib/executors.js";
@@ -85,7 +86,8 @@ async function main(): Promise<void> {
   const summaries = files.flatMap((file) => readSummaries(readFileSync(file, "utf8")));
   const merged = mergeSummaries(summaries);
   const markdown = renderLlmMarkdown(merged);
-  writeSummary(merged, markdown, { ...(process.env.SUMMARY_JSON ? { summaryJson: process.env.SUMMARY_JSON } : {}) });
+  const summaryJson = new EnvReader().optionalString("SUMMARY_JSON");
+  writeSummary(merged, markdown, { ...(summaryJson ? { summaryJson } : {}) });
   process.stdout.write(markdown);
   process.exit(merged.thresholdsOk ? 0 : 99);
 }

@@ -1,7 +1,7 @@
 // The load generator itself, against scripted fakes whose timings are known: does it measure what it says?
 import { status } from "@grpc/grpc-js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { parseDuration } from "@evalstack/loadtests/lib/env";
+import { parseDuration } from "@evalstack/config";
 import { runConstantArrivalRate, runConstantVus } from "@evalstack/loadtests/lib/executors";
 import { percentile, trendStats } from "@evalstack/loadtests/lib/stats";
 import { evaluateThresholds, parseExpression, parseMetricName, parseThresholdsJson } from "@evalstack/loadtests/lib/thresholds";

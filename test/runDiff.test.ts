@@ -1,5 +1,5 @@
 // GET /v1/runs/{a}/diff/{b} through the HTTP API: the evaluator in-process with a real SQLite store and two
-// instant-reply model servers whose answers change between the two runs, so the items that newly pass and
+// fake model servers whose answers change between the two runs, so the items that newly pass and
 // newly fail are known in advance. JSON and CSV agree; unknown runs, runs over different suites and
 // models that cannot be paired are problem+json. (The same diff on real models: test/notebook.test.ts.)
 import { mkdtempSync, rmSync } from "node:fs";
@@ -98,7 +98,7 @@ describe("GET /v1/runs/{a}/diff/{b}", () => {
       run_b: runB,
       suite_id: "eight",
       status_a: "completed",
-      model_name_a: "instant-reply",
+      model_name_a: "fake-model",
       same_weights: true,
       paired_items: 8,
       score_a: 5,

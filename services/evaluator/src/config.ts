@@ -4,8 +4,11 @@ import { readFileSync } from "node:fs";
 import { hostname } from "node:os";
 import { randomBytes } from "node:crypto";
 import { availableParallelism } from "node:os";
+import { ConfigError, EnvReader, type Env } from "@evalstack/config";
 import { DEFAULT_LATENCY_TARGETS } from "./scoring/latencyScore.js";
 import { MAX_CONCURRENCY, type IsolationMode, type SandboxConfig } from "./scoring/sandbox/limits.js";
+
+export { ConfigError } from "@evalstack/config";
 
 export interface ModelTarget {
   /** The name runs and reports use, e.g. "qwen". */
@@ -43,43 +46,34 @@ export interface EvaluatorConfig {
   sandbox: SandboxConfig;
 }
 
-export class ConfigError extends Error {
-  constructor(
-    readonly variable: string,
-    message: string,
-  ) {
-    super(`${variable}: ${message}`);
-    this.name = "ConfigError";
-  }
-}
-
-type Env = Record<string, string | undefined>;
 
 const DEFAULT_MODELS = "qwen=localhost:50051,phi3=localhost:50052";
 
 export function loadConfig(env: Env = process.env): EvaluatorConfig {
-  const auth = loadAuth(env);
+  const read = new EnvReader(env);
+  const auth = loadAuth(read);
+  const databaseUrl = read.optionalString("DATABASE_URL");
   return {
-    host: str(env, "EVALSTACK_HOST", "0.0.0.0"),
-    port: int(env, "EVALSTACK_PORT", 8080, 0, 65535),
-    models: parseModels(str(env, "EVALSTACK_MODELS", DEFAULT_MODELS)),
-    store: env.DATABASE_URL?.trim()
-      ? { kind: "postgres", url: parsePostgresUrl(env.DATABASE_URL.trim()) }
-      : { kind: "sqlite", path: str(env, "EVALSTACK_DB_PATH", "./data/evalstack.db") },
+    host: read.string("EVALSTACK_HOST", "0.0.0.0"),
+    port: read.integer("EVALSTACK_PORT", 8080, { min: 0, max: 65535 }),
+    models: parseModels(read.string("EVALSTACK_MODELS", DEFAULT_MODELS)),
+    store: databaseUrl
+      ? { kind: "postgres", url: parsePostgresUrl(databaseUrl) }
+      : { kind: "sqlite", path: read.string("EVALSTACK_DB_PATH", "./data/evalstack.db") },
     auth,
-    retryBudgetMs: int(env, "EVALSTACK_RETRY_BUDGET_MS", 600_000, 0, 24 * 3_600_000),
-    itemTimeoutMs: int(env, "EVALSTACK_ITEM_TIMEOUT_MS", 300_000, 100, 24 * 3_600_000),
-    bodyLimitBytes: int(env, "EVALSTACK_BODY_LIMIT_BYTES", 10 * 1024 * 1024, 1024, 1024 * 1024 * 1024),
-    leaseMs: int(env, "EVALSTACK_LEASE_MS", 30_000, 300, 3_600_000),
-    instanceId: str(env, "EVALSTACK_INSTANCE_ID", `${hostname()}-${process.pid}-${randomBytes(3).toString("hex")}`),
-    maxActiveRuns: int(env, "EVALSTACK_MAX_ACTIVE_RUNS", 4, 1, 1000),
-    maxEventStreams: int(env, "EVALSTACK_MAX_EVENT_STREAMS", 256, 1, 100_000),
-    maxEventStreamsPerRun: int(env, "EVALSTACK_MAX_EVENT_STREAMS_PER_RUN", 32, 1, 100_000),
-    shutdownGraceMs: int(env, "SHUTDOWN_GRACE_MS", 10_000, 0, 3_600_000),
-    logLevel: oneOf(env, "LOG_LEVEL", "info", ["trace", "debug", "info", "warn", "error", "fatal", "silent"]),
+    retryBudgetMs: read.integer("EVALSTACK_RETRY_BUDGET_MS", 600_000, { min: 0, max: 24 * 3_600_000 }),
+    itemTimeoutMs: read.integer("EVALSTACK_ITEM_TIMEOUT_MS", 300_000, { min: 100, max: 24 * 3_600_000 }),
+    bodyLimitBytes: read.integer("EVALSTACK_BODY_LIMIT_BYTES", 10 * 1024 * 1024, { min: 1024, max: 1024 * 1024 * 1024 }),
+    leaseMs: read.integer("EVALSTACK_LEASE_MS", 30_000, { min: 300, max: 3_600_000 }),
+    instanceId: read.string("EVALSTACK_INSTANCE_ID", `${hostname()}-${process.pid}-${randomBytes(3).toString("hex")}`),
+    maxActiveRuns: read.integer("EVALSTACK_MAX_ACTIVE_RUNS", 4, { min: 1, max: 1000 }),
+    maxEventStreams: read.integer("EVALSTACK_MAX_EVENT_STREAMS", 256, { min: 1, max: 100_000 }),
+    maxEventStreamsPerRun: read.integer("EVALSTACK_MAX_EVENT_STREAMS_PER_RUN", 32, { min: 1, max: 100_000 }),
+    shutdownGraceMs: read.integer("SHUTDOWN_GRACE_MS", 10_000, { min: 0, max: 3_600_000 }),
+    logLevel: read.oneOf("LOG_LEVEL", ["trace", "debug", "info", "warn", "error", "fatal", "silent"], "info"),
     latencyTargets: {
-      ttft_ms: num(env, "EVALSTACK_TARGET_TTFT_MS", DEFAULT_LATENCY_TARGETS.ttft_ms, 0),
-      tokens_per_second: num(env, "EVALSTACK_TARGET_TOKENS_PER_SECOND", DEFAULT_LATENCY_TARGETS.tokens_per_second, 0),
+      ttft_ms: read.number("EVALSTACK_TARGET_TTFT_MS", DEFAULT_LATENCY_TARGETS.ttft_ms, { min: 0 }),
+      tokens_per_second: read.number("EVALSTACK_TARGET_TOKENS_PER_SECOND", DEFAULT_LATENCY_TARGETS.tokens_per_second, { min: 0 }),
     },
     sandbox: loadSandboxConfig(env),
   };
@@ -90,7 +84,8 @@ export function loadConfig(env: Env = process.env): EvaluatorConfig {
  * _MEMORY_MB, _MAX_PROCESSES, _MAX_FILE_MB, _MAX_OPEN_FILES, _SCRATCH_MB, _PYTHON, _NODE, _BWRAP, _UID_BASE.
  */
 export function loadSandboxConfig(env: Env = process.env): SandboxConfig {
-  const optionalInt = (name: string, min: number, max: number): number | undefined => (env[name]?.trim() ? int(env, name, 0, min, max) : undefined);
+  const read = new EnvReader(env);
+  const optionalInt = (name: string, min: number, max: number): number | undefined => read.optionalInteger(name, { min, max });
   const mib = (name: string, max: number): number | undefined => {
     const n = optionalInt(name, 1, max);
     return n === undefined ? undefined : n * 1024 * 1024;
@@ -104,15 +99,15 @@ export function loadSandboxConfig(env: Env = process.env): SandboxConfig {
     scratchBytes: mib("EVALSTACK_SANDBOX_SCRATCH_MB", 64 * 1024),
   };
   const path = (name: string): string | null => {
-    const value = env[name]?.trim();
+    const value = read.optionalString(name);
     if (!value) return null;
     if (!value.startsWith("/")) throw new ConfigError(name, `must be an absolute path, got "${value}"`);
     return value;
   };
   return {
-    isolation: oneOf<IsolationMode>(env, "EVALSTACK_SANDBOX_ISOLATION", "auto", ["auto", "namespaces", "rlimits"]),
-    concurrency: int(env, "EVALSTACK_SANDBOX_CONCURRENCY", Math.min(Math.max(1, availableParallelism()), MAX_CONCURRENCY), 1, MAX_CONCURRENCY),
-    uidBase: env.EVALSTACK_SANDBOX_UID_BASE?.trim() ? int(env, "EVALSTACK_SANDBOX_UID_BASE", 0, 1000, 4_000_000_000) : null,
+    isolation: read.oneOf<IsolationMode>("EVALSTACK_SANDBOX_ISOLATION", ["auto", "namespaces", "rlimits"], "auto"),
+    concurrency: read.integer("EVALSTACK_SANDBOX_CONCURRENCY", Math.min(Math.max(1, availableParallelism()), MAX_CONCURRENCY), { min: 1, max: MAX_CONCURRENCY }),
+    uidBase: read.optionalInteger("EVALSTACK_SANDBOX_UID_BASE", { min: 1000, max: 4_000_000_000 }) ?? null,
     pythonPath: path("EVALSTACK_SANDBOX_PYTHON"),
     nodePath: path("EVALSTACK_SANDBOX_NODE"),
     bwrapPath: path("EVALSTACK_SANDBOX_BWRAP"),
@@ -155,13 +150,14 @@ export function parseModels(text: string): ModelTarget[] {
   return models;
 }
 
-function loadAuth(env: Env): EvaluatorConfig["auth"] {
-  const mode = (env.EVALSTACK_AUTH ?? "on").trim().toLowerCase();
+function loadAuth(read: EnvReader): EvaluatorConfig["auth"] {
+  const mode = read.string("EVALSTACK_AUTH", "on").toLowerCase();
   if (mode === "off") return { enabled: false };
-  if (mode !== "on" && mode !== "") throw new ConfigError("EVALSTACK_AUTH", `must be "on" or "off", got "${env.EVALSTACK_AUTH}"`);
+  if (mode !== "on") throw new ConfigError("EVALSTACK_AUTH", `must be "on" or "off", got "${read.env.EVALSTACK_AUTH}"`);
   const keys: string[] = [];
-  if (env.EVALSTACK_API_KEYS?.trim()) keys.push(...splitKeys(env.EVALSTACK_API_KEYS, "EVALSTACK_API_KEYS"));
-  const file = env.EVALSTACK_API_KEYS_FILE?.trim();
+  const listed = read.optionalString("EVALSTACK_API_KEYS");
+  if (listed) keys.push(...splitKeys(listed, "EVALSTACK_API_KEYS"));
+  const file = read.optionalString("EVALSTACK_API_KEYS_FILE");
   if (file) {
     let text: string;
     try {
@@ -201,33 +197,4 @@ function parsePostgresUrl(text: string): string {
     throw new ConfigError("DATABASE_URL", `scheme must be postgres: or postgresql:, got ${url.protocol}`);
   }
   return text;
-}
-
-function str(env: Env, name: string, fallback: string): string {
-  const value = env[name]?.trim();
-  return value ? value : fallback;
-}
-
-function int(env: Env, name: string, fallback: number, min: number, max: number): number {
-  const raw = env[name]?.trim();
-  if (!raw) return fallback;
-  if (!/^-?\d+$/.test(raw)) throw new ConfigError(name, `must be an integer, got "${raw}"`);
-  const value = Number(raw);
-  if (value < min || value > max) throw new ConfigError(name, `must be between ${min} and ${max}, got ${value}`);
-  return value;
-}
-
-function num(env: Env, name: string, fallback: number, min: number): number {
-  const raw = env[name]?.trim();
-  if (!raw) return fallback;
-  const value = Number(raw);
-  if (!Number.isFinite(value) || value < min) throw new ConfigError(name, `must be a number >= ${min}, got "${raw}"`);
-  return value;
-}
-
-function oneOf<T extends string>(env: Env, name: string, fallback: T, allowed: readonly T[]): T {
-  const raw = env[name]?.trim();
-  if (!raw) return fallback;
-  if (!allowed.includes(raw as T)) throw new ConfigError(name, `must be one of ${allowed.join(", ")}, got "${raw}"`);
-  return raw as T;
 }

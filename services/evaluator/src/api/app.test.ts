@@ -1,4 +1,4 @@
-// The HTTP API in-process, against contract-conformant instant-reply model servers (test/helpers) and a
+// The HTTP API in-process, against contract-conformant fake model servers (@evalstack/testing) and a
 // real SQLite store: validation and auth answers, run lifecycle, items as JSON/CSV, events, the OpenAPI
 // document. Real model services are exercised in test/evaluator*.test.ts.
 import { mkdtempSync, rmSync } from "node:fs";

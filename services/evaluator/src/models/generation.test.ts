@@ -1,4 +1,4 @@
-// generateWithRetries against the instant-reply model server (a contract-conformant fake is fine here: the
+// generateWithRetries against the fake model server (@evalstack/testing) (a contract-conformant fake is fine here: the
 // code under test is the retry logic around the call).
 import { status } from "@grpc/grpc-js";
 import { afterEach, describe, expect, it } from "vitest";

@@ -1,6 +1,6 @@
 // One trace per run item through the gRPC call into the model service, and one per API request (compare)
 // from the HTTP request into the model services. Spans are collected in memory; the model side is an
-// instant-reply server with the same server interceptor the model services use.
+// fake model server with the same server interceptor the model services use.
 import { pino } from "pino";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { InMemorySpanExporter, SimpleSpanProcessor, grpcServerInterceptor, startTelemetry, type ReadableSpan, type Telemetry } from "@evalstack/telemetry";

@@ -1,4 +1,4 @@
-// The web UI in process, without a browser, against contract-conformant instant-reply model servers and a
+// The web UI in process, without a browser, against contract-conformant fake model servers (@evalstack/testing) and a
 // real SQLite store: the 401 sign-in answers and the session cookie, every page's content, the item filters,
 // the item page, report downloads, escaping of model replies, and that the API itself is unchanged (it
 // never accepts the cookie). The browser end to end on real models is test/uiBrowser.test.ts.
@@ -230,7 +230,7 @@ describe("web UI: pages", () => {
     const text = await res.text();
     expect(text).toContain('<section class="card" data-model="alpha"');
     expect(text).toContain('<span class="badge SERVING">serving</span>');
-    expect(text).toContain("instant-reply");
+    expect(text).toContain("fake-model");
     expect(text).toContain('<b data-field="pending_requests">0</b>');
     expect(text).toContain("0".repeat(64));
   });

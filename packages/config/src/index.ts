@@ -1,0 +1,1 @@
+export { ConfigError, EnvReader, parseDuration, type Env } from "./envReader.js";
