@@ -13,8 +13,9 @@ import {
   type GenerateChunk,
   type GenerateRequest,
 } from "@evalstack/contract";
-import type { Timings } from "../scoring/types.js";
+import type { WireTimings } from "../scoring/types.js";
 import { abortableSleep, backoffDelay, DEFAULT_BACKOFF, type Backoff } from "./backoff.js";
+import { wireTimings } from "./wireTimings.js";
 import type { ModelHandle } from "./modelRegistry.js";
 
 export interface Generation {
@@ -23,7 +24,7 @@ export interface Generation {
   prompt_tokens: number;
   completion_tokens: number;
   /** As measured inside the model service. */
-  timings: Timings;
+  timings: WireTimings;
   /** Seen from the evaluator: from sending the request to the first chunk with text, and to the last chunk. */
   client_ttft_ms: number;
   client_total_ms: number;
@@ -145,19 +146,12 @@ async function attemptOnce(handle: ModelHandle, request: Partial<GenerateRequest
   if (!final) throw new RetryableReply("the stream ended without a final chunk");
   if (final.finishReason === FinishReason.CANCELLED) throw new RetryableReply("the model service cancelled the generation (shutting down?)");
   if (final.finishReason === FinishReason.ERROR) throw new FailedReply(`the model service reported an error${text ? `: ${text}` : ""}`);
-  const t = final.timings;
   return {
     text,
     finish_reason: finishReasonName(final.finishReason),
     prompt_tokens: final.usage?.promptTokens ?? 0,
     completion_tokens: final.usage?.completionTokens ?? 0,
-    timings: {
-      queue_ms: t?.queueMs ?? 0,
-      ttft_ms: t?.ttftMs ?? 0,
-      decode_ms: t?.decodeMs ?? 0,
-      total_ms: t?.totalMs ?? 0,
-      tokens_per_second: t?.tokensPerSecond ?? 0,
-    },
+    timings: wireTimings(final.timings),
     client_ttft_ms: (firstTextAt ?? ended) - sent,
     client_total_ms: ended - sent,
   };

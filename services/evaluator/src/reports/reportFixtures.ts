@@ -2,7 +2,7 @@
 // benchmark. Replies are scored by the real checks; only the model outputs are synthetic.
 
 import { scoreReplySync } from "../scoring/scoreReply.js";
-import type { ModelSnapshot, RunItemResult, SuiteItem, Timings } from "../scoring/types.js";
+import type { ModelSnapshot, RunItemResult, SuiteItem, WireTimings } from "../scoring/types.js";
 import { builtinSuite } from "../suites/builtinSuites.js";
 import type { ReportInput } from "./reportTypes.js";
 
@@ -76,9 +76,9 @@ export function syntheticRun(fixtures: Record<string, { pass: unknown; fail: unk
         const fx = fixtures[item.id];
         if (!fx) throw new Error(`no fixture for ${item.id}`);
         const latencyFast = model === "qwen" ? random() < 0.8 : random() < 0.3;
-        const timings: Timings =
+        const timings: WireTimings =
           item.dimension === "latency"
-            ? { ...(latencyFast ? (fx.pass as Timings) : (fx.fail as Timings)), ttft_ms: Math.round((latencyFast ? 90 : 400) + random() * 150) }
+            ? { ...(latencyFast ? (fx.pass as WireTimings) : (fx.fail as WireTimings)), ttft_ms: Math.round((latencyFast ? 90 : 400) + random() * 150) }
             : { queue_ms: 1, ttft_ms: Math.round(80 + random() * 300), decode_ms: 600, total_ms: Math.round(700 + random() * 900), tokens_per_second: 20 + random() * 40 };
         const reply = item.dimension === "latency" ? "Hello!" : ((good ? fx.pass : fx.fail) as string);
         const isError = model === "phi3" && item.id === "struct-02-json-person" && repeat === 0;

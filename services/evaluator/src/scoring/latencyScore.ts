@@ -1,7 +1,7 @@
 // The latency dimension: measured, not checked. A reply meets the targets when its time to first token is at
 // most the TTFT target and its decode speed at least the tokens/s target.
 
-import type { ItemScore, Timings } from "./types.js";
+import type { ItemScore, WireTimings } from "./types.js";
 
 export interface LatencyTargets {
   ttft_ms: number;
@@ -11,7 +11,7 @@ export interface LatencyTargets {
 export const DEFAULT_LATENCY_TARGETS: LatencyTargets = { ttft_ms: 200, tokens_per_second: 30 };
 
 /** One reply's latency score: two pseudo-checks (ttft, tokens_per_second); it passes when both hold. */
-export function scoreLatency(timings: Timings, targets: LatencyTargets = DEFAULT_LATENCY_TARGETS): ItemScore {
+export function scoreLatency(timings: WireTimings, targets: LatencyTargets = DEFAULT_LATENCY_TARGETS): ItemScore {
   const ttftOk = timings.ttft_ms <= targets.ttft_ms;
   const tpsOk = timings.tokens_per_second >= targets.tokens_per_second;
   const checks = [

@@ -51,7 +51,11 @@ export interface ItemScore {
   error?: string;
 }
 
-export interface Timings {
+/**
+ * A reply's timings as the evaluator's API, store and reports carry them (snake_case); made from the
+ * contract's camelCase Timings by models/wireTimings.ts only.
+ */
+export interface WireTimings {
   queue_ms: number;
   ttft_ms: number;
   decode_ms: number;
@@ -71,7 +75,7 @@ export interface RunItemResult {
   finish_reason: string;
   prompt_tokens: number;
   completion_tokens: number;
-  timings: Timings;
+  timings: WireTimings;
   /** Null for errors and for latency items (scored from timings). */
   score: ItemScore | null;
   error: string | null;

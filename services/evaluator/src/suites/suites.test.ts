@@ -5,12 +5,12 @@ import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { scoreLatency } from "../scoring/latencyScore.js";
 import { scoreReplySync } from "../scoring/scoreReply.js";
-import type { Timings } from "../scoring/types.js";
+import type { WireTimings } from "../scoring/types.js";
 import { builtinSuites, MAX_SUITE_ITEMS, MAX_SUITE_TEXT, parseSuiteText, SuiteValidationError, validateSuiteItems } from "./index.js";
 
 const fixtures = JSON.parse(readFileSync(new URL("./builtin/seed-50.replies.json", import.meta.url), "utf8")) as Record<
   string,
-  { pass: string | Timings; fail: string | Timings }
+  { pass: string | WireTimings; fail: string | WireTimings }
 >;
 
 const seed = builtinSuites().find((s) => s.id === "seed-50");
@@ -73,8 +73,8 @@ describe("seed-50: each item's passing reply passes and its failing reply fails"
     const fx = fixtures[item.id];
     if (!fx) throw new Error(`no fixture for ${item.id}`);
     if (item.dimension === "latency") {
-      expect(scoreLatency(fx.pass as Timings).passed).toBe(true);
-      expect(scoreLatency(fx.fail as Timings).passed).toBe(false);
+      expect(scoreLatency(fx.pass as WireTimings).passed).toBe(true);
+      expect(scoreLatency(fx.fail as WireTimings).passed).toBe(false);
       return;
     }
     const good = scoreReplySync(item, fx.pass as string);
