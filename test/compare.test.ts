@@ -10,7 +10,7 @@ import Database from "better-sqlite3";
 import { afterAll, afterEach, describe, expect, it } from "vitest";
 import { descendantsOf, freePort, isRunning, ManagedProcess, REPO_ROOT, type ProcessIdentity } from "@evalstack/local-stack";
 import type { Report } from "@evalstack/evaluator/reports";
-import { parseCsvRows } from "./helpers/csv.js";
+import { parseCsvRows } from "@evalstack/testing";
 
 const tmp = mkdtempSync(path.join(os.tmpdir(), "evalstack-compare-test-"));
 const launched: ManagedProcess[] = [];

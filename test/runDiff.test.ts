@@ -11,7 +11,7 @@ import { loadConfig } from "@evalstack/evaluator/config";
 import { DIMENSION_DIFF_COLUMNS, ITEM_DIFF_COLUMNS } from "@evalstack/evaluator/runs/diff";
 import { startServer, type EvaluatorServer } from "@evalstack/evaluator/server";
 import { startFakeModelServer, type FakeModelServer } from "@evalstack/testing";
-import { parseCsvRecords } from "./helpers/csv.js";
+import { parseCsvRecords } from "@evalstack/testing";
 
 const KEY = "test-key-0123456789abcdef";
 const auth = { authorization: `Bearer ${KEY}` };

@@ -8,6 +8,7 @@ import { mcnemarExact, wilsonInterval } from "../scoring/statistics.js";
 import { DIMENSIONS, type RunItemResult } from "../scoring/types.js";
 import { buildReport, type ReportInput, renderReport } from "./index.js";
 import { syntheticRun } from "./reportFixtures.js";
+import { parseCsvRows } from "@evalstack/testing";
 
 const fixtures = JSON.parse(readFileSync(new URL("../suites/builtin/seed-50.replies.json", import.meta.url), "utf8"));
 const input = syntheticRun(fixtures, 3);
@@ -220,7 +221,7 @@ describe("renderers", () => {
 
   it("CSV: a header and one row per (item, model), quoted so that commas and newlines survive", () => {
     const csv = renderReport(report, "csv").body;
-    const rows = parseCsv(csv);
+    const rows = parseCsvRows(csv);
     expect(rows[0]).toEqual(["item_id", "dimension", "model", "replies", "errors", "pass_rate", "instruction_score", "ttft_ms", "tokens_per_second", "total_ms", "prompt", "reply", "checks"]);
     expect(rows).toHaveLength(1 + report.items.length);
     const first = report.items[0];
@@ -245,32 +246,3 @@ describe("renderers", () => {
     expect(() => renderReport(report, "pdf" as never)).toThrow(/unknown report format/);
   });
 });
-
-/** A small RFC 4180 parser, independent of the renderer. */
-function parseCsv(text: string): string[][] {
-  const rows: string[][] = [];
-  let row: string[] = [];
-  let field = "";
-  let quoted = false;
-  for (let i = 0; i < text.length; i++) {
-    const ch = text[i] as string;
-    if (quoted) {
-      if (ch === '"' && text[i + 1] === '"') {
-        field += '"';
-        i++;
-      } else if (ch === '"') quoted = false;
-      else field += ch;
-    } else if (ch === '"') quoted = true;
-    else if (ch === ",") {
-      row.push(field);
-      field = "";
-    } else if (ch === "\r" && text[i + 1] === "\n") {
-      row.push(field);
-      rows.push(row);
-      row = [];
-      field = "";
-      i++;
-    } else field += ch;
-  }
-  return rows;
-}

@@ -1,5 +1,5 @@
-// RFC 4180 as the evaluator's toCsv writes it: quoted fields may hold commas, quotes and newlines; rows end
-// with CRLF or LF.
+// A small RFC 4180 parser for tests, independent of the renderers it checks: quoted fields may hold commas,
+// quotes and newlines; rows end with CRLF or LF.
 
 export function parseCsvRows(text: string): string[][] {
   const rows: string[][] = [];
