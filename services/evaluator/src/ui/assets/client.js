@@ -8,6 +8,20 @@
 (function () {
   "use strict";
 
+  /**
+   * JSON the server renders into the page or answers with, as far as this script reads it.
+   * @typedef {{ role: string, content: string }} Message
+   * @typedef {{ key: string, id: string, dimension: string, messages: Message[], checks: { type: string }[], max_tokens?: number }} PageItem
+   * @typedef {{ name: string, color: string }} PageModel
+   * @typedef {{ type: string, passed: boolean, detail: string, error?: string }} CheckResult
+   * @typedef {{ event: string, data: string, id: string | null }} SseEvent
+   * @typedef {{ done: number, total: number, passed: number, errors: number }} ModelProgress
+   * @typedef {{ done: number, total: number, errors: number, status?: string, by_model?: Record<string, ModelProgress> }} RunProgress
+   * @typedef {{ model: string, item_id: string, status: string, passed: boolean | null, ttft_ms: number, tokens_per_second: number }} ItemEvent
+   * @typedef {{ id: string, status: string, done: number, total_items: number, errors: number }} RunRow
+   * @typedef {{ name: string, health: string, in_flight: number, concurrency: number, pending_requests: number }} ModelLoad
+   */
+
   var KEY = "evalstack.apiKey";
   var body = document.body;
   var page = body.dataset.page;
@@ -20,6 +34,7 @@
       return null;
     }
   }
+  /** @param {string | null} key */
   function saveKey(key) {
     try {
       if (key) sessionStorage.setItem(KEY, key);
@@ -34,11 +49,30 @@
     return document.getElementById(id);
   }
   /**
+   * An element this page always renders (the server wrote it): a clear error if it is missing.
+   * @param {string} id
+   */
+  function required(id) {
+    var node = document.getElementById(id);
+    if (!node) throw new Error("the page has no #" + id);
+    return node;
+  }
+  /**
+   * The element under `root` that the template always has.
+   * @param {ParentNode} root
+   * @param {string} selector
+   */
+  function within(root, selector) {
+    var node = root.querySelector(selector);
+    if (!(node instanceof HTMLElement)) throw new Error("no " + selector + " in its template");
+    return node;
+  }
+  /**
    * A form control the page rendered (input, select or textarea), for its value.
    * @param {string} id
    */
   function field(id) {
-    return /** @type {HTMLInputElement | HTMLSelectElement | HTMLTextAreaElement} */ ($(id));
+    return /** @type {HTMLInputElement | HTMLSelectElement | HTMLTextAreaElement} */ (required(id));
   }
   /**
    * @param {string} id
@@ -55,13 +89,18 @@
   function fillBar(bar, percent) {
     /** @type {HTMLElement} */ (bar.firstElementChild).style.width = percent.toFixed(1) + "%";
   }
+  /**
+   * @param {string} tag
+   * @param {Record<string, string>} [props]
+   * @param {(Node | string)[]} [children]
+   */
   function el(tag, props, children) {
     var node = document.createElement(tag);
     if (props) {
-      Object.keys(props).forEach(function (k) {
-        if (k === "text") node.textContent = props[k];
-        else if (k === "class") node.className = props[k];
-        else node.setAttribute(k, props[k]);
+      Object.entries(props).forEach(function (entry) {
+        if (entry[0] === "text") node.textContent = entry[1];
+        else if (entry[0] === "class") node.className = entry[1];
+        else node.setAttribute(entry[0], entry[1]);
       });
     }
     (children || []).forEach(function (c) {
@@ -69,17 +108,28 @@
     });
     return node;
   }
+  /**
+   * @param {string} id
+   * @returns {any} the JSON the server put in the page's script element
+   */
   function jsonData(id) {
     var node = $(id);
     return node ? JSON.parse(node.textContent || "null") : null;
   }
+  /** @param {number | null | undefined} ms */
   function fmtMs(ms) {
-    if (ms === null || ms === undefined || !Number.isFinite(Number(ms))) return "—";
+    if (typeof ms !== "number" || !Number.isFinite(ms)) return "—";
     return ms >= 10000 ? (ms / 1000).toFixed(1) + " s" : Math.round(ms) + " ms";
   }
+  /** @param {number | null | undefined} x */
   function fmtRate(x) {
-    return x === null || x === undefined || !Number.isFinite(Number(x)) ? "—" : Number(x).toFixed(1);
+    return typeof x !== "number" || !Number.isFinite(x) ? "—" : x.toFixed(1);
   }
+  /**
+   * @param {Element | null} node
+   * @param {string} status
+   * @param {string} [text]
+   */
   function setBadge(node, status, text) {
     if (!node) return;
     node.className = "badge " + status;
@@ -88,6 +138,10 @@
 
   // --- API -------------------------------------------------------------------------------------------
 
+  /**
+   * @param {string} path
+   * @param {RequestInit} [init]
+   */
   async function api(path, init) {
     init = init || {};
     var headers = new Headers(init.headers || {});
@@ -99,10 +153,11 @@
   }
 
   /** The problem details of a failed answer, as one line (with the fields at fault). */
+  /** @param {Response} res */
   async function problemOf(res) {
     try {
       var p = await res.json();
-      var fields = (p.errors || []).map(function (e) {
+      var fields = (p.errors || []).map(/** @param {{ path: string, message: string }} e */ function (e) {
         return e.path + ": " + e.message;
       });
       var detail = p.detail || p.title || "HTTP " + res.status;
@@ -113,7 +168,12 @@
   }
 
   /** Reads a text/event-stream body, calling onEvent({event, data, id}) per event, until it ends. */
+  /**
+   * @param {Response} res
+   * @param {(ev: SseEvent) => boolean | void} onEvent
+   */
   async function readSse(res, onEvent) {
+    if (!res.body) return;
     var reader = res.body.getReader();
     var decoder = new TextDecoder();
     var buffer = "";
@@ -125,7 +185,9 @@
       while ((m = /\r?\n\r?\n/.exec(buffer))) {
         var block = buffer.slice(0, m.index);
         buffer = buffer.slice(m.index + m[0].length);
+        /** @type {SseEvent} */
         var ev = { event: "message", data: "", id: null };
+        /** @type {string[]} */
         var data = [];
         block.split(/\r?\n/).forEach(function (line) {
           if (!line || line.charAt(0) === ":") return;
@@ -148,16 +210,17 @@
 
   // --- The API key of this tab -------------------------------------------------------------------------
 
+  /** @param {string} message */
   function askForKey(message) {
-    var banner = $("auth-banner");
+    const banner = $("auth-banner");
     if (!banner || !authOn || $("tab-key-form")) return;
-    var input = el("input", { type: "password", id: "tab-key", autocomplete: "current-password", required: "", minlength: "16" });
+    var input = /** @type {HTMLInputElement} */ (el("input", { type: "password", id: "tab-key", autocomplete: "current-password", required: "", minlength: "16" }));
     var form = el("form", { id: "tab-key-form", class: "row" }, [
       el("div", { class: "field" }, [el("label", { for: "tab-key", text: "API key" }), input]),
       el("button", { type: "submit", text: "Use this key" }),
     ]);
     banner.replaceChildren(el("p", { text: message }), form);
-    form.addEventListener("submit", async function (e) {
+    form.addEventListener("submit", /** @param {Event} e */ async function (e) {
       e.preventDefault();
       var key = input.value.trim();
       var res = await fetch("/v1/suites", { headers: { authorization: "Bearer " + key } });
@@ -165,7 +228,7 @@
         saveKey(key);
         banner.replaceChildren();
       } else {
-        banner.firstChild.textContent = "That key was not accepted (" + (await problemOf(res)) + ").";
+        /** @type {ChildNode} */ (banner.firstChild).textContent = "That key was not accepted (" + (await problemOf(res)) + ").";
       }
     });
   }
@@ -202,18 +265,23 @@
     var form = /** @type {HTMLFormElement} */ ($("pg-form"));
     var prompt = /** @type {HTMLTextAreaElement} */ ($("pg-prompt"));
     var itemSelect = field("pg-item");
-    var itemInfo = $("pg-item-info");
+    var itemInfo = required("pg-item-info");
     var send = button("pg-send");
     var stop = button("pg-stop");
-    var status = $("pg-status");
-    var errorBox = $("pg-error");
-    var replies = $("pg-replies");
+    var status = required("pg-status");
+    var errorBox = required("pg-error");
+    var replies = required("pg-replies");
     var template = /** @type {HTMLTemplateElement} */ ($("reply-template"));
+    /** @type {PageModel[]} */
     var models = jsonData("pg-models") || [];
+    /** @type {PageItem[]} */
     var items = jsonData("pg-items") || [];
+    /** @type {PageItem | null | undefined} */
     var current = null; // the selected suite item
+    /** @type {AbortController | null} */
     var controller = null;
 
+    /** @param {PageItem} item */
     function userText(item) {
       return item.messages
         .filter(function (m) {
@@ -262,32 +330,47 @@
       if (controller) controller.abort();
     });
 
+    /** @param {string} id */
     function numberField(id) {
       var v = field(id).value.trim();
       return v === "" ? undefined : Number(v);
     }
 
+    /** @param {PageModel} model */
     function makeCard(model) {
-      var card = /** @type {HTMLElement} */ (template.content.firstElementChild.cloneNode(true));
+      var first = template.content.firstElementChild;
+      if (!first) throw new Error("the reply template is empty");
+      var card = /** @type {HTMLElement} */ (first.cloneNode(true));
       card.dataset.model = model.name;
-      /** @type {HTMLElement} */ (card.querySelector(".swatch")).style.background = model.color;
-      card.querySelector(".model-name").textContent = model.name;
+      within(card, ".swatch").style.background = model.color;
+      within(card, ".model-name").textContent = model.name;
       return {
         node: card,
-        text: card.querySelector('[data-role="text"]'),
-        state: card.querySelector('[data-role="state"]'),
-        error: card.querySelector('[data-role="error"]'),
-        checks: card.querySelector('[data-role="checks"]'),
+        text: within(card, '[data-role="text"]'),
+        state: within(card, '[data-role="state"]'),
+        error: within(card, '[data-role="error"]'),
+        checks: within(card, '[data-role="checks"]'),
+        /**
+         * @param {string} name
+         * @param {string} value
+         */
         stat: function (name, value) {
           var dd = card.querySelector('[data-stat="' + name + '"]');
           if (dd) dd.textContent = value;
         },
+        /** @type {number | null} ms from sending to this model's first delta */
         first: null,
         done: false,
       };
     }
 
+    /**
+     * @param {ReturnType<typeof makeCard>} card
+     * @param {PageItem} item
+     * @param {{ reply: string, ttft_ms: number, tokens_per_second: number }} result
+     */
     async function score(card, item, result) {
+      /** @type {{ item: Record<string, unknown>, reply: string, timings?: Record<string, number> }} */
       var req = { item: { id: item.id, dimension: item.dimension, messages: item.messages, checks: item.checks }, reply: result.reply };
       if (item.max_tokens) req.item.max_tokens = item.max_tokens;
       if (item.dimension === "latency") req.timings = { ttft_ms: result.ttft_ms, tokens_per_second: result.tokens_per_second };
@@ -296,6 +379,7 @@
         card.checks.replaceChildren(el("p", { class: "alert", text: "Scoring failed: " + (await problemOf(res)) }));
         return;
       }
+      /** @type {{ passed: boolean, checks: CheckResult[] }} */
       var s = await res.json();
       var passed = s.checks.filter(function (c) {
         return c.passed;
@@ -317,8 +401,8 @@
     form.addEventListener("submit", async function (e) {
       e.preventDefault();
       errorBox.textContent = "";
-      var chosen = Array.prototype.map.call(form.querySelectorAll('input[name="models"]:checked'), function (c) {
-        return c.value;
+      var chosen = Array.from(form.querySelectorAll('input[name="models"]:checked'), function (c) {
+        return /** @type {HTMLInputElement} */ (c).value;
       });
       var text = prompt.value;
       if (!text.trim()) {
@@ -331,13 +415,14 @@
         return;
       }
       var item = current && text === userText(current) ? current : null;
+      /** @type {Record<string, number>} */
       var sampling = {};
-      [
+      /** @type {[string, string][]} */ ([
         ["temperature", "pg-temperature"],
         ["top_p", "pg-top-p"],
         ["top_k", "pg-top-k"],
         ["seed", "pg-seed"],
-      ].forEach(function (f) {
+      ]).forEach(function (f) {
         var v = numberField(f[1]);
         if (v !== undefined) sampling[f[0]] = v;
       });
@@ -348,14 +433,16 @@
         max_tokens: numberField("pg-max-tokens") || 128,
       };
 
+      /** @type {Record<string, ReturnType<typeof makeCard>>} */
       var cards = {};
       replies.replaceChildren();
       chosen.forEach(function (name) {
         var model = models.find(function (m) {
           return m.name === name;
         }) || { name: name, color: "#6b7280" };
-        cards[name] = makeCard(model);
-        replies.appendChild(cards[name].node);
+        var card = makeCard(model);
+        cards[name] = card;
+        replies.appendChild(card.node);
       });
 
       controller = new AbortController();
@@ -377,14 +464,15 @@
           replies.replaceChildren();
           return;
         }
+        /** @type {Promise<void>[]} */
         var scoring = [];
         await readSse(res, function (ev) {
           var data = JSON.parse(ev.data);
           var card = data.model ? cards[data.model] : null;
           if (ev.event === "start") {
             status.textContent = "Streaming…";
-            Object.keys(cards).forEach(function (k) {
-              setBadge(cards[k].state, "queued", "waiting");
+            Object.values(cards).forEach(function (c) {
+              setBadge(c.state, "queued", "waiting");
             });
           } else if (ev.event === "delta" && card) {
             if (card.first === null) {
@@ -421,10 +509,10 @@
         body.dataset.playgroundState = "done";
       } catch (err) {
         body.dataset.playgroundState = "stopped";
-        if (controller.signal.aborted) {
+        if (controller?.signal.aborted) {
           status.textContent = "Stopped.";
-          Object.keys(cards).forEach(function (k) {
-            if (!cards[k].done) setBadge(cards[k].state, "cancelled", "stopped");
+          Object.values(cards).forEach(function (c) {
+            if (!c.done) setBadge(c.state, "cancelled", "stopped");
           });
         } else {
           errorBox.textContent = "The stream failed: " + (err instanceof Error ? err.message : String(err));
@@ -443,23 +531,25 @@
   function runForm() {
     var form = /** @type {HTMLFormElement} */ ($("run-form"));
     if (!form) return;
-    var errorBox = $("run-error");
-    var status = $("run-status");
+    var errorBox = required("run-error");
+    var status = required("run-status");
     var start = button("run-start");
     form.addEventListener("submit", async function (e) {
       e.preventDefault();
       errorBox.textContent = "";
-      var models = Array.prototype.map.call(form.querySelectorAll('input[name="models"]:checked'), function (c) {
-        return c.value;
+      var models = Array.from(form.querySelectorAll('input[name="models"]:checked'), function (c) {
+        return /** @type {HTMLInputElement} */ (c).value;
       });
       if (models.length === 0) {
         errorBox.textContent = "Choose at least one model.";
         return;
       }
+      /** @param {string} id */
       var num = function (id) {
         var v = field(id).value.trim();
         return v === "" ? undefined : Number(v);
       };
+      /** @type {{ suite: string, models: string[], repeats: number, sampling: Record<string, number | undefined>, max_tokens?: number, concurrency?: number }} */
       var request = { suite: field("run-suite").value, models: models, repeats: num("run-repeats") || 1, sampling: {} };
       if (num("run-max-tokens") !== undefined) request.max_tokens = num("run-max-tokens");
       if (num("run-temperature") !== undefined) request.sampling.temperature = num("run-temperature");
@@ -499,7 +589,9 @@
       try {
         var res = await api(path);
         if (!res.ok) return;
-        (await res.json()).forEach(function (r) {
+        /** @type {RunRow[]} */
+        var rows = await res.json();
+        rows.forEach(function (r) {
           var row = /** @type {HTMLElement | null} */ (document.querySelector('#runs tr[data-run="' + CSS.escape(r.id) + '"]'));
           if (!row || row.dataset.status === r.status && row.dataset.done === String(r.done)) return;
           row.dataset.status = r.status;
@@ -524,11 +616,11 @@
   // --- A run: live progress ----------------------------------------------------------------------------
 
   function runPage() {
-    var id = body.dataset.runId;
+    var id = body.dataset.runId || "";
     var runStatus = body.dataset.runStatus;
     var cancel = button("run-cancel");
     var actionStatus = $("run-action-status");
-    var actionError = $("run-action-error");
+    var actionError = required("run-action-error");
     if (cancel) {
       var armed = false;
       cancel.addEventListener("click", async function () {
@@ -553,14 +645,17 @@
     if (runStatus !== "queued" && runStatus !== "running") return;
 
     var feed = $("feed");
-    var live = $("live-status");
+    var live = required("live-status");
     var controller = new AbortController();
+    /** @type {string | null} */
     var lastId = null;
     var seen = runStatus;
 
+    /** @param {RunProgress} p */
     function onProgress(p) {
-      Object.keys(p.by_model || {}).forEach(function (m) {
-        var b = p.by_model[m];
+      Object.entries(p.by_model || {}).forEach(function (entry) {
+        var m = entry[0];
+        var b = entry[1];
         var bar = document.querySelector('[data-progress-bar="' + CSS.escape(m) + '"] .progress');
         if (bar) {
           bar.setAttribute("aria-valuenow", String(b.done));
@@ -570,13 +665,14 @@
         var text = document.querySelector('[data-progress-text="' + CSS.escape(m) + '"]');
         if (text) text.textContent = b.done + "/" + b.total + " done · " + b.passed + " passed" + (b.errors ? " · " + b.errors + " errors" : "");
       });
-      $("progress-total").textContent = p.done + "/" + p.total + " replies" + (p.errors ? ", " + p.errors + " errors" : "");
+      required("progress-total").textContent = p.done + "/" + p.total + " replies" + (p.errors ? ", " + p.errors + " errors" : "");
       if (p.status && p.status !== seen) {
         seen = p.status;
-        setBadge($("run-state").firstElementChild, p.status, p.status);
+        setBadge(required("run-state").firstElementChild, p.status, p.status);
       }
     }
 
+    /** @param {ItemEvent} i */
     function onItem(i) {
       if (!feed) return;
       var outcome = i.status === "error" ? "error" : i.passed === null ? "measured" : i.passed ? "passed" : "failed";
@@ -590,13 +686,14 @@
         ]),
         feed.firstChild,
       );
-      while (feed.children.length > 20) feed.removeChild(feed.lastChild);
+      while (feed.children.length > 20 && feed.lastChild) feed.removeChild(feed.lastChild);
     }
 
     async function follow() {
       for (var attempt = 0; ; attempt++) {
         var finished = false;
         try {
+          /** @type {Record<string, string>} */
           var headers = lastId ? { "last-event-id": lastId } : {};
           var res = await api("/v1/runs/" + encodeURIComponent(id) + "/events", { headers: headers, signal: controller.signal });
           if (!res.ok) {
@@ -648,14 +745,15 @@
       try {
         var res = await api("/v1/models");
         if (!res.ok) return;
+        /** @type {ModelLoad[]} */
         var rows = await res.json();
         rows.forEach(function (m) {
           var card = document.querySelector('section[data-model="' + CSS.escape(m.name) + '"]');
           if (!card) return;
           var health = card.querySelector('[data-field="health"] .badge');
           setBadge(health, m.health, m.health.toLowerCase().replace(/_/g, " "));
-          card.querySelector('[data-field="in_flight"]').textContent = m.in_flight + " / " + m.concurrency;
-          card.querySelector('[data-field="pending_requests"]').textContent = String(m.pending_requests);
+          within(card, '[data-field="in_flight"]').textContent = m.in_flight + " / " + m.concurrency;
+          within(card, '[data-field="pending_requests"]').textContent = String(m.pending_requests);
           var bar = card.querySelector('[data-field="in_flight_bar"] .progress');
           if (bar) {
             bar.setAttribute("aria-valuenow", String(m.in_flight));
@@ -663,7 +761,7 @@
             fillBar(bar, m.concurrency ? Math.min(100, (100 * m.in_flight) / m.concurrency) : 0);
           }
         });
-        stamp.textContent = "Load updated " + new Date().toLocaleTimeString() + ".";
+        if (stamp) stamp.textContent = "Load updated " + new Date().toLocaleTimeString() + ".";
       } catch {
         /* the next refresh tries again */
       }
