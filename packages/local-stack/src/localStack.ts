@@ -293,10 +293,11 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     }
 
     // The first failure aborts the other waits; then everything is stopped.
-    await Promise.all(readiness.map((r) => r.catch((error: unknown) => {
+    const abortOthers = (error: unknown) => {
       abort.abort(error);
       return Promise.reject(error);
-    })));
+    };
+    await Promise.all(readiness.map((r) => r.catch(abortOthers)));
 
     const failure = new Promise<never>((_, reject) => {
       for (const p of processes) {

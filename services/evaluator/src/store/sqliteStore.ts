@@ -360,11 +360,15 @@ export class SqliteStore implements Store {
   async listItems(runId: string, filter: ItemFilter, limit: number, offset: number): Promise<{ items: StoredItem[]; total: number }> {
     const clauses = ["run_id = ?"];
     const params: unknown[] = [runId];
-    if (filter.model !== undefined) (clauses.push("model = ?"), params.push(filter.model));
-    if (filter.dimension !== undefined) (clauses.push("dimension = ?"), params.push(filter.dimension));
-    if (filter.passed !== undefined) (clauses.push("passed = ?"), params.push(filter.passed ? 1 : 0));
-    if (filter.status !== undefined) (clauses.push("status = ?"), params.push(filter.status));
-    if (filter.after_seq !== undefined) (clauses.push("run_seq > ?"), params.push(filter.after_seq));
+    const narrow = (clause: string, value: unknown) => {
+      clauses.push(clause);
+      params.push(value);
+    };
+    if (filter.model !== undefined) narrow("model = ?", filter.model);
+    if (filter.dimension !== undefined) narrow("dimension = ?", filter.dimension);
+    if (filter.passed !== undefined) narrow("passed = ?", filter.passed ? 1 : 0);
+    if (filter.status !== undefined) narrow("status = ?", filter.status);
+    if (filter.after_seq !== undefined) narrow("run_seq > ?", filter.after_seq);
     const where = clauses.join(" AND ");
     const rows = this.stmt(`SELECT * FROM run_items WHERE ${where} ORDER BY run_seq LIMIT ? OFFSET ?`).all(...params, limit, offset) as Row[];
     const total = (this.stmt(`SELECT COUNT(*) AS n FROM run_items WHERE ${where}`).get(...params) as Row).n;
