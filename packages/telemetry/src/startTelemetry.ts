@@ -21,6 +21,7 @@ import { PrometheusExporter, PrometheusSerializer } from "@opentelemetry/exporte
 import { detectResources, envDetector, resourceFromAttributes } from "@opentelemetry/resources";
 import { MeterProvider, PeriodicExportingMetricReader, type IMetricReader } from "@opentelemetry/sdk-metrics";
 import { BatchSpanProcessor, TracerProvider, type SpanProcessor } from "@opentelemetry/sdk-trace";
+import { telemetryEnv } from "./config.js";
 import { createLogger } from "./logger.js";
 
 /** Content type of the Prometheus text exposition format that `metricsText()` returns. */
@@ -91,11 +92,11 @@ export async function startTelemetry(options: TelemetryOptions): Promise<Telemet
 }
 
 async function start(options: TelemetryOptions): Promise<Telemetry> {
-  const env = process.env;
+  const env = telemetryEnv();
   const mode = options.prometheus ?? "server";
   const shutdownTimeoutMs = options.shutdownTimeoutMs ?? 5_000;
 
-  const diagLevel = diagLogLevelFromString(env.OTEL_LOG_LEVEL) ?? diagLogLevelFromString("warn");
+  const diagLevel = diagLogLevelFromString(env.diagLogLevel) ?? diagLogLevelFromString("warn");
   diag.setLogger(pinoDiagLogger(), { logLevel: diagLevel, suppressOverrideMessage: true });
 
   const resource = resourceFromAttributes({
@@ -104,8 +105,7 @@ async function start(options: TelemetryOptions): Promise<Telemetry> {
   }).merge(detectResources({ detectors: [envDetector] }));
   const serviceName = String(resource.attributes["service.name"] ?? options.serviceName);
 
-  const otlpTraces = Boolean(env.OTEL_EXPORTER_OTLP_ENDPOINT || env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT);
-  const otlpMetrics = Boolean(env.OTEL_EXPORTER_OTLP_ENDPOINT || env.OTEL_EXPORTER_OTLP_METRICS_ENDPOINT);
+  const { otlpTraces, otlpMetrics } = env;
 
   const spanProcessors: SpanProcessor[] = [...(options.spanProcessors ?? [])];
   // The OTLP exporters (and their protobuf code) load only when an endpoint is configured: cheaper start-up.
@@ -120,12 +120,12 @@ async function start(options: TelemetryOptions): Promise<Telemetry> {
   if (prometheus) readers.push(prometheus);
   if (otlpMetrics) {
     const { OTLPMetricExporter } = await import("@opentelemetry/exporter-metrics-otlp-proto");
-    const exportIntervalMillis = positiveInt(env.OTEL_METRIC_EXPORT_INTERVAL) ?? 60_000;
+    const exportIntervalMillis = env.metricExportIntervalMs;
     readers.push(
       new PeriodicExportingMetricReader({
         exporter: new OTLPMetricExporter(),
         exportIntervalMillis,
-        exportTimeoutMillis: Math.min(positiveInt(env.OTEL_METRIC_EXPORT_TIMEOUT) ?? 30_000, exportIntervalMillis),
+        exportTimeoutMillis: Math.min(env.metricExportTimeoutMs, exportIntervalMillis),
       }),
     );
   }
@@ -234,11 +234,6 @@ async function withTimeout(promise: Promise<unknown>, ms: number): Promise<void>
   });
   await Promise.race([promise, timeout]);
   clearTimeout(timer);
-}
-
-function positiveInt(value: string | undefined): number | undefined {
-  const n = Number(value);
-  return value && Number.isInteger(n) && n > 0 ? n : undefined;
 }
 
 /** The SDK's own warnings (e.g. an unreachable collector) as JSON log lines like everything else. */
