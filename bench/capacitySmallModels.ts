@@ -10,7 +10,7 @@ import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import { sizeModel } from "@evalstack/capacity";
 import { startLocalStack } from "@evalstack/local-stack";
-import { capacityOptionsFromEnv, renderCapacityMarkdown, runCapacitySearch } from "../loadtests/capacity-search.js";
+import { capacityOptionsFromEnv, renderCapacityMarkdown, runCapacitySearch } from "@evalstack/loadtests/capacity-search";
 import { exportSuitePrompts } from "../scripts/loadtest.js";
 
 const here = path.dirname(fileURLToPath(import.meta.url));

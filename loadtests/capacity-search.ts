@@ -26,7 +26,7 @@ import {
   type StepRequest,
   type StepRun,
 } from "@evalstack/capacity";
-import { EnvReader, type Env } from "./lib/env.js";
+import { ConfigError, EnvReader, type Env } from "@evalstack/config";
 import { runConstantArrivalRate } from "./lib/executors.js";
 import { describeMachine } from "./lib/machine.js";
 import { markdownTable, ms, num, pct } from "./lib/markdown.js";
@@ -74,7 +74,7 @@ export function capacityOptionsFromEnv(env: Env): CapacitySearchScriptOptions {
     const raw = read.optionalString(name);
     if (raw === undefined) return fallback;
     const value = Number(raw);
-    if (!Number.isFinite(value)) throw new Error(`--${name.toLowerCase().replace(/_/g, "-")} (${name}): not a number: "${raw}"`);
+    if (!Number.isFinite(value)) throw new ConfigError(name, `not a number: "${raw}" (--${name.toLowerCase().replace(/_/g, "-")})`);
     return value;
   };
   const slo: CapacitySlo = {
@@ -95,22 +95,19 @@ export function capacityOptionsFromEnv(env: Env): CapacitySearchScriptOptions {
     minRequests: numberOr("MIN_REQUESTS", 10),
   };
   validateSearchOptions(search);
-  const inputTokens = read.optionalNumber("INPUT_TOKENS");
-  if (inputTokens !== undefined && !(Number.isInteger(inputTokens) && inputTokens >= 1)) {
-    throw new Error(`--input-tokens (INPUT_TOKENS): must be a positive integer, got ${inputTokens}`);
-  }
+  const inputTokens = read.optionalInteger("INPUT_TOKENS", { min: 1 });
   const temperature = read.optionalNumber("TEMPERATURE");
   const outFile = read.optionalString("CAPACITY_JSON");
   return {
     target: read.string("TARGET", "localhost:50051"),
     promptsFile: read.string("PROMPTS_FILE", FALLBACK_PROMPTS_FILE),
-    maxTokens: read.number("MAX_TOKENS", 64, { min: 1, integer: true }),
+    maxTokens: read.integer("MAX_TOKENS", 64, { min: 1 }),
     ...(inputTokens === undefined ? {} : { inputTokens }),
     ...(temperature === undefined ? {} : { temperature }),
     slo,
     search,
     warmupMs: read.durationMs("WARMUP", "5s"),
-    maxVUs: read.number("MAX_VUS", 256, { min: 1, integer: true }),
+    maxVUs: read.integer("MAX_VUS", 256, { min: 1 }),
     requestTimeoutMs: read.durationMs("REQUEST_TIMEOUT", "120s"),
     waitForServingMs: read.durationMs("WAIT_FOR_SERVING", "60s"),
     ...(outFile ? { outFile } : {}),

@@ -80,7 +80,10 @@ describe("npm run capacity", () => {
     dir = mkdtempSync(path.join(os.tmpdir(), "capacity-"));
     out = [];
     err = [];
-    vi.spyOn(process.stdout, "write").mockImplementation((chunk) => (out.push(String(chunk)), true));
+    vi.spyOn(process.stdout, "write").mockImplementation((chunk) => {
+      out.push(String(chunk));
+      return true;
+    });
     vi.spyOn(console, "error").mockImplementation((...args) => void err.push(args.join(" ")));
   });
   afterEach(() => vi.restoreAllMocks());

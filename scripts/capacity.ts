@@ -11,7 +11,7 @@ import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import { parse as parseYaml } from "yaml";
 import { loadCapacityResults, sizeModel, validateSizingOptions, type Sizing, type SizingOptions } from "@evalstack/capacity";
-import { markdownTable, num } from "../loadtests/lib/markdown.js";
+import { markdownTable, num } from "@evalstack/loadtests/lib/markdown";
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 const CHART_VALUES = path.join(ROOT, "k8s", "charts", "evalstack", "values.yaml");

@@ -7,7 +7,7 @@
 import { startLocalStack, type LocalStack } from "@evalstack/local-stack";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { CapacityResult } from "@evalstack/capacity";
-import { capacityOptionsFromEnv, runCapacitySearch } from "../loadtests/capacity-search.js";
+import { capacityOptionsFromEnv, runCapacitySearch } from "@evalstack/loadtests/capacity-search";
 import { sizeModel } from "@evalstack/capacity";
 import { startEvaluator } from "./helpers/evaluator.js";
 
