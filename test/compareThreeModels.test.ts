@@ -9,7 +9,7 @@ import path from "node:path";
 import { afterAll, afterEach, describe, expect, it } from "vitest";
 import { ManagedProcess } from "@evalstack/local-stack";
 import { loadCatalog } from "@evalstack/model-catalog";
-import type { Report } from "../services/evaluator/src/reports/reportTypes.js";
+import type { Report } from "@evalstack/evaluator/reports";
 
 const tmp = mkdtempSync(path.join(os.tmpdir(), "evalstack-three-models-"));
 const launched: ManagedProcess[] = [];

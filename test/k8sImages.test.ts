@@ -127,6 +127,7 @@ describe("services/model/Dockerfile builds every catalog model", () => {
   it("ARG MODEL picks the entry: MODEL_NAME in the image, checked against the catalog at build time, the catalog copied in", () => {
     expect(steps.find((s) => s.op === "ARG" && s.args.startsWith("MODEL="))?.args).toBe(`MODEL=${catalog.defaultModels[0]}`);
     expect(finalStage.some((s) => s.op === "ARG" && s.args === "MODEL")).toBe(true);
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: the Dockerfile's own ${MODEL}, not a template
     expect(finalStage.find((s) => s.op === "ENV")?.args).toContain("MODEL_NAME=${MODEL}");
     expect(finalStage.some((s) => s.op === "COPY" && s.args === "models ./models")).toBe(true);
     expect(text).toMatch(/RUN MODEL_NAME=\$\{MODEL\} node --import tsx .*loadCatalog\(\)\.model\(process\.env\.MODEL_NAME\)/s);

@@ -19,6 +19,7 @@ const PROFILE = JSON.parse(readFileSync(path.join(CHART, "files/sandbox-seccomp.
 };
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- rendered Kubernetes objects are walked dynamically
+// biome-ignore lint/suspicious/noExplicitAny: rendered Kubernetes objects are walked dynamically
 type K8sObject = { kind: string; metadata: { name: string }; spec?: any; data?: Record<string, string> };
 
 function render(args: string[]): K8sObject[] {

@@ -27,6 +27,7 @@ function renderedPod(): { uid: number; fsGroup: number; keyFileMode: number; env
   const r = spawnSync(helm, ["template", "evalstack", chart, "--namespace", "evalstack", "--values", join(chart, "ci/ha-values.yaml")], { encoding: "utf8", maxBuffer: 64 * 1024 * 1024 });
   if (r.status !== 0) throw new Error(`helm template: ${r.stderr || r.error}`);
   // eslint-disable-next-line @typescript-eslint/no-explicit-any -- rendered Kubernetes objects are walked dynamically
+  // biome-ignore lint/suspicious/noExplicitAny: rendered Kubernetes objects are walked dynamically
   const deployment = parseAllDocuments(r.stdout).map((d) => d.toJS() as any).find((o) => o?.kind === "Deployment" && o.metadata.name.endsWith("-evaluator"));
   const pod = deployment.spec.template.spec;
   const container = pod.containers.find((c: { name: string }) => c.name === "evaluator");

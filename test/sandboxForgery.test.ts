@@ -5,7 +5,7 @@
 // program's text, echoing the program file or /proc/self/cmdline to stderr passed, and so did an object equal
 // to everything. Positive controls show the same item passes a correct reply, so a fail means something.
 import { describe, expect, it } from "vitest";
-import { defaultSandboxConfig, Sandbox, scoreReply, validateItem } from "../services/evaluator/src/scoring/index.js";
+import { defaultSandboxConfig, Sandbox, scoreReply, validateItem } from "@evalstack/evaluator/scoring";
 
 const sandbox = new Sandbox(defaultSandboxConfig());
 

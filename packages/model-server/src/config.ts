@@ -103,7 +103,7 @@ export function loadModelServerConfig(model: CatalogModel, env: Env = process.en
     queueLimit: integer(env, "MODEL_QUEUE_LIMIT", 32, 0, 100_000),
     threads: integer(env, "MODEL_THREADS", defaultThreads(processesPerHost), 1, 1024),
     gpu: gpuChoices[gpuRaw as keyof typeof gpuChoices],
-    gpuLayers: read.optionalInteger("MODEL_GPU_LAYERS", { min: 0, max: 10_000 }) ?? "auto",
+    gpuLayers: env.MODEL_GPU_LAYERS ? integer(env, "MODEL_GPU_LAYERS", 0, 0, 10_000) : "auto",
     maxTokensDefault,
     sampling: {
       temperature: number(env, "MODEL_TEMPERATURE_DEFAULT", model.sampling.temperature, 0, 10),
@@ -112,8 +112,8 @@ export function loadModelServerConfig(model: CatalogModel, env: Env = process.en
       minP: number(env, "MODEL_MIN_P_DEFAULT", model.sampling.minP, 0, 1),
       repeatPenalty: number(env, "MODEL_REPEAT_PENALTY_DEFAULT", model.sampling.repeatPenalty, 0, 10),
     },
-    shutdownGraceMs: read.integer("SHUTDOWN_GRACE_MS", 30_000, { min: 0, max: 3_600_000 }),
-    testFirstTokenDelayMs: read.integer("MODEL_TEST_FIRST_TOKEN_DELAY_MS", 0, { min: 0, max: 600_000 }),
-    testTokenDelayMs: read.integer("MODEL_TEST_TOKEN_DELAY_MS", 0, { min: 0, max: 60_000 }),
+    shutdownGraceMs: integer(env, "SHUTDOWN_GRACE_MS", 30_000, 0, 3_600_000),
+    testFirstTokenDelayMs: integer(env, "MODEL_TEST_FIRST_TOKEN_DELAY_MS", 0, 0, 600_000),
+    testTokenDelayMs: integer(env, "MODEL_TEST_TOKEN_DELAY_MS", 0, 0, 60_000),
   };
 }

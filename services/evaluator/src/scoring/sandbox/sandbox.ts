@@ -132,11 +132,17 @@ export class Sandbox {
       };
       const stopCandidate = new AbortController();
       const candidate = this.execute(interpreter, { [`candidate.${ext}`]: sources.candidate, [`main.${ext}`]: code }, `candidate.${ext}`, [`main.${ext}`], limits, mode, this.uid(slot, 0), {
-        protocol: (p) => ((ends.candidate = p), relay()),
+        protocol: (p) => {
+          ends.candidate = p;
+          relay();
+        },
         signal: stopCandidate.signal,
       });
       const judge = this.execute(interpreter, { [`judge.${ext}`]: sources.judge, [`tests.${ext}`]: tests }, `judge.${ext}`, [`tests.${ext}`], limits, mode, this.uid(slot, 1), {
-        protocol: (p) => ((ends.judge = p), relay()),
+        protocol: (p) => {
+          ends.judge = p;
+          relay();
+        },
       });
       const judged = await judge.catch(async (error: unknown) => {
         stopCandidate.abort();
