@@ -45,7 +45,7 @@ describe("model service configuration over the catalog entry", () => {
   it.each([
     [{ MODEL_PROFILE: "huge" }, `MODEL_PROFILE: ${first.name} has no profile 'huge' (it has ${Object.keys(first.profiles).join(", ")})`],
     [{ MODEL_SHA256: "abc" }, "MODEL_SHA256: expected sha256 values"],
-    [{ MODEL_SLOTS: "0" }, "MODEL_SLOTS: expected an integer in [1, 256], got '0'"],
+    [{ MODEL_SLOTS: "0" }, "MODEL_SLOTS: must be between 1 and 256, got 0"],
   ])("refuses %j, naming the variable", (env, message) => {
     expect(() => loadModelServerConfig(first, env)).toThrow(ConfigError);
     expect(() => loadModelServerConfig(first, env)).toThrow(message);

@@ -1,4 +1,5 @@
 import { CATALOG_FILE, CatalogError, defaultModelCacheDir, loadCatalog, profileSource, type CatalogModel, type SamplingDefaults } from "@evalstack/model-catalog";
+import { ConfigError, EnvReader, type Env } from "@evalstack/config";
 import { defaultThreads } from "./threads.js";
 
 export type { SamplingDefaults };
@@ -32,29 +33,11 @@ export interface ModelServerConfig {
   testTokenDelayMs: number;
 }
 
-export class ConfigError extends Error {}
+export { ConfigError } from "@evalstack/config";
 
-type Env = Record<string, string | undefined>;
-
-function integer(env: Env, name: string, fallback: number, min: number, max = Number.MAX_SAFE_INTEGER): number {
-  const raw = env[name];
-  if (raw === undefined || raw === "") return fallback;
-  const value = Number(raw);
-  if (!Number.isInteger(value) || value < min || value > max) {
-    throw new ConfigError(`${name}: expected an integer in [${min}, ${max}], got '${raw}'`);
-  }
-  return value;
-}
-
-function number(env: Env, name: string, fallback: number, min: number, max: number): number {
-  const raw = env[name];
-  if (raw === undefined || raw === "") return fallback;
-  const value = Number(raw);
-  if (!Number.isFinite(value) || value < min || value > max) {
-    throw new ConfigError(`${name}: expected a number in [${min}, ${max}], got '${raw}'`);
-  }
-  return value;
-}
+const integer = (env: Env, name: string, fallback: number, min: number, max = Number.MAX_SAFE_INTEGER) =>
+  new EnvReader(env).integer(name, fallback, { min, max });
+const number = (env: Env, name: string, fallback: number, min: number, max: number) => new EnvReader(env).number(name, fallback, { min, max });
 
 /**
  * Which catalog entry this process serves: `name` when the entry point fixes it (a named service), else
@@ -62,12 +45,12 @@ function number(env: Env, name: string, fallback: number, min: number, max: numb
  */
 export function selectCatalogModel(name: string | undefined, env: Env = process.env): CatalogModel {
   const chosen = name ?? env.MODEL_NAME;
-  if (!chosen) throw new ConfigError("MODEL_NAME: required (the name of the catalog entry to serve)");
+  if (!chosen) throw new ConfigError("MODEL_NAME", "required (the name of the catalog entry to serve)");
   try {
     const catalog = loadCatalog(env.MODEL_CATALOG || CATALOG_FILE);
     return catalog.model(chosen);
   } catch (error) {
-    if (error instanceof CatalogError) throw new ConfigError(`${name ? "" : "MODEL_NAME: "}${error.message}`);
+    if (error instanceof CatalogError) throw new ConfigError(name ? "MODEL_CATALOG" : "MODEL_NAME", error.message);
     throw error;
   }
 }
@@ -76,15 +59,15 @@ export function selectCatalogModel(name: string | undefined, env: Env = process.
 export function loadModelServerConfig(model: CatalogModel, env: Env = process.env): ModelServerConfig {
   const profile = env.MODEL_PROFILE || "small";
   const chosen = model.profiles[profile];
-  if (!chosen) throw new ConfigError(`MODEL_PROFILE: ${model.name} has no profile '${profile}' (it has ${Object.keys(model.profiles).join(", ")})`);
+  if (!chosen) throw new ConfigError("MODEL_PROFILE", `${model.name} has no profile '${profile}' (it has ${Object.keys(model.profiles).join(", ")})`);
   const cacheDir = defaultModelCacheDir(env);
   const fromProfile = profileSource(chosen, cacheDir);
   const source = env.MODEL_SOURCE || fromProfile.source;
   const pins = env.MODEL_SHA256 ? env.MODEL_SHA256.split(",").map((s) => s.trim()) : env.MODEL_SOURCE ? [] : fromProfile.sha256;
-  for (const pin of pins) if (pin && !/^[0-9a-f]{64}$/.test(pin)) throw new ConfigError(`MODEL_SHA256: expected sha256 values (64 lowercase hex digits, comma-separated per part), got '${pin}'`);
+  for (const pin of pins) if (pin && !/^[0-9a-f]{64}$/.test(pin)) throw new ConfigError("MODEL_SHA256", `expected sha256 values (64 lowercase hex digits, comma-separated per part), got '${pin}'`);
   const gpuRaw = (env.MODEL_GPU ?? "auto").toLowerCase();
   const gpuChoices = { auto: "auto", cuda: "cuda", vulkan: "vulkan", metal: "metal", off: false, false: false, none: false } as const;
-  if (!(gpuRaw in gpuChoices)) throw new ConfigError(`MODEL_GPU: expected auto, cuda, vulkan, metal or off, got '${gpuRaw}'`);
+  if (!(gpuRaw in gpuChoices)) throw new ConfigError("MODEL_GPU", `expected auto, cuda, vulkan, metal or off, got '${gpuRaw}'`);
   const processesPerHost = integer(env, "MODEL_PROCESSES_PER_HOST", 1, 1, 256);
   const contextSize = integer(env, "MODEL_CONTEXT_SIZE", model.contextSize, 64, 1_048_576);
   const maxTokensDefault = integer(env, "MODEL_MAX_TOKENS_DEFAULT", Math.min(512, contextSize), 1, contextSize);
