@@ -1,6 +1,6 @@
 import { setTimeout as delay } from "node:timers/promises";
 import { status } from "@grpc/grpc-js";
-import { FinishReason, finishReasonName, type GenerateRequest, type Message, type ModelInfo, type Timings } from "@evalstack/contract";
+import { type FinishReason, finishReasonName, type GenerateRequest, type Message, type ModelInfo, type Timings } from "@evalstack/contract";
 import type { Logger } from "pino";
 import { AdmissionCancelledError, AdmissionQueue, QueueFullError } from "./admissionQueue.js";
 import type { ModelServerConfig } from "./config.js";
