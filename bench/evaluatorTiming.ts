@@ -1,7 +1,7 @@
 // Shared by the evaluator benchmarks: a store wrapper that times every item from its first dispatch to its
 // storage, percentiles, and interval unions.
 import type { Dispatch, Store } from "@evalstack/evaluator/store";
-import type { RunItemResult } from "@evalstack/evaluator/scoring";
+import type { RunItemResult } from "@evalstack/evaluator/runs/types";
 
 export interface ItemTiming {
   model: string;

@@ -9,10 +9,10 @@ import { loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { pino } from "pino";
-import { loadConfig } from "../services/evaluator/src/config.js";
-import { startServer } from "../services/evaluator/src/server.js";
-import { PostgresStore, SqliteStore } from "../services/evaluator/src/store/index.js";
-import { startInstantModelServer } from "../test/helpers/instantModelServer.js";
+import { loadConfig } from "@evalstack/evaluator/config";
+import { startServer } from "@evalstack/evaluator/server";
+import { PostgresStore, SqliteStore } from "@evalstack/evaluator/store";
+import { startFakeModelServer } from "@evalstack/testing";
 import { startPostgres } from "../test/helpers/postgres.js";
 import { percentile } from "./evaluatorTiming.js";
 
@@ -28,7 +28,7 @@ const ITEMS = Number(values.items);
 const MODELS = Number(values.models);
 const KEY = "bench-key-0123456789abcdef";
 
-const servers = await Promise.all(Array.from({ length: MODELS }, () => startInstantModelServer({ slots: Number(values.slots), reply: () => "ok" })));
+const servers = await Promise.all(Array.from({ length: MODELS }, () => startFakeModelServer({ slots: Number(values.slots), reply: () => "ok" })));
 for (const s of servers) s.keepRequests = false;
 const dir = mkdtempSync(join(tmpdir(), "evalstack-bench-poll-"));
 const pg = values.postgres ? await startPostgres() : undefined;

@@ -8,7 +8,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startEvaluator, TEST_API_KEY } from "./helpers/evaluator.js";
-import { startInstantModelServer } from "./helpers/instantModelServer.js";
+import { startFakeModelServer } from "@evalstack/testing";
 import { stopAll, waitUntil } from "./helpers/processes.js";
 
 let dir: string;
@@ -22,7 +22,7 @@ afterAll(async () => {
 
 describe("event-stream bounds", () => {
   it("200 clients on one run: the cap's worth stream, the rest get 429 with Retry-After; /healthz answers within 200 ms while they are open", async () => {
-    const model = await startInstantModelServer({ slots: 1, delayMs: 60_000 });
+    const model = await startFakeModelServer({ slots: 1, firstTokenDelayMs: 60_000 });
     const server = await startEvaluator({
       models: `slow=${model.target}`,
       dbPath: join(dir, "bounds.db"),

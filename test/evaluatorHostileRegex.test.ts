@@ -9,7 +9,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { SqliteStore } from "../services/evaluator/src/store/index.js";
+import { SqliteStore } from "@evalstack/evaluator/store";
 import { startEvaluator, type EvaluatorProcess } from "./helpers/evaluator.js";
 import { startTestModels } from "./helpers/modelServices.js";
 import { stopAll, waitUntil } from "./helpers/processes.js";

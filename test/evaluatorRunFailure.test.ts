@@ -11,10 +11,10 @@ import { join } from "node:path";
 import type { EvaluatorMetrics } from "@evalstack/telemetry";
 import { pino } from "pino";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { loadConfig } from "../services/evaluator/src/config.js";
-import { startServer } from "../services/evaluator/src/server.js";
-import { SqliteStore, type Store } from "../services/evaluator/src/store/index.js";
-import { startInstantModelServer } from "./helpers/instantModelServer.js";
+import { loadConfig } from "@evalstack/evaluator/config";
+import { startServer } from "@evalstack/evaluator/server";
+import { SqliteStore, type Store } from "@evalstack/evaluator/store";
+import { startFakeModelServer } from "@evalstack/testing";
 import { TEST_API_KEY } from "./helpers/evaluator.js";
 
 let dir: string;
@@ -91,7 +91,7 @@ function gaugeRecorder() {
 
 describe("a failed run execution", () => {
   it("stops all its workers, releases its lease, resumes once and completes every item exactly once; the gauge never < 0", async () => {
-    const servers = await Promise.all(MODELS.map(() => startInstantModelServer({ slots: 3, delayMs: 15 })));
+    const servers = await Promise.all(MODELS.map(() => startFakeModelServer({ slots: 3, firstTokenDelayMs: 15 })));
     const timeline: Timeline = { events: [] };
     const modelCalls = () => servers.reduce((n, s) => n + s.calls, 0);
     const store = faultyStore(new SqliteStore(join(dir, "failure.db")), timeline, modelCalls);

@@ -5,7 +5,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { PostgresStore, SqliteStore, StoreConflictError, type Store } from "@evalstack/evaluator/store";
-import type { ModelSnapshot, RunItemResult, SuiteItem } from "@evalstack/evaluator/scoring";
+import type { ModelSnapshot, RunItemResult } from "@evalstack/evaluator/runs/types";
+import type { SuiteItem } from "@evalstack/evaluator/suites";
 import { startPostgres, type TestPostgres } from "./helpers/postgres.js";
 import { waitUntil } from "./helpers/processes.js";
 

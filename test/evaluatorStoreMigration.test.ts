@@ -7,10 +7,9 @@ import { join } from "node:path";
 import Database from "better-sqlite3";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { MIGRATIONS as PG_MIGRATIONS } from "../services/evaluator/src/store/postgresStore.js";
-import { MIGRATIONS as SQLITE_MIGRATIONS } from "../services/evaluator/src/store/sqliteStore.js";
-import { PostgresStore, SqliteStore, type Store } from "../services/evaluator/src/store/index.js";
-import type { RunItemResult } from "../services/evaluator/src/scoring/types.js";
+import { POSTGRES_MIGRATIONS as PG_MIGRATIONS, SQLITE_MIGRATIONS } from "@evalstack/evaluator/store";
+import { PostgresStore, SqliteStore, type Store } from "@evalstack/evaluator/store";
+import type { RunItemResult } from "@evalstack/evaluator/runs/types";
 import { startPostgres, type TestPostgres } from "./helpers/postgres.js";
 
 let postgres: TestPostgres;

@@ -3,7 +3,8 @@
 
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
-import { defaultSandboxConfig, Sandbox, scoreReply as scoreWith, validateItem, type SuiteItem } from "@evalstack/evaluator/scoring";
+import { defaultSandboxConfig, Sandbox, scoreReply as scoreWith, validateItem } from "@evalstack/evaluator/scoring";
+import type { SuiteItem } from "@evalstack/evaluator/suites";
 import { builtinSuites } from "@evalstack/evaluator/suites";
 
 const fixtures = JSON.parse(

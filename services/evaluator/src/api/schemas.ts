@@ -2,7 +2,7 @@
 // Tabular responses are flat rows (numbers as numbers, ISO 8601 timestamps) so pandas reads them in one call.
 import { z } from "@hono/zod-openapi";
 import { RUN_STATUSES } from "../store/types.js";
-import { DIMENSIONS } from "../scoring/types.js";
+import { DIMENSIONS } from "../suites/types.js";
 
 export const MAX_REPEATS = 100;
 export const MAX_TOKENS = 32_768;

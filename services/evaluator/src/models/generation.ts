@@ -13,7 +13,7 @@ import {
   type GenerateChunk,
   type GenerateRequest,
 } from "@evalstack/contract";
-import type { WireTimings } from "../scoring/types.js";
+import type { WireTimings } from "./wireTimings.js";
 import { abortableSleep, backoffDelay, DEFAULT_BACKOFF, type Backoff } from "./backoff.js";
 import { wireTimings } from "./wireTimings.js";
 import type { ModelHandle } from "./modelRegistry.js";

@@ -15,7 +15,7 @@ import {
 } from "@evalstack/contract";
 import { grpcClientInterceptor } from "@evalstack/telemetry";
 import type { ModelTarget } from "../config.js";
-import type { ModelSnapshot } from "../scoring/types.js";
+import type { ModelSnapshot } from "../runs/types.js";
 import { Limiter } from "./limiter.js";
 
 export class ModelHandle {

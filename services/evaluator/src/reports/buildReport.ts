@@ -9,7 +9,8 @@ import { capacityRecommendation, capacityRows } from "./capacitySection.js";
 import { summarizeSandbox } from "./sandboxSummary.js";
 import { DEFAULT_LATENCY_TARGETS, type LatencyTargets, scoreLatency } from "../scoring/latencyScore.js";
 import { mcnemarExact, minDiscordantForSignificance, percentile, wilsonInterval } from "../scoring/statistics.js";
-import { DIMENSIONS, type Dimension, type ModelSnapshot, type RunItemResult } from "../scoring/types.js";
+import { DIMENSIONS, type Dimension } from "../suites/types.js";
+import type { ModelSnapshot, RunItemResult } from "../runs/types.js";
 import { builtinSuite } from "../suites/builtinSuites.js";
 import type {
   Comparison,

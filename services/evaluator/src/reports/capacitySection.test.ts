@@ -1,6 +1,6 @@
 import type { CapacityResult } from "@evalstack/capacity";
 import { describe, expect, it } from "vitest";
-import type { ModelSnapshot } from "../scoring/types.js";
+import type { ModelSnapshot } from "../runs/types.js";
 import type { CapacityAttachment } from "../store/types.js";
 import { capacityRecommendation, capacityRows, capacityTable, snapshotMismatch } from "./capacitySection.js";
 import type { DimensionReport } from "./reportTypes.js";

@@ -2,7 +2,7 @@
 // against the run's own model snapshots, sized when a target was given, and turned into one recommendation
 // that weighs what serving costs against what the scores say.
 import { sizeModel, type CapacityResult, type Sizing } from "@evalstack/capacity";
-import type { ModelSnapshot } from "../scoring/types.js";
+import type { ModelSnapshot } from "../runs/types.js";
 import type { CapacityAttachment } from "../store/types.js";
 import type { DimensionReport, Recommendation } from "./reportTypes.js";
 

@@ -3,7 +3,7 @@
 // older than REBUILD_AFTER_MS, so a UI or notebook polling a 10,000-item run does not re-read every item
 // each time one more is stored (the numbers a poll needs are in RunSummaryCache, kept incrementally).
 import type { LatencyTargets } from "../scoring/latencyScore.js";
-import type { RunItemResult } from "../scoring/types.js";
+import type { RunItemResult } from "../runs/types.js";
 import { TERMINAL_STATUSES, type RunCounts, type RunRecord, type Store, type StoredItem } from "../store/types.js";
 import { buildReport } from "./buildReport.js";
 import type { Report } from "./reportTypes.js";

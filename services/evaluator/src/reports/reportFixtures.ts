@@ -2,7 +2,9 @@
 // benchmark. Replies are scored by the real checks; only the model outputs are synthetic.
 
 import { scoreReplySync } from "../scoring/scoreReply.js";
-import type { ModelSnapshot, RunItemResult, SuiteItem, WireTimings } from "../scoring/types.js";
+import type { ModelSnapshot, RunItemResult } from "../runs/types.js";
+import type { SuiteItem } from "../suites/types.js";
+import type { WireTimings } from "../models/wireTimings.js";
 import { builtinSuite } from "../suites/builtinSuites.js";
 import type { ReportInput } from "./reportTypes.js";
 

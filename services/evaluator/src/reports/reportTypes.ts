@@ -3,7 +3,9 @@
 import type { LatencyTargets } from "../scoring/latencyScore.js";
 import type { CapacityAttachment } from "../store/types.js";
 import type { CapacityRow } from "./capacitySection.js";
-import type { CheckResult, Dimension, ModelSnapshot, RunItemResult } from "../scoring/types.js";
+import type { CheckResult } from "../scoring/types.js";
+import type { Dimension } from "../suites/types.js";
+import type { ModelSnapshot, RunItemResult } from "../runs/types.js";
 import type { SandboxSummary } from "./sandboxSummary.js";
 
 export interface ReportInput {

@@ -2,7 +2,8 @@
 // replies arriving in any order): the same per-model scores, intervals and paired comparisons at every step.
 import { describe, expect, it } from "vitest";
 import { DEFAULT_LATENCY_TARGETS } from "../scoring/latencyScore.js";
-import { DIMENSIONS, type RunItemResult } from "../scoring/types.js";
+import { DIMENSIONS } from "../suites/types.js";
+import type { RunItemResult } from "../runs/types.js";
 import { buildReport } from "./buildReport.js";
 import { RunSummary } from "./runSummary.js";
 
@@ -63,7 +64,9 @@ describe("RunSummary", () => {
         // The instruction-level score is a mean of float check scores: equal to 1e-3 (see runSummary.ts).
         const strip = (ds: typeof expected) => ds.map((d) => ({ ...d, per_model: d.per_model.map(({ instruction_score: _s, ...rest }) => rest) }));
         expect(strip(actual)).toEqual(strip(expected));
-        actual.forEach((d, k) => d.per_model.forEach((m, j) => expect(m.instruction_score).toBeCloseTo(expected[k]!.per_model[j]!.instruction_score, 3)));
+        for (const [k, d] of actual.entries()) {
+          for (const [j, m] of d.per_model.entries()) expect(m.instruction_score).toBeCloseTo(expected[k]!.per_model[j]!.instruction_score, 3);
+        }
       }
     });
   });

@@ -4,7 +4,8 @@
 // are buildReport's (runSummary.test.ts checks them against it): scores, intervals and comparisons exactly;
 // the instruction-level score to 1e-3 (a mean of float check scores, summed in arrival order here).
 import type { LatencyTargets } from "../scoring/latencyScore.js";
-import { DIMENSIONS, type Dimension, type RunItemResult } from "../scoring/types.js";
+import { DIMENSIONS, type Dimension } from "../suites/types.js";
+import type { RunItemResult } from "../runs/types.js";
 import { DIMENSION_LABELS, comparisonFromCounts, modelScoreFromSums, outcomeOf, sumOfRates } from "./buildReport.js";
 import type { DimensionReport } from "./reportTypes.js";
 

@@ -1,7 +1,7 @@
 // Every report names the sandbox isolation its code items ran under, from what each stored item recorded.
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
-import type { RunItemResult } from "../scoring/types.js";
+import type { RunItemResult } from "../runs/types.js";
 import { buildReport, renderReport, type ReportInput } from "./index.js";
 import { syntheticRun } from "./reportFixtures.js";
 import { summarizeSandbox } from "./sandboxSummary.js";

@@ -1,7 +1,7 @@
 // Which sandbox isolation a run's code items ran under, from what is stored with each item (every code
 // check records its mode), so a report never hides a weak or missing sandbox.
 
-import type { RunItemResult } from "../scoring/types.js";
+import type { RunItemResult } from "../runs/types.js";
 
 export interface SandboxSummary {
   /** Code checks per isolation they ran under. */

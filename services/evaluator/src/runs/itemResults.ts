@@ -1,5 +1,6 @@
 // What one (item, model, repeat) is sent as and stored as, outside the execution loop.
-import type { RunItemResult, SuiteItem } from "../scoring/types.js";
+import type { RunItemResult } from "./types.js";
+import type { SuiteItem } from "../suites/types.js";
 import type { Sampling } from "../store/types.js";
 
 /** Sampling for one repeat: with a seed, repeat r uses seed + r (repeats differ yet are reproducible). */

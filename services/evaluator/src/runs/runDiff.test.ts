@@ -3,7 +3,8 @@
 // statistics module directly), model pairing, and the refusals.
 import { describe, expect, it } from "vitest";
 import { mcnemarExact, wilsonInterval } from "../scoring/statistics.js";
-import type { Dimension, ModelSnapshot, RunItemResult } from "../scoring/types.js";
+import type { Dimension } from "../suites/types.js";
+import type { ModelSnapshot, RunItemResult } from "./types.js";
 import { DIMENSION_DIFF_COLUMNS, ITEM_DIFF_COLUMNS, RunDiffError, diffRuns, pairModels, type DiffRun } from "./runDiff.js";
 
 const timings = { queue_ms: 1, ttft_ms: 100, decode_ms: 200, total_ms: 301, tokens_per_second: 40 };

@@ -12,7 +12,8 @@
 import { aggregateItems, buildReport, type DimensionReport, type Verdict } from "../reports/index.js";
 import { scoreLatency, type LatencyTargets } from "../scoring/latencyScore.js";
 import { percentile } from "../scoring/statistics.js";
-import { DIMENSIONS, type Dimension, type ModelSnapshot, type RunItemResult } from "../scoring/types.js";
+import { DIMENSIONS, type Dimension } from "../suites/types.js";
+import type { ModelSnapshot, RunItemResult } from "./types.js";
 
 export interface DiffRun {
   id: string;

@@ -6,7 +6,8 @@
 import type { EvaluatorMetrics, Tracer } from "@evalstack/telemetry";
 import type { Logger } from "pino";
 import type { LatencyTargets, SandboxOptions } from "../scoring/index.js";
-import type { ItemScore, SuiteItem } from "../scoring/types.js";
+import type { ItemScore } from "../scoring/types.js";
+import type { SuiteItem } from "../suites/types.js";
 import type { NewRun, RunRecord, Store } from "../store/types.js";
 import { backoffDelay, type Backoff } from "../models/backoff.js";
 import type { ModelRegistry } from "../models/modelRegistry.js";

@@ -1,7 +1,8 @@
 // The latency dimension: measured, not checked. A reply meets the targets when its time to first token is at
 // most the TTFT target and its decode speed at least the tokens/s target.
 
-import type { ItemScore, WireTimings } from "./types.js";
+import type { ItemScore } from "./types.js";
+import type { WireTimings } from "../models/wireTimings.js";
 
 export interface LatencyTargets {
   ttft_ms: number;

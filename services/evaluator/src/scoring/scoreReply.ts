@@ -3,7 +3,8 @@
 
 import { checkSpec } from "./checks/registry.js";
 import type { Sandbox } from "./sandbox/sandbox.js";
-import type { CheckResult, ItemScore, SuiteItem } from "./types.js";
+import type { CheckResult, ItemScore } from "./types.js";
+import type { SuiteItem } from "../suites/types.js";
 
 export async function scoreReply(item: SuiteItem, reply: string, options: { sandbox?: Sandbox } = {}): Promise<ItemScore> {
   const checks: CheckResult[] = [];

@@ -1,7 +1,7 @@
 // Validation of suite items: every problem is collected and reported with its path, nothing is guessed.
 
 import { checkSpec, CHECK_TYPES } from "./checks/registry.js";
-import { type Check, type ChatMessage, DIMENSIONS, type Dimension, type SuiteItem } from "./types.js";
+import { type Check, type ChatMessage, DIMENSIONS, type Dimension, type SuiteItem } from "../suites/types.js";
 import { SuiteValidationError, type ValidationIssue } from "./validationError.js";
 
 const ITEM_FIELDS = new Set(["id", "dimension", "messages", "prompt", "max_tokens", "checks"]);

@@ -4,8 +4,8 @@ import { SqliteStore } from "./sqliteStore.js";
 import type { Store } from "./types.js";
 
 export * from "./types.js";
-export { SqliteStore } from "./sqliteStore.js";
-export { PostgresStore } from "./postgresStore.js";
+export { SqliteStore, MIGRATIONS as SQLITE_MIGRATIONS } from "./sqliteStore.js";
+export { PostgresStore, MIGRATIONS as POSTGRES_MIGRATIONS } from "./postgresStore.js";
 
 /** Opens the configured backend and brings its schema up to date. */
 export async function openStore(config: StoreConfig): Promise<Store> {

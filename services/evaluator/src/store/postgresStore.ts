@@ -1,7 +1,8 @@
 // PostgreSQL backend (pg): what several evaluator replicas share. Leases use the database's clock, so
 // replicas never compare their own clocks; migrations run under an advisory lock so replicas may start at once.
 import pg from "pg";
-import type { ModelSnapshot, RunItemResult, Suite } from "../scoring/types.js";
+import type { ModelSnapshot, RunItemResult } from "../runs/types.js";
+import type { Suite } from "../suites/types.js";
 import {
   type CapacityAttachment,
   type Dispatch,

@@ -1,6 +1,8 @@
 // Row ↔ record conversion shared by both backends. SQLite hands JSON back as text and timestamps as ISO text;
 // PostgreSQL hands jsonb back parsed and timestamptz as Date: `json` and `iso` accept either.
-import type { ItemScore, ModelSnapshot, RunItemResult, SuiteItem } from "../scoring/types.js";
+import type { ItemScore } from "../scoring/types.js";
+import type { ModelSnapshot, RunItemResult } from "../runs/types.js";
+import type { SuiteItem } from "../suites/types.js";
 import type { CapacityAttachment, Dispatch, RunCounts, RunHeader, RunRecord, RunStatus, Sampling, StoredItem } from "./types.js";
 import { emptyCounts } from "./types.js";
 

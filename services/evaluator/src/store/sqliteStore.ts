@@ -3,7 +3,8 @@
 import { mkdirSync } from "node:fs";
 import { dirname } from "node:path";
 import Database from "better-sqlite3";
-import type { ModelSnapshot, RunItemResult, Suite } from "../scoring/types.js";
+import type { ModelSnapshot, RunItemResult } from "../runs/types.js";
+import type { Suite } from "../suites/types.js";
 import {
   type CapacityAttachment,
   type Dispatch,

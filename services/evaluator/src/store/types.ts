@@ -1,7 +1,8 @@
 // The evaluator's persistence, one interface with two backends: SQLite (one evaluator, the default) and
 // PostgreSQL (several replicas sharing runs through leases). Both pass the same test suite
 // (test/evaluatorStore.test.ts).
-import type { ModelSnapshot, RunItemResult, Suite, SuiteItem } from "../scoring/types.js";
+import type { ModelSnapshot, RunItemResult } from "../runs/types.js";
+import type { Suite, SuiteItem } from "../suites/types.js";
 
 export type RunStatus = "queued" | "running" | "completed" | "partial" | "failed" | "cancelled";
 export const RUN_STATUSES: readonly RunStatus[] = ["queued", "running", "completed", "partial", "failed", "cancelled"];

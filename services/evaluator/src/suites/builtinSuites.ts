@@ -1,7 +1,7 @@
 // The built-in suites: seed-50 (the seed article's comparison, 10 items per dimension) and smoke-6.
 
 import { readFileSync } from "node:fs";
-import type { Suite } from "../scoring/types.js";
+import type { Suite } from "./types.js";
 import { parseSuiteText } from "./parseSuite.js";
 
 const SMOKE_IDS = ["if-01-seed-companies", "math-01-seed-students", "code-01-seed-even-squares", "struct-01-seed-youngest", "if-02-lowercase-haiku", "lat-01-short"];

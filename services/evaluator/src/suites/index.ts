@@ -3,3 +3,4 @@
 export { SuiteValidationError, type ValidationIssue } from "../scoring/validationError.js";
 export { parseSuiteText, validateSuiteItems, MAX_SUITE_TEXT, MAX_SUITE_ITEMS } from "./parseSuite.js";
 export { builtinSuites, builtinSuite } from "./builtinSuites.js";
+export * from "./types.js";

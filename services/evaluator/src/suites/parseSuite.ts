@@ -2,7 +2,7 @@
 
 import { validateItemList } from "../scoring/validateItem.js";
 import { SuiteValidationError, type ValidationIssue } from "../scoring/validationError.js";
-import type { SuiteItem } from "../scoring/types.js";
+import type { SuiteItem } from "./types.js";
 
 /** Largest suite text accepted (UTF-16 code units, roughly characters), and most items. */
 export const MAX_SUITE_TEXT = 20 * 1024 * 1024;

@@ -5,7 +5,7 @@ import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { scoreLatency } from "../scoring/latencyScore.js";
 import { scoreReplySync } from "../scoring/scoreReply.js";
-import type { WireTimings } from "../scoring/types.js";
+import type { WireTimings } from "../models/wireTimings.js";
 import { builtinSuites, MAX_SUITE_ITEMS, MAX_SUITE_TEXT, parseSuiteText, SuiteValidationError, validateSuiteItems } from "./index.js";
 
 const fixtures = JSON.parse(readFileSync(new URL("./builtin/seed-50.replies.json", import.meta.url), "utf8")) as Record<

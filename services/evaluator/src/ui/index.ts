@@ -12,7 +12,7 @@
 import { Hono, type Context } from "hono";
 import { deleteCookie, getCookie, setCookie } from "hono/cookie";
 import type { AppDeps, AppEnv } from "../api/context.js";
-import { DIMENSIONS } from "../scoring/types.js";
+import { DIMENSIONS } from "../suites/types.js";
 import { ApiFailure, apiClient, query, type ApiClient, type ApiTarget, type ItemRow, type ModelRow, type Report, type Run, type RunRow, type Suite, type SuiteRow } from "./api.js";
 import { CLIENT_SCRIPT, STYLESHEET } from "./assets.js";
 import { createKeyCheck } from "../api/middleware/apiKeys.js";

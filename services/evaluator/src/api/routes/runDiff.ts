@@ -3,8 +3,8 @@
 // (one row per item: what changed, both replies, the failed checks). Flat rows, as JSON or CSV, so each is
 // one pandas call. The logic is in runs/runDiff.ts.
 import { createRoute, z } from "@hono/zod-openapi";
-import { DIMENSIONS } from "../../scoring/types.js";
-import type { RunItemResult } from "../../scoring/types.js";
+import { DIMENSIONS } from "../../suites/types.js";
+import type { RunItemResult } from "../../runs/types.js";
 import { DIMENSION_DIFF_COLUMNS, ITEM_CHANGES, ITEM_DIFF_COLUMNS, RunDiffError, diffRuns, pairModels, type DiffRun, type ItemChange } from "../../runs/runDiff.js";
 import { toCsv } from "../csv.js";
 import { ApiError, PROBLEM_CONTENT_TYPE, ProblemSchema } from "../problem.js";

@@ -1,7 +1,7 @@
 // Suites: the built-in ones and uploaded ones (JSON, or JSONL with ?id=), validated field by field.
 import { createRoute, z } from "@hono/zod-openapi";
 import { builtinSuite, builtinSuites, parseSuiteText, validateSuiteItems } from "../../suites/index.js";
-import type { Suite } from "../../scoring/types.js";
+import type { Suite } from "../../suites/types.js";
 import { toCsv } from "../csv.js";
 import { ApiError, PROBLEM_CONTENT_TYPE, ProblemSchema } from "../problem.js";
 import { CreateSuiteSchema, SUITE_ID, SuiteRowSchema, SuiteSchema } from "../schemas.js";

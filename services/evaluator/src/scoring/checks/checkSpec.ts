@@ -1,6 +1,7 @@
 // What every check type provides: field validation (run once, when an item is loaded) and evaluation.
 
-import type { Check, CheckResult } from "../types.js";
+import type { Check } from "../../suites/types.js";
+import type { CheckResult } from "../types.js";
 import type { ValidationIssue } from "../validationError.js";
 import type { Sandbox } from "../sandbox/sandbox.js";
 

@@ -2,7 +2,7 @@
 // article's worked replies. The code check runs processes and is tested in test/sandbox*.test.ts.
 
 import { describe, expect, it } from "vitest";
-import type { Check } from "../types.js";
+import type { Check } from "../../suites/types.js";
 import { CHECKS } from "./registry.js";
 
 type Case = [name: string, check: Omit<Check, "type">, reply: string, passes: boolean];

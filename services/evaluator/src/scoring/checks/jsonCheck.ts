@@ -55,7 +55,7 @@ const DATA_KEYWORDS = new Set(["enum", "const", "default", "examples", "example"
 export function schemaPatternIssues(schema: unknown, path: string, issues: { path: string; message: string }[], depth = 0): void {
   if (depth > 64 || typeof schema !== "object" || schema === null) return;
   if (Array.isArray(schema)) {
-    schema.forEach((s, i) => schemaPatternIssues(s, `${path}[${i}]`, issues, depth + 1));
+    for (const [i, s] of schema.entries()) schemaPatternIssues(s, `${path}[${i}]`, issues, depth + 1);
     return;
   }
   for (const [key, value] of Object.entries(schema as Record<string, unknown>)) {

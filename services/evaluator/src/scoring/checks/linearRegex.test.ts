@@ -3,7 +3,7 @@
 // cannot express is refused with a reason. The 1 s / 200 ms responsiveness bounds are asserted end to end in
 // test/evaluatorHostileRegex.test.ts.
 import { describe, expect, it } from "vitest";
-import type { Check } from "../types.js";
+import type { Check } from "../../suites/types.js";
 import { compileLinearRegex, UnsupportedRegexError } from "./linearRegex.js";
 import { jsonCheck } from "./jsonCheck.js";
 import { regex } from "./textChecks.js";

@@ -1,6 +1,7 @@
 // Checks on the reply's text: substrings, regular expressions, script, case, commas, words and list items.
 
-import type { Check, CheckResult } from "../types.js";
+import type { Check } from "../../suites/types.js";
+import type { CheckResult } from "../types.js";
 import {
   type CheckSpec,
   boundsText,

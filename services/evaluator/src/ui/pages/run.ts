@@ -6,7 +6,7 @@ import { fmtMs, fmtP, fmtRate, VERDICT_TEXT } from "../../reports/format.js";
 import { capacityTable } from "../../reports/capacitySection.js";
 import { performanceTable } from "../../reports/performanceTable.js";
 import { latencyCharts, radarChart } from "../../reports/svgCharts.js";
-import { DIMENSIONS } from "../../scoring/types.js";
+import { DIMENSIONS } from "../../suites/types.js";
 import type { ItemRow, Report, Run } from "../api.js";
 import { badge, durationBetween, fmtDuration, layout, progressBar, swatch, tableWrap, time, type Html, type Session } from "../layout.js";
 

@@ -1,0 +1,48 @@
+// A run's stored records: one reply per (run, item, model, repeat), and the model as it reported itself.
+import type { ItemScore } from "../scoring/types.js";
+import type { Dimension } from "../suites/types.js";
+import type { WireTimings } from "../models/wireTimings.js";
+
+export type { WireTimings } from "../models/wireTimings.js";
+
+/** One stored reply: (run, item, model, repeat) is its identity. */
+export interface RunItemResult {
+  run_id: string;
+  item_id: string;
+  model: string;
+  repeat: number;
+  dimension: Dimension;
+  status: "completed" | "error";
+  reply: string;
+  finish_reason: string;
+  prompt_tokens: number;
+  completion_tokens: number;
+  timings: WireTimings;
+  /** Null for errors and for latency items (scored from timings). */
+  score: ItemScore | null;
+  error: string | null;
+  attempts: number;
+  completed_at: string;
+}
+
+/** What the model service reported about itself (GetModelInfo), as stored with the run. */
+export interface ModelSnapshot {
+  name: string;
+  target: string;
+  model_name: string;
+  architecture: string;
+  quantization: string;
+  parameter_count: number;
+  file_size_bytes: number;
+  sha256: string;
+  context_size: number;
+  slots: number;
+  load_ms: number;
+  peak_ram_bytes: number;
+  vram_bytes: number;
+  gpu: string;
+  /** llama.cpp threads and layers on the GPU (absent in snapshots stored before they were recorded). */
+  threads?: number;
+  gpu_layers?: number;
+}
+
