@@ -107,6 +107,7 @@ export function loadSandboxConfig(env: Env = process.env): SandboxConfig {
   return {
     isolation: read.oneOf<IsolationMode>("EVALSTACK_SANDBOX_ISOLATION", ["auto", "namespaces", "rlimits"], "auto"),
     concurrency: read.integer("EVALSTACK_SANDBOX_CONCURRENCY", Math.min(Math.max(1, availableParallelism()), MAX_CONCURRENCY), { min: 1, max: MAX_CONCURRENCY }),
+    queueLimit: read.integer("EVALSTACK_SANDBOX_QUEUE_LIMIT", 64, { min: 0, max: 100_000 }),
     uidBase: read.optionalInteger("EVALSTACK_SANDBOX_UID_BASE", { min: 1000, max: 4_000_000_000 }) ?? null,
     pythonPath: path("EVALSTACK_SANDBOX_PYTHON"),
     nodePath: path("EVALSTACK_SANDBOX_NODE"),

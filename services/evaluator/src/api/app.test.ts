@@ -143,6 +143,17 @@ describe("evaluator API: bad input", () => {
     const bad = await call("/v1/score", { method: "POST", headers: json, body: JSON.stringify({ item: { ...item, checks: [{ type: "nope" }] }, reply: "" }) });
     await expectProblem(bad, 422, "item.checks[0].type");
   });
+
+  it("refuses a code item with 503 and Retry-After while the sandbox's queue is full, and scores other items", async () => {
+    // A queue limit of 0: any scoring request that would have to wait for a sandbox slot is refused.
+    const { call } = await setup({ env: { EVALSTACK_SANDBOX_QUEUE_LIMIT: "0" } });
+    const code = { id: "c", dimension: "code", prompt: "p", checks: [{ type: "code", language: "python", tests: "assert f() == 1" }] };
+    const busy = await call("/v1/score", { method: "POST", headers: json, body: JSON.stringify({ item: code, reply: "def f():\n    return 1\n" }) });
+    expect(busy.headers.get("retry-after")).toBe("1");
+    await expectProblem(busy, 503);
+    const text = { id: "t", dimension: "instruction_following", prompt: "p", checks: [{ type: "contains", value: "ok" }] };
+    expect((await call("/v1/score", { method: "POST", headers: json, body: JSON.stringify({ item: text, reply: "ok" }) })).status).toBe(200);
+  });
 });
 
 describe("evaluator API: runs", () => {

@@ -35,6 +35,11 @@ export interface SandboxConfig {
   isolation: IsolationMode;
   /** Executions at once (default: the CPU count, at most MAX_CONCURRENCY). */
   concurrency: number;
+  /**
+   * Executions that may wait for a free slot before POST /v1/score refuses more (503 + Retry-After). Run
+   * items always wait: their number is already bounded by the runs' per-model concurrency.
+   */
+  queueLimit: number;
   /** First host uid of the per-slot block when the evaluator runs as root; null: a random block. */
   uidBase: number | null;
   /** Interpreters. Defaults: /usr/bin/python3 (else python3 on PATH) and this process's node. */
@@ -67,6 +72,7 @@ export function defaultSandboxConfig(overrides: Partial<SandboxConfig> = {}): Sa
   return {
     isolation: "auto",
     concurrency: Math.max(1, Math.min(availableParallelism(), MAX_CONCURRENCY)),
+    queueLimit: 64,
     uidBase: null,
     pythonPath: null,
     nodePath: null,

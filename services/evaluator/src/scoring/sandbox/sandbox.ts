@@ -99,6 +99,11 @@ export class Sandbox {
     return this.probe;
   }
 
+  /** True when as many executions wait as config.queueLimit allows: POST /v1/score refuses code items then. */
+  saturated(): boolean {
+    return this.pool.queued >= this.config.queueLimit;
+  }
+
   load(): { running: number; queued: number; size: number } {
     return { running: this.pool.running, queued: this.pool.queued, size: this.pool.size };
   }
