@@ -27,11 +27,13 @@ describe("loadSandboxConfig (EVALSTACK_SANDBOX_*, read only in config.ts)", () =
         EVALSTACK_SANDBOX_PYTHON: "/usr/bin/python3",
         EVALSTACK_SANDBOX_BWRAP: "/usr/bin/bwrap",
         EVALSTACK_SANDBOX_CONCURRENCY: "3",
+        EVALSTACK_SANDBOX_QUEUE_LIMIT: "7",
         EVALSTACK_SANDBOX_UID_BASE: "300000",
       }),
     ).toEqual({
       isolation: "namespaces",
       concurrency: 3,
+      queueLimit: 7,
       uidBase: 300000,
       pythonPath: "/usr/bin/python3",
       nodePath: null,
