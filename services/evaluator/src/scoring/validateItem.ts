@@ -6,7 +6,8 @@ import { SuiteValidationError, type ValidationIssue } from "./validationError.js
 
 const ITEM_FIELDS = new Set(["id", "dimension", "messages", "prompt", "max_tokens", "checks"]);
 const ROLES = new Set(["system", "user", "assistant"]);
-const ID = /^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$/;
+// '/' is allowed for the standard benchmarks' task ids (HumanEval/0); links encode it.
+const ID = /^[A-Za-z0-9][A-Za-z0-9._:/-]{0,127}$/;
 export const MAX_TOKENS_CEILING = 32_768;
 
 function isObject(v: unknown): v is Record<string, unknown> {
@@ -25,7 +26,7 @@ export function checkItem(raw: unknown, path: string, issues: ValidationIssue[])
   }
   const { id, dimension, messages, prompt, max_tokens: maxTokens, checks } = raw;
   if (typeof id !== "string") issues.push({ path: `${path}.id`, message: id === undefined ? "is required" : "must be a string" });
-  else if (!ID.test(id)) issues.push({ path: `${path}.id`, message: "must be 1-128 characters: letters, digits, '.', '_', ':', '-' (not first)" });
+  else if (!ID.test(id)) issues.push({ path: `${path}.id`, message: "must be 1-128 characters: letters, digits, '.', '_', ':', '/', '-' (not first)" });
 
   if (typeof dimension !== "string" || !DIMENSIONS.includes(dimension as Dimension)) {
     issues.push({

@@ -1,8 +1,10 @@
-// The built-in suites: seed-50 (the seed article's comparison, 10 items per dimension) and smoke-6.
+// The built-in suites: seed-50 (the seed article's comparison, 10 items per dimension), smoke-6, and the
+// standard benchmarks whose data is cached (standard/standardSuites.ts: humaneval, gsm8k).
 
 import { readFileSync } from "node:fs";
 import type { Suite } from "./types.js";
-import { parseSuiteText } from "./parseSuite.js";
+import { parseSuiteText, validateSuiteItems } from "./parseSuite.js";
+import { standardSuites } from "./standard/standardSuites.js";
 
 const SMOKE_IDS = ["if-01-seed-companies", "math-01-seed-students", "code-01-seed-even-squares", "struct-01-seed-youngest", "if-02-lowercase-haiku", "lat-01-short"];
 
@@ -25,6 +27,8 @@ export function builtinSuites(): Suite[] {
       builtin: true,
     },
     { id: "smoke-6", description: "A 6-item subset of seed-50 (one or two per dimension) for quick checks and CI.", items: smoke, builtin: true },
+    // Converted items go through the same validation as an uploaded suite.
+    ...standardSuites().map((s) => ({ ...s, items: validateSuiteItems(s.items) })),
   ];
   return builtinSuites();
 }

@@ -5,6 +5,7 @@ import type { SandboxLanguage } from "../sandbox/sandbox.js";
 import { SANDBOX_CEILINGS } from "../sandbox/limits.js";
 import type { CheckResult } from "../types.js";
 import { type CheckSpec, excerpt, requireString } from "./checkSpec.js";
+import { assembleProgram, PYTHON_IDENTIFIER } from "./codeProgram.js";
 
 const LANGUAGE_TAGS: Record<SandboxLanguage, string[]> = {
   python: ["python", "python3", "py", "py3"],
@@ -42,12 +43,19 @@ function lastLines(text: string, n: number): string {
 }
 
 export const codeCheck: CheckSpec = {
-  fields: ["language", "tests", "timeout_ms"],
+  fields: ["language", "tests", "timeout_ms", "prefix", "entry_point"],
   validate(check, path, issues) {
     if (check.language !== "python" && check.language !== "javascript") {
       issues.push({ path: `${path}.language`, message: check.language === undefined ? "is required" : `must be "python" or "javascript"` });
     }
     requireString(check, "tests", path, issues);
+    if (check.prefix !== undefined && typeof check.prefix !== "string") issues.push({ path: `${path}.prefix`, message: "must be a string" });
+    const entry = check.entry_point;
+    if (entry !== undefined) {
+      if (typeof entry !== "string" || !PYTHON_IDENTIFIER.test(entry)) issues.push({ path: `${path}.entry_point`, message: "must be a function name (letters, digits, _)" });
+      else if (check.language !== "python") issues.push({ path: `${path}.entry_point`, message: "is for python code checks" });
+      else if (check.prefix === undefined) issues.push({ path: `${path}.entry_point`, message: "needs a prefix (the code whose stub the reply may replace)" });
+    }
     const t = check.timeout_ms;
     if (t !== undefined && !(typeof t === "number" && Number.isInteger(t) && t > 0 && t <= SANDBOX_CEILINGS.timeoutMs)) {
       issues.push({ path: `${path}.timeout_ms`, message: `must be an integer from 1 to ${SANDBOX_CEILINGS.timeoutMs}` });
@@ -56,7 +64,9 @@ export const codeCheck: CheckSpec = {
   async run(check, reply, ctx): Promise<CheckResult> {
     const language = check.language as SandboxLanguage;
     if (!ctx.sandbox) throw new Error("no sandbox is configured for code checks in this process");
-    const { code, source } = extractCode(reply, language);
+    const extracted = extractCode(reply, language);
+    const { program: code, mode } = assembleProgram(check as { prefix?: string; entry_point?: string }, extracted.code);
+    const source = mode === "as is" ? extracted.source : `${extracted.source}, ${mode}`;
     const timeoutMs = typeof check.timeout_ms === "number" ? check.timeout_ms : undefined;
     const r = await ctx.sandbox.runTests(language, code, check.tests as string, timeoutMs !== undefined ? { timeoutMs } : {});
     const ms = Math.round(r.durationMs);

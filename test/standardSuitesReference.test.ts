@@ -1,0 +1,128 @@
+// The standard suites' reference answers through a real evaluator's POST /v1/score and the real sandbox:
+// every HumanEval canonical solution passes (as a completion of the prompt, and as a whole function in a
+// python block), and the same problem with its body replaced by `return None` or `pass` fails; every GSM8K
+// reference solution passes its numeric_answer check and the same solution with the final answer off by one
+// fails. The items come from the evaluator's own GET /v1/suites/{id}, the data from the pinned wheels.
+import { mkdtemp, readFile, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { ensureAllSuiteData } from "../services/evaluator/src/suites/standard/fetchSuiteData.js";
+import { parseGsm8k } from "../services/evaluator/src/suites/standard/gsm8k.js";
+import { parseHumanEval, type HumanEvalProblem } from "../services/evaluator/src/suites/standard/humaneval.js";
+import { suiteDataPath } from "../services/evaluator/src/suites/standard/sources.js";
+import type { SuiteItem } from "../services/evaluator/src/scoring/types.js";
+import { freePort } from "./helpers/ports.js";
+import { startTsProcess, stopAll, waitUntil } from "./helpers/processes.js";
+
+let base = "";
+let dataDir = "";
+let problems: HumanEvalProblem[] = [];
+
+interface ScoreBody {
+  passed: boolean;
+  checks: { type: string; passed: boolean; detail: string }[];
+  error?: string;
+}
+
+async function score(item: SuiteItem, reply: string): Promise<ScoreBody> {
+  const res = await fetch(`${base}/v1/score`, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify({ item, reply }),
+    signal: AbortSignal.timeout(120_000),
+  });
+  expect(res.status, await res.clone().text()).toBe(200);
+  return (await res.json()) as ScoreBody;
+}
+
+async function suite(id: string): Promise<SuiteItem[]> {
+  const res = await fetch(`${base}/v1/suites/${id}`);
+  expect(res.status).toBe(200);
+  return ((await res.json()) as { items: SuiteItem[] }).items;
+}
+
+/** Runs `work` over `inputs` with at most `limit` in flight (the evaluator's sandbox pool bounds it too). */
+async function pooled<T, R>(inputs: T[], limit: number, work: (input: T) => Promise<R>): Promise<R[]> {
+  const out: R[] = new Array(inputs.length);
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: limit }, async () => {
+      while (next < inputs.length) {
+        const i = next++;
+        out[i] = await work(inputs[i] as T);
+      }
+    }),
+  );
+  return out;
+}
+
+beforeAll(async () => {
+  await ensureAllSuiteData();
+  problems = parseHumanEval(await readFile(suiteDataPath("humaneval")));
+  const port = await freePort();
+  dataDir = await mkdtemp(join(tmpdir(), "evalstack-standard-suites-"));
+  base = `http://127.0.0.1:${port}`;
+  const evaluator = startTsProcess({
+    name: "evaluator",
+    script: "services/evaluator/src/main.ts",
+    env: {
+      EVALSTACK_HOST: "127.0.0.1",
+      EVALSTACK_PORT: String(port),
+      EVALSTACK_DB_PATH: join(dataDir, "evalstack.db"),
+      EVALSTACK_AUTH: "off",
+      EVALSTACK_MODELS: "qwen=127.0.0.1:9",
+      EVALSTACK_SANDBOX_ISOLATION: "namespaces",
+      // Both cores: the sandbox pool is the only work here.
+      EVALSTACK_SANDBOX_CONCURRENCY: "2",
+      LOG_LEVEL: "warn",
+    },
+  });
+  await waitUntil(async () => (await fetch(`${base}/healthz`)).ok, { what: "evaluator /healthz", process: evaluator, timeoutMs: 60_000 });
+}, 180_000);
+
+afterAll(async () => {
+  await stopAll();
+  if (dataDir) await rm(dataDir, { recursive: true, force: true });
+});
+
+describe("humaneval through POST /v1/score in the real sandbox", () => {
+  it("lists all 164 problems, task ids kept", async () => {
+    const items = await suite("humaneval");
+    expect(items).toHaveLength(164);
+    expect(items.map((i) => i.id)).toEqual(problems.map((p) => p.task_id));
+    expect(items[0]?.id).toBe("HumanEval/0");
+  });
+
+  it("every canonical solution passes, as a completion and as a whole function; return None and pass fail", async () => {
+    const items = new Map((await suite("humaneval")).map((i) => [i.id, i]));
+    const cases = problems.flatMap((p) => {
+      const item = items.get(p.task_id) as SuiteItem;
+      return [
+        { p, item, kind: "canonical completion", reply: p.canonical_solution, expect: true },
+        { p, item, kind: "canonical as a whole function", reply: "Here it is:\n```python\n" + p.prompt + p.canonical_solution + "```\n", expect: true },
+        { p, item, kind: "return None", reply: "    return None\n", expect: false },
+        { p, item, kind: "pass", reply: "```python\n" + `def ${p.entry_point}(*args, **kwargs):\n    pass\n` + "```", expect: false },
+      ];
+    });
+    const results = await pooled(cases, 4, async (c) => ({ c, r: await score(c.item, c.reply) }));
+    const wrong = results.filter(({ c, r }) => r.passed !== c.expect || r.error !== undefined).map(({ c, r }) => `${c.p.task_id} ${c.kind}: ${r.checks[0]?.detail ?? r.error}`);
+    expect(wrong).toEqual([]);
+    expect(results.filter(({ r }) => r.passed)).toHaveLength(2 * 164);
+  }, 900_000);
+});
+
+describe("gsm8k through POST /v1/score", () => {
+  it("every reference solution passes its numeric_answer check; off by one fails", async () => {
+    const cases = parseGsm8k(await readFile(suiteDataPath("gsm8k"), "utf8"));
+    const items = new Map((await suite("gsm8k")).map((i) => [i.id, i]));
+    expect(items.size).toBe(100);
+    const results = await pooled(cases, 4, async (c) => {
+      const item = items.get(c.id) as SuiteItem;
+      const wrong = c.upstream_answer.replace(/####\s*(-?[\d,]*\.?\d+)\s*$/, (_m, n: string) => `#### ${Number(n.replace(/,/g, "")) + 1}`);
+      return { id: c.id, good: await score(item, c.upstream_answer), bad: await score(item, wrong) };
+    });
+    expect(results.filter((r) => !r.good.passed).map((r) => `${r.id}: ${r.good.checks[0]?.detail}`)).toEqual([]);
+    expect(results.filter((r) => r.bad.passed).map((r) => r.id)).toEqual([]);
+  }, 300_000);
+});
