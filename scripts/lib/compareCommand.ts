@@ -4,7 +4,8 @@ import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from "no
 import path from "node:path";
 import { readEvents, StackExitedError, type LocalStack, type SseEvent } from "@evalstack/local-stack";
 import type { Report } from "@evalstack/evaluator/reports";
-import { handleInterrupts, type InterruptedError, signalExitCode } from "./interrupts.js";
+import { ensureSuiteData, STANDARD_SUITES } from "@evalstack/evaluator/suites";
+import { handleInterrupts, InterruptedError, signalExitCode } from "./interrupts.js";
 import { consoleFor, describeEndpoints, launchStack, LaunchError, type Console } from "./launchStack.js";
 import { RunProgress, type ItemEvent, type ProgressEvent } from "./runProgress.js";
 import { compareUsage, parseCommandLine, parseCompareArgs, type CompareArgs } from "./stackArgs.js";
@@ -145,13 +146,19 @@ async function compare(
   setRun: (id: string | undefined) => void,
 ): Promise<number> {
   const startedAt = Date.now();
+  // The standard suites' data is fetched (pinned wheels) before the evaluator starts and lists its suites.
+  for (const def of STANDARD_SUITES) {
+    if (args.suite.split(",").some((s) => s.trim() === def.id)) await ensureSuiteData(def.data, (line) => io.out(`${line}\n`));
+  }
   const stack = await launchStack(args, io, signal);
   setStack(stack);
   const readyAt = Date.now();
   io.out(`  stack ready in ${duration((readyAt - startedAt) / 1000)}\n\n`);
   const evaluator = stack.evaluator!.process;
 
-  const suite = await resolveSuite(evaluator, args.suite, io);
+  const suites: string[] = [];
+  for (const part of args.suite.split(",").map((s) => s.trim()).filter(Boolean)) suites.push(await resolveSuite(evaluator, part, io));
+  const suite = suites.join(",");
   const unfinished = ((await evaluator.json<RunRow[]>("/v1/runs?status=running,queued")) ?? []).filter((r) => r.id);
   if (unfinished.length > 0) {
     io.err(
@@ -165,6 +172,8 @@ async function compare(
     headers: { "content-type": "application/json" },
     body: JSON.stringify({
       suite,
+      ...(args.limit !== undefined ? { limit: args.limit } : {}),
+      ...(args.shuffleSeed !== undefined ? { shuffle_seed: args.shuffleSeed } : {}),
       models: args.modelNames,
       repeats: args.repeats,
       sampling: { temperature: args.temperature, seed: args.seed },
@@ -178,7 +187,7 @@ async function compare(
   setRun(run.id);
   const perModel = run.total_items / args.modelNames.length;
   io.out(
-    `${io.style.bold(`Run ${run.id}`)}: suite ${suite}, ${perModel} item${perModel === 1 ? "" : "s"} per model (${args.repeats} repeat${args.repeats === 1 ? "" : "s"}), ${args.modelNames.join(" and ")} side by side, temperature ${args.temperature}${args.maxTokens ? `, max_tokens ≤ ${args.maxTokens}` : ""}\n`,
+    `${io.style.bold(`Run ${run.id}`)}: suite ${suite}${args.limit !== undefined ? ` (at most ${args.limit} items each${args.shuffleSeed !== undefined ? `, shuffle seed ${args.shuffleSeed}` : ""})` : args.shuffleSeed !== undefined ? ` (shuffle seed ${args.shuffleSeed})` : ""}, ${perModel} item${perModel === 1 ? "" : "s"} per model (${args.repeats} repeat${args.repeats === 1 ? "" : "s"}), ${args.modelNames.join(" and ")} side by side, temperature ${args.temperature}${args.maxTokens ? `, max_tokens ≤ ${args.maxTokens}` : ""}\n`,
   );
   const status = await Promise.race([followRun(evaluator, run, args.modelNames, io, signal), stack.failure]);
   setRun(undefined);

@@ -16,6 +16,8 @@ describe("compare options", () => {
       freePorts: false,
       dbPath: DEFAULT_DB_PATH,
       suite: "seed-50",
+      limit: undefined,
+      shuffleSeed: undefined,
       repeats: 1,
       concurrency: undefined,
       maxTokens: undefined,
@@ -44,6 +46,10 @@ describe("compare options", () => {
     expect(parseCompareArgs(["--concurrency", "4"], {}).concurrency).toBe(4);
   });
 
+  it("--suite a,b with --limit and --shuffle-seed", () => {
+    expect(parseCompareArgs(["--suite", "seed-50,humaneval", "--limit", "40", "--shuffle-seed", "1"], {})).toMatchObject({ suite: "seed-50,humaneval", limit: 40, shuffleSeed: 1 });
+  });
+
   it("--models: catalog models by name, running ones as name=host:port; a port flag for every catalog model", () => {
     const a = parseStackArgs(["--models", "qwen,remote=10.0.0.5:50051"], {});
     expect(a.localModels).toEqual(["qwen"]);
@@ -69,6 +75,9 @@ describe("compare options", () => {
     [["--qwen-port", "70000"], /--qwen-port: expected an integer from 0 to 65535/],
     [["--temperature", "9"], /--temperature/],
     [["--bogus"], /Unknown option '--bogus'/],
+    [["--limit", "0"], /--limit: expected an integer from 1 to 10000/],
+    [["--shuffle-seed", "-1"], /--shuffle-seed/],
+    [["--suite", " , "], /--suite: name at least one suite/],
   ])("refuses %j", (argv, message) => {
     expect(() => parseCompareArgs(argv, {})).toThrow(UsageError);
     expect(() => parseCompareArgs(argv, {})).toThrow(message);

@@ -56,7 +56,12 @@ export interface StackArgs {
 }
 
 export interface CompareArgs extends StackArgs {
+  /** One suite id or file, or several separated by commas (one run over their items). */
   suite: string;
+  /** At most this many items of each suite. */
+  limit: number | undefined;
+  /** Shuffle each suite reproducibly before the limit. */
+  shuffleSeed: number | undefined;
   repeats: number;
   concurrency: number | Record<string, number> | undefined;
   maxTokens: number | undefined;
@@ -112,6 +117,8 @@ function stackOptions(catalog: Catalog) {
 
 const COMPARE_OPTIONS = {
   suite: { type: "string" },
+  limit: { type: "string" },
+  "shuffle-seed": { type: "string" },
   repeats: { type: "string" },
   concurrency: { type: "string" },
   "max-tokens": { type: "string" },
@@ -210,9 +217,15 @@ export function parseCompareArgs(argv: string[], env: NodeJS.ProcessEnv = proces
   const temperature = Number(text("temperature") ?? 0);
   if (!Number.isFinite(temperature) || temperature < 0 || temperature > 5) throw new UsageError(`--temperature: expected a number from 0 to 5, got "${text("temperature")}"`);
   const maxTokens = text("max-tokens");
+  const limit = text("limit");
+  const shuffleSeed = text("shuffle-seed");
+  const suite = text("suite") ?? "seed-50";
+  if (suite.split(",").every((s) => s.trim() === "")) throw new UsageError("--suite: name at least one suite");
   return {
     ...base,
-    suite: text("suite") ?? "seed-50",
+    suite,
+    limit: limit === undefined ? undefined : integer(limit, "--limit", 1, 10_000),
+    shuffleSeed: shuffleSeed === undefined ? undefined : integer(shuffleSeed, "--shuffle-seed", 0, 2 ** 32 - 1),
     repeats: integer(text("repeats") ?? "1", "--repeats", 1, 100),
     concurrency,
     maxTokens: maxTokens === undefined ? undefined : integer(maxTokens, "--max-tokens", 1, 32_768),
@@ -246,7 +259,10 @@ Starts the model services and the evaluator locally, runs a suite on every model
 side and the performance table, writes the reports (md, html, json, csv) to reports/<run-id>/, and stops
 everything it started. Ctrl-C stops cleanly; a second Ctrl-C kills at once.
 
-  --suite ID|FILE          a built-in suite (seed-50, smoke-6) or a JSON/JSONL suite file (default seed-50)
+  --suite ID|FILE[,...]    a built-in suite (seed-50, smoke-6, humaneval, gsm8k) or a JSON/JSONL suite file
+                           (default seed-50); several, comma-separated: one run over all their items
+  --limit N                at most N items of each suite (the first N, or the first N after --shuffle-seed)
+  --shuffle-seed N         shuffle each suite reproducibly (same seed, same items) before --limit
   --repeats N              how often each item is sent to each model (default 1)
   --concurrency N|m=N,...  calls in flight per model (default: the model's slots)
   --max-tokens N           a ceiling on every item's max_tokens

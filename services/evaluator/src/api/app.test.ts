@@ -81,6 +81,42 @@ async function expectProblem(res: Response, statusCode: number, path?: string) {
   return body;
 }
 
+describe("evaluator API: runs over a reproducible subset and over several suites", () => {
+  it("limit + shuffle_seed pick the same items twice and others with another seed; a,b is one run over both", async () => {
+    const { server, call } = await setup();
+    const twenty = Array.from({ length: 20 }, (_, i) => ({ ...suiteItems[0], id: `t${i}` }));
+    await uploadSuite(call, "twenty", twenty);
+    await uploadSuite(call, "five");
+    const start = async (body: object) => {
+      const res = await call("/v1/runs", { method: "POST", headers: json, body: JSON.stringify({ models: ["alpha"], ...body }) });
+      expect(res.status, await res.clone().text()).toBe(201);
+      const run = (await res.json()) as { id: string; suite_id: string; total_items: number };
+      const stored = await server.store.getRun(run.id);
+      await waitForRun(server, run.id);
+      return { ...run, itemIds: stored!.items.map((i) => i.id) };
+    };
+    const a = await start({ suite: "twenty", limit: 5, shuffle_seed: 1 });
+    const b = await start({ suite: "twenty", limit: 5, shuffle_seed: 1 });
+    const c = await start({ suite: "twenty", limit: 5, shuffle_seed: 2 });
+    expect(a.itemIds).toHaveLength(5);
+    expect(b.itemIds).toEqual(a.itemIds);
+    expect(c.itemIds).not.toEqual(a.itemIds);
+    expect(a.itemIds).not.toEqual(["t0", "t1", "t2", "t3", "t4"]);
+    const both = await start({ suite: "five,twenty", limit: 3 });
+    expect(both.suite_id).toBe("five,twenty");
+    expect(both.itemIds).toEqual(["q0", "q1", "q2", "t0", "t1", "t2"]);
+    expect(both.total_items).toBe(6);
+
+    const post = (body: object) => call("/v1/runs", { method: "POST", headers: json, body: JSON.stringify({ models: ["alpha"], ...body }) });
+    await expectProblem(await post({ suite: "twenty", limit: 0 }), 422, "limit");
+    await expectProblem(await post({ suite: "twenty", shuffle_seed: -1 }), 422, "shuffle_seed");
+    await expectProblem(await post({ suite: "twenty,nope" }), 422, "suite");
+    expect((await expectProblem(await post({ suite: "five,five" }), 422, "suite")).detail).toMatch(/named twice/);
+    await uploadSuite(call, "five-again");
+    expect((await expectProblem(await post({ suite: "five,five-again" }), 422, "suite")).detail).toMatch(/"q0" is in both five and five-again/);
+  });
+});
+
 describe("evaluator API: bad input", () => {
   it("answers every bad request with problem+json naming the field, and writes nothing", async () => {
     const { server, call } = await setup({ env: { EVALSTACK_BODY_LIMIT_BYTES: "4096" } });

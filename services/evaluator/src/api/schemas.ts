@@ -38,7 +38,19 @@ const NullableTimestamp = Timestamp.nullable();
 
 export const CreateRunSchema = z
   .strictObject({
-    suite: z.string().min(1).max(128).openapi({ description: "A suite id (GET /v1/suites)", example: "smoke-6" }),
+    suite: z
+      .string()
+      .min(1)
+      .max(256)
+      .openapi({ description: "A suite id (GET /v1/suites), or several separated by commas: one run over their items, in that order", example: "smoke-6" }),
+    limit: z.number().int().min(1).max(10_000).optional().openapi({ description: "At most this many items of each suite (the first ones, or the first after the shuffle)", example: 40 }),
+    shuffle_seed: z
+      .number()
+      .int()
+      .min(0)
+      .max(2 ** 32 - 1)
+      .optional()
+      .openapi({ description: "Shuffle each suite's items reproducibly (by sha256 of seed and item id) before the limit", example: 1 }),
     models: z
       .array(ModelName)
       .min(1)

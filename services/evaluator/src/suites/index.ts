@@ -4,3 +4,5 @@ export { SuiteValidationError, type ValidationIssue } from "../scoring/validatio
 export { parseSuiteText, validateSuiteItems, MAX_SUITE_TEXT, MAX_SUITE_ITEMS } from "./parseSuite.js";
 export { builtinSuites, builtinSuite } from "./builtinSuites.js";
 export * from "./types.js";
+export { ensureSuiteData } from "./standard/fetchSuiteData.js";
+export { STANDARD_SUITES } from "./standard/standardSuites.js";

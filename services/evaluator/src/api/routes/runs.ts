@@ -14,6 +14,7 @@ import { ITEM_COLUMNS, RUN_ROW_COLUMNS, SUMMARY_COLUMNS, comparisonRows, itemRow
 import { CreateRunSchema, ItemQuerySchema, ItemRowSchema, ListQuerySchema, RunIdParam, RunRowSchema, RunSchema, SummaryRowSchema } from "../schemas.js";
 import { BEARER, type App, type AppDeps } from "../context.js";
 import { findSuite } from "./suites.js";
+import { selectItems, suiteIds } from "../../suites/selectItems.js";
 
 const problem = (description: string) => ({ description, content: { [PROBLEM_CONTENT_TYPE]: { schema: ProblemSchema } } });
 const unauthorized = { 401: problem("Missing or wrong API key") };
@@ -209,27 +210,34 @@ export function registerRunRoutes(app: App, deps: AppDeps): void {
         else concurrency[m] = n;
       }
     }
-    const suite = await findSuite(deps, body.suite);
-    if (!suite) issues.push({ path: "suite", message: `unknown suite "${body.suite}" (GET /v1/suites lists them)` });
-    else if (!suite.builtin) {
-      // A suite stored before a validation rule tightened (e.g. a lookahead the regex engine refuses) is
-      // refused here rather than failing item by item.
-      try {
-        validateItemList(suite.items, (i) => `suite.items[${i}]`);
-      } catch (error) {
-        if (!(error instanceof SuiteValidationError)) throw error;
-        issues.push(...error.issues);
+    const ids = suiteIds(body.suite);
+    const suites = await Promise.all(ids.map((id) => findSuite(deps, id)));
+    suites.forEach((s, i) => {
+      if (!s) issues.push({ path: "suite", message: `unknown suite "${ids[i]}" (GET /v1/suites lists them)` });
+      else if (!s.builtin) {
+        // A suite stored before a validation rule tightened (e.g. a lookahead the regex engine refuses) is
+        // refused here rather than failing item by item.
+        try {
+          validateItemList(s.items, (j) => `${ids.length > 1 ? `suite ${s.id}` : "suite"}.items[${j}]`);
+        } catch (error) {
+          if (!(error instanceof SuiteValidationError)) throw error;
+          issues.push(...error.issues);
+        }
       }
-    }
+    });
+    const found = suites.filter((s) => s !== null);
+    const selected = selectItems(found, { limit: body.limit, shuffleSeed: body.shuffle_seed });
+    if (found.length === suites.length) issues.push(...selected.issues);
+    if (ids.length === 0) issues.push({ path: "suite", message: "name at least one suite" });
     if (issues.length) throw new ApiError(422, summarize(issues), issues);
     const run = await deps.runs.createRun({
-      suite_id: suite!.id,
+      suite_id: ids.join(","),
       models: body.models,
       repeats: body.repeats,
       sampling: body.sampling,
       max_tokens: body.max_tokens ?? null,
       concurrency,
-      items: suite!.items,
+      items: selected.items,
     });
     const counts = await deps.store.counts(run.id);
     return c.json(runJson(run, counts, await summaries.dimensions(run)), 201, { location: `/v1/runs/${run.id}` });
