@@ -101,4 +101,43 @@ describe("HTML report in headless Chromium", () => {
     await page.close();
     expect(problems).toEqual([]);
   });
+
+  it("pages a 10,000-row item table: at most one page in the DOM, filters over all rows, next and previous", async () => {
+    const base = syntheticRun(fixtures, 1);
+    const template = base.items.find((r) => r.dimension === "math" && r.model === "qwen")!;
+    const items = Array.from({ length: 5_000 }, (_, i) =>
+      ["qwen", "phi3"].map((model) => ({ ...template, item_id: `bulk-${String(i).padStart(5, "0")}`, model, reply: i === 4321 ? "</script><b>needle</b>" : template.reply })),
+    ).flat();
+    const report = buildReport({ ...base, items });
+    expect(report.items).toHaveLength(10_000);
+    const file = join(OUT, "report-10k.html");
+    mkdirSync(OUT, { recursive: true });
+    writeFileSync(file, renderReport(report, "html").body);
+    const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+    const problems: string[] = [];
+    page.on("pageerror", (e) => problems.push(`pageerror: ${e.message}`));
+    page.on("console", (m) => {
+      if (m.type() === "error") problems.push(m.text());
+    });
+    await page.goto(pathToFileURL(file).href, { waitUntil: "load" });
+    await expect.poll(() => page.locator("#f-count").textContent()).toBe("10000 of 10000 rows");
+    expect(await page.locator("#items tbody tr").count()).toBe(100);
+    expect(await page.locator("#f-page").textContent()).toBe("page 1 of 100");
+    const first = await page.locator("#items tbody tr").first().textContent();
+    await page.click("#f-next");
+    expect(await page.locator("#f-page").textContent()).toBe("page 2 of 100");
+    expect(await page.locator("#items tbody tr").first().textContent()).not.toBe(first);
+    await page.click("#f-prev");
+    expect(await page.locator("#items tbody tr").first().textContent()).toBe(first);
+    await page.selectOption("#f-model", "phi3");
+    expect(await page.locator("#f-count").textContent()).toBe("5000 of 10000 rows");
+    expect(await page.locator("#f-page").textContent()).toBe("page 1 of 50");
+    await page.selectOption("#f-model", "");
+    // A reply that tries to close the embedded data's script element stays text.
+    await page.fill("#f-text", "needle");
+    expect(await page.locator("#items tbody tr").count()).toBe(2);
+    expect(await page.locator("#items tbody b").count()).toBe(0);
+    await page.close();
+    expect(problems).toEqual([]);
+  });
 });

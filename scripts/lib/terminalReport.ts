@@ -1,7 +1,7 @@
 // The report (GET /v1/runs/{id}/report?format=json) for a terminal: the seed's tables — scores per dimension
 // side by side with their intervals, McNemar p and verdict; the performance table; recommendations. The
 // numbers come from the evaluator's report module; only the layout is made here.
-import { capacityTable, fmtCount, fmtP, performanceTable, VERDICT_TEXT, type Comparison, type Report } from "@evalstack/evaluator/reports";
+import { capacityTable, fmtCount, fmtP, performanceTable, suiteTable, verdictWithSampleSize, type Comparison, type Report } from "@evalstack/evaluator/reports";
 
 export interface Style {
   bold(text: string): string;
@@ -52,7 +52,7 @@ export function table(header: string[], rows: string[][], right: boolean[] = [],
 }
 
 function verdictText(c: Comparison, style: Style): string {
-  const text = VERDICT_TEXT[c.verdict](c.model_a, c.model_b);
+  const text = verdictWithSampleSize(c);
   if (c.verdict === "a_better" || c.verdict === "b_better") return style.good(text);
   return c.verdict === "sample_too_small" ? style.dim(text) : text;
 }
@@ -89,6 +89,14 @@ export function renderTerminalReport(report: Report, style: Style = PLAIN): stri
   const withErrors = report.dimensions.flatMap((d) => d.per_model.filter((s) => s.errors > 0).map((s) => `${d.label} / ${s.model}: ${s.errors}`));
   if (withErrors.length > 0) out.push(style.bad(`  Replies that ended in an error (counted as failures): ${withErrors.join("; ")}.`));
   out.push("");
+
+  const suites = suiteTable(report);
+  if (suites.length > 0) {
+    out.push(style.bold("Suites (pass@1 %, 95% Wilson interval) and published scores of the model as loaded"));
+    out.push(table(["Suite", "Items", "Model", "Measured", "pass@k", "Published"], suites.map((r) => [r.suite, r.items, r.model, r.measured, r.passAtK, r.published]), [false, true, false, true, false, false], style));
+    for (const r of suites.filter((x) => x.publishedUnder)) out.push(style.dim(`  ${r.model} on ${r.suite}: published ${r.published}; ${r.publishedUnder}`));
+    out.push("");
+  }
 
   const t = report.latency_targets;
   out.push(style.bold(`Performance (latency targets: TTFT ≤ ${t.ttft_ms} ms, ≥ ${t.tokens_per_second} tokens/s)`));

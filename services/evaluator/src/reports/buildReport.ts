@@ -8,10 +8,12 @@
 import { capacityRecommendation, capacityRows } from "./capacitySection.js";
 import { summarizeSandbox } from "./sandboxSummary.js";
 import { DEFAULT_LATENCY_TARGETS, type LatencyTargets, scoreLatency } from "../scoring/latencyScore.js";
-import { mcnemarExact, minDiscordantForSignificance, percentile, wilsonInterval } from "../scoring/statistics.js";
+import { mcnemarExact, mcnemarItemsNeeded, minDiscordantForSignificance, percentile, wilsonInterval } from "../scoring/statistics.js";
 import { DIMENSIONS, type Dimension } from "../suites/types.js";
 import type { ModelSnapshot, RunItemResult } from "../runs/types.js";
 import { builtinSuite } from "../suites/builtinSuites.js";
+import { suiteIds } from "../suites/selectItems.js";
+import { suiteScores } from "./suiteScores.js";
 import type {
   Comparison,
   DimensionModelScore,
@@ -69,6 +71,7 @@ export function outcomeOf(r: RunItemResult, targets: LatencyTargets): ReplyOutco
 export const mean = (xs: number[]): number => (xs.length === 0 ? 0 : xs.reduce((a, b) => a + b, 0) / xs.length);
 export const round = (x: number, digits = 4): number => Math.round(x * 10 ** digits) / 10 ** digits;
 const orNull = (x: number): number | null => (Number.isFinite(x) ? round(x, 2) : null);
+const pct = (n: number, of: number): string => `${((100 * n) / of).toFixed(0)}%`;
 
 function truncate(text: string, max: number): string {
   return text.length <= max ? text : `${text.slice(0, max - 1)}…`;
@@ -113,22 +116,24 @@ export function comparisonFromCounts(a: string, b: string, counts: { paired: num
   const { paired, better, worse } = counts;
   const { p } = mcnemarExact(better, worse);
   const discordant = better + worse;
+  const itemsNeeded = paired > 0 ? mcnemarItemsNeeded(better / paired, worse / paired, ALPHA) : null;
+  const runAbout = itemsNeeded === null ? "" : ` A difference of this size (${a} ahead on ${pct(better, paired)} of paired items, ${b} on ${pct(worse, paired)}) needs about ${itemsNeeded} paired items to reach p < ${ALPHA} with 80% power: run about ${itemsNeeded} items.`;
   const needed = minDiscordantForSignificance(ALPHA);
   let verdict: Comparison["verdict"];
   let summary: string;
   const pText = `p = ${p < 0.001 ? p.toExponential(1) : p.toFixed(3)}`;
   if (discordant < needed) {
     verdict = "sample_too_small";
-    summary = `Sample too small to call a winner on ${what}: the models differ on ${discordant} of ${paired} paired items, and at least ${needed} are needed before any split can reach p < ${ALPHA}.`;
+    summary = `Sample too small to call a winner on ${what}: the models differ on ${discordant} of ${paired} paired items, and at least ${needed} are needed before any split can reach p < ${ALPHA}.${runAbout}`;
   } else if (p < ALPHA) {
     verdict = better > worse ? "a_better" : "b_better";
     const [w, l, wn, ln] = better > worse ? [a, b, better, worse] : [b, a, worse, better];
     summary = `${w} is better than ${l} on ${what}: ahead on ${wn} items, behind on ${ln} (${pText}).`;
   } else {
     verdict = "no_significant_difference";
-    summary = `No significant difference on ${what}: ${a} ahead on ${better} items, ${b} on ${worse} (${pText}).`;
+    summary = `No significant difference on ${what}: ${a} ahead on ${better} items, ${b} on ${worse} (${pText}).${runAbout}`;
   }
-  return { model_a: a, model_b: b, paired_items: paired, a_better_items: better, b_better_items: worse, p_value: p, verdict, summary };
+  return { model_a: a, model_b: b, paired_items: paired, a_better_items: better, b_better_items: worse, p_value: p, verdict, items_needed: itemsNeeded, summary };
 }
 
 function latencyStats(model: string, results: RunItemResult[]): LatencyStats {
@@ -304,7 +309,8 @@ export function buildReport(input: ReportInput): Report {
   const targets = input.latencyTargets ?? DEFAULT_LATENCY_TARGETS;
   const results = input.items.filter((r) => input.run.models.includes(r.model) || input.run.models.length === 0);
   const models = input.run.models.length > 0 ? input.run.models : [...new Set(results.map((r) => r.model))];
-  const prompts = input.prompts ?? Object.fromEntries((builtinSuite(input.run.suite_id)?.items ?? []).map((i) => [i.id, i.messages.at(-1)?.content ?? ""]));
+  const prompts =
+    input.prompts ?? Object.fromEntries(suiteIds(input.run.suite_id).flatMap((id) => (builtinSuite(id)?.items ?? []).map((i) => [i.id, i.messages.at(-1)?.content ?? ""])));
   const aggs = aggregateItems(results, targets);
   const notes: string[] = [];
 
@@ -360,6 +366,17 @@ export function buildReport(input: ReportInput): Report {
   });
   for (const m of models) if (!snapshots.has(m)) notes.push(`No GetModelInfo snapshot was stored for ${m}: size, load time and memory are unknown.`);
 
+  const suites = suiteScores(
+    input.run.suite_id,
+    models,
+    snapshots,
+    aggs.map((g) => ({ item_id: g.item_id, model: g.model, passes: g.outcomes.map((o) => o.pass) })),
+  );
+  for (const s of suites) {
+    if (s.suite_items !== null && s.items < s.suite_items) notes.push(`${s.suite}: a subset of ${s.items} of the suite's ${s.suite_items} items (limit / shuffle seed); published scores are on the whole benchmark.`);
+    if (s.harness_note) notes.push(`${s.suite}: harness settings differ from the published scores': ${s.harness_note}.`);
+  }
+
   const examples = dimensions.flatMap((d) => pickExamples(d.dimension, aggs, prompts, targets));
   const items: ItemRow[] = aggs
     .map((g) => {
@@ -406,6 +423,7 @@ export function buildReport(input: ReportInput): Report {
       errors: results.filter((r) => r.model === m && r.status !== "completed").length,
     })),
     dimensions,
+    suites,
     latency,
     performance,
     examples,

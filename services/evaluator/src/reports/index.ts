@@ -10,6 +10,7 @@ export type * from "./reportTypes.js";
 export { capacityRecommendation, capacityRows, capacityTable, snapshotMismatch, type CapacityRow, type CapacityTableRow } from "./capacitySection.js";
 export { fmtCount, fmtP, VERDICT_TEXT } from "./format.js";
 export { performanceTable } from "./performanceTable.js";
+export { suiteTable, verdictWithSampleSize } from "./suiteTable.js";
 
 export type ReportFormat = "md" | "html" | "json" | "csv";
 export const REPORT_FORMATS: readonly ReportFormat[] = ["md", "html", "json", "csv"];

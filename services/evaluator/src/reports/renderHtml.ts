@@ -1,8 +1,9 @@
-// The HTML report: one self-contained file (inline CSS, inline SVG, one inline script for the item filter;
-// no external assets, no network requests).
+// The HTML report: one self-contained file (inline CSS, inline SVG, one inline script for the item filter and
+// pages; no external assets, no network requests).
 
-import { escapeHtml as h, fmtMs, fmtP, fmtRate, VERDICT_TEXT } from "./format.js";
+import { escapeHtml as h, fmtMs, fmtP, fmtRate } from "./format.js";
 import { capacityTable } from "./capacitySection.js";
+import { SUITE_TABLE_HEADER, suiteTable, verdictWithSampleSize } from "./suiteTable.js";
 import { performanceTable } from "./performanceTable.js";
 import type { Report } from "./reportTypes.js";
 import { latencyCharts, PALETTE, radarChart } from "./svgCharts.js";
@@ -31,32 +32,56 @@ pre { white-space: pre-wrap; word-break: break-word; background: #f3f4f6; paddin
 .notes li { color: #92400e; }
 `;
 
+// The item table is paginated: every row's HTML is embedded once as JSON (escaped, so no reply can close the
+// script element) and only the current page of matching rows is in the DOM, so a run of 10,000 items opens
+// as fast as one of 50. Without scripts, the first page is there as plain HTML.
 const SCRIPT = `
 (function () {
-  var rows = Array.prototype.slice.call(document.querySelectorAll('#items tbody tr'));
+  var data = JSON.parse(document.getElementById('items-data').textContent);
+  var body = document.querySelector('#items tbody');
   var dim = document.getElementById('f-dimension');
   var model = document.getElementById('f-model');
   var outcome = document.getElementById('f-outcome');
   var text = document.getElementById('f-text');
   var count = document.getElementById('f-count');
-  function apply() {
+  var pageInfo = document.getElementById('f-page');
+  var prev = document.getElementById('f-prev');
+  var next = document.getElementById('f-next');
+  var size = Number(body.getAttribute('data-page-size'));
+  var page = 0;
+  function matching() {
     var q = text.value.trim().toLowerCase();
-    var shown = 0;
-    rows.forEach(function (tr) {
-      var ok = (!dim.value || tr.getAttribute('data-dimension') === dim.value)
-        && (!model.value || tr.getAttribute('data-model') === model.value)
-        && (!outcome.value || tr.getAttribute('data-outcome') === outcome.value)
-        && (!q || tr.textContent.toLowerCase().indexOf(q) !== -1);
-      tr.hidden = !ok;
-      if (ok) shown++;
+    return data.filter(function (r) {
+      return (!dim.value || r.d === dim.value) && (!model.value || r.m === model.value)
+        && (!outcome.value || r.o === outcome.value) && (!q || r.t.indexOf(q) !== -1);
     });
-    count.textContent = shown + ' of ' + rows.length + ' rows';
   }
-  [dim, model, outcome].forEach(function (el) { el.addEventListener('change', apply); });
-  text.addEventListener('input', apply);
-  apply();
+  function draw() {
+    var rows = matching();
+    var pages = Math.max(1, Math.ceil(rows.length / size));
+    if (page >= pages) page = pages - 1;
+    body.innerHTML = rows.slice(page * size, (page + 1) * size).map(function (r) { return r.h; }).join('');
+    count.textContent = rows.length + ' of ' + data.length + ' rows';
+    pageInfo.textContent = 'page ' + (page + 1) + ' of ' + pages;
+    prev.disabled = page === 0;
+    next.disabled = page >= pages - 1;
+  }
+  function refilter() { page = 0; draw(); }
+  [dim, model, outcome].forEach(function (el) { el.addEventListener('change', refilter); });
+  text.addEventListener('input', refilter);
+  prev.addEventListener('click', function () { page--; draw(); });
+  next.addEventListener('click', function () { page++; draw(); });
+  draw();
 })();
 `;
+
+/** Item rows per page of the HTML report's table. */
+export const ITEMS_PAGE_SIZE = 100;
+
+/** JSON that can sit inside a <script> element: no "<" (so no "</script>"), no U+2028/2029 line breaks. */
+export function scriptSafeJson(value: unknown): string {
+  return JSON.stringify(value).replace(/</g, "\\u003c").replace(/\u2028/g, "\\u2028").replace(/\u2029/g, "\\u2029");
+}
 
 function outcomeOf(passRate: number): "pass" | "fail" | "partial" {
   return passRate >= 1 ? "pass" : passRate <= 0 ? "fail" : "partial";
@@ -88,13 +113,26 @@ export function renderHtml(report: Report): string {
           const s = d.per_model.find((x) => x.model === m);
           return `<td class="num">${s && s.items > 0 ? `<b>${s.score.toFixed(1)}</b> [${s.interval.low.toFixed(1)}–${s.interval.high.toFixed(1)}]` : "n/a"}</td>`;
         })
-        .join("")}${pair ? `<td class="num">${c ? fmtP(c.p_value) : ""}</td><td class="verdict" title="${h(c?.summary ?? "")}">${c ? h(VERDICT_TEXT[c.verdict](c.model_a, c.model_b)) : ""}</td>` : ""}</tr>`,
+        .join("")}${pair ? `<td class="num">${c ? fmtP(c.p_value) : ""}</td><td class="verdict" title="${h(c?.summary ?? "")}">${c ? h(verdictWithSampleSize(c)) : ""}</td>` : ""}</tr>`,
     );
   }
   o.push(`</tbody></table>`);
   const summaries = report.dimensions.flatMap((d) => d.comparisons.map((c) => `<li>${h(`${d.label}: ${c.summary}`)}</li>`));
   if (summaries.length > 0) o.push(`<ul class="meta">${summaries.join("")}</ul>`);
   o.push(`</div></div>`);
+
+  // Suites and published scores
+  const suiteRows = suiteTable(report);
+  if (suiteRows.length > 0) {
+    o.push(`<h2>Suites and published scores</h2><p class="meta">pass@1 in percent (with repeats, pass@k by the HumanEval paper's unbiased estimator), 95% Wilson interval over the items, beside the published score of the model as loaded (matched on its GGUF name).</p>`);
+    o.push(`<table id="suites"><thead><tr>${SUITE_TABLE_HEADER.map((x, i) => `<th${i === 1 || i === 4 || i === 6 ? ' class="num"' : ""}>${h(x)}</th>`).join("")}</tr></thead><tbody>`);
+    for (const r of suiteRows) {
+      o.push(
+        `<tr><td><code>${h(r.suite)}</code></td><td class="num">${h(r.items)}</td><td>${swatch(r.model)}</td><td>${h(r.modelName)}</td><td class="num"><b>${h(r.measured)}</b></td><td>${h(r.passAtK)}</td><td class="num">${h(r.published)}</td><td class="meta">${h(r.publishedUnder)}</td></tr>`,
+      );
+    }
+    o.push(`</tbody></table>`);
+  }
 
   // Performance
   const t = report.latency_targets;
@@ -141,16 +179,20 @@ export function renderHtml(report: Report): string {
   o.push(`<label>Model <select id="f-model"><option value="">all</option>${models.map((m) => `<option value="${h(m)}">${h(m)}</option>`).join("")}</select></label>`);
   o.push(`<label>Outcome <select id="f-outcome"><option value="">all</option><option value="pass">passed</option><option value="fail">failed</option><option value="partial">partly (repeats)</option></select></label>`);
   o.push(`<label>Search <input id="f-text" type="search" placeholder="id, reply, check…"></label><span id="f-count" class="meta"></span></div>`);
-  o.push(`<table id="items"><thead><tr><th>Item</th><th>Dimension</th><th>Model</th><th class="num">Pass rate</th><th class="num">Checks</th><th class="num">TTFT</th><th class="num">tok/s</th><th>Reply</th><th>Check details</th></tr></thead><tbody>`);
-  for (const it of report.items) {
+  o.push(`<label><button id="f-prev" type="button">‹ previous</button> <span id="f-page" class="meta"></span> <button id="f-next" type="button">next ›</button></label>`);
+  o.push(`<table id="items"><thead><tr><th>Item</th><th>Dimension</th><th>Model</th><th class="num">Pass rate</th><th class="num">Checks</th><th class="num">TTFT</th><th class="num">tok/s</th><th>Reply</th><th>Check details</th></tr></thead><tbody data-page-size="${ITEMS_PAGE_SIZE}">`);
+  const rows = report.items.map((it) => {
     const oc = outcomeOf(it.pass_rate);
-    o.push(
+    const html =
       `<tr data-dimension="${h(it.dimension)}" data-model="${h(it.model)}" data-outcome="${oc}"><td><code>${h(it.item_id)}</code></td><td>${h(it.dimension)}</td><td>${swatch(it.model)}</td>` +
-        `<td class="num ${oc}">${(it.pass_rate * 100).toFixed(0)}%${it.errors ? ` (${it.errors} err)` : ""}</td><td class="num">${(it.instruction_score * 100).toFixed(0)}%</td>` +
-        `<td class="num">${h(fmtMs(it.ttft_ms))}</td><td class="num">${h(fmtRate(it.tokens_per_second))}</td><td class="reply">${h(it.reply)}</td><td class="checks">${h(it.checks)}</td></tr>`,
-    );
-  }
+      `<td class="num ${oc}">${(it.pass_rate * 100).toFixed(0)}%${it.errors ? ` (${it.errors} err)` : ""}</td><td class="num">${(it.instruction_score * 100).toFixed(0)}%</td>` +
+      `<td class="num">${h(fmtMs(it.ttft_ms))}</td><td class="num">${h(fmtRate(it.tokens_per_second))}</td><td class="reply">${h(it.reply)}</td><td class="checks">${h(it.checks)}</td></tr>`;
+    const search = `${it.item_id} ${it.dimension} ${it.model} ${it.reply} ${it.checks}`.toLowerCase();
+    return { d: it.dimension, m: it.model, o: oc, t: search, h: html };
+  });
+  for (const r of rows.slice(0, ITEMS_PAGE_SIZE)) o.push(r.h);
   o.push(`</tbody></table>`);
+  o.push(`<script id="items-data" type="application/json">${scriptSafeJson(rows)}</script>`);
   if (report.notes.length > 0) o.push(`<h2>Notes</h2><ul class="notes">${report.notes.map((n) => `<li>${h(n)}</li>`).join("")}</ul>`);
   o.push(`<p class="meta">Generated ${h(report.generated_at)} by evalstack.</p></main><script>${SCRIPT}</script></body></html>`);
   return o.join("\n");

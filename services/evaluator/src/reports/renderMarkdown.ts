@@ -1,13 +1,14 @@
 // The Markdown report: mirrors the seed article (scores per dimension, performance table, examples,
 // recommendations per scenario), with intervals, p-values and verdicts.
 
-import { fmtCount, fmtP, mdCell, VERDICT_TEXT } from "./format.js";
+import { fmtCount, fmtP, mdCell } from "./format.js";
 import { capacityTable } from "./capacitySection.js";
+import { SUITE_TABLE_HEADER, suiteTable, verdictWithSampleSize } from "./suiteTable.js";
 import { performanceTable } from "./performanceTable.js";
 import type { Comparison, Report } from "./reportTypes.js";
 
 function verdictText(c: Comparison): string {
-  return VERDICT_TEXT[c.verdict](c.model_a, c.model_b);
+  return verdictWithSampleSize(c);
 }
 
 function fence(text: string): string {
@@ -61,6 +62,18 @@ export function renderMarkdown(report: Report): string {
   const withErrors = report.dimensions.flatMap((d) => d.per_model.filter((s) => s.errors > 0).map((s) => `${d.label} / ${s.model}: ${s.errors}`));
   if (withErrors.length > 0) {
     out.push(`Replies that ended in an error (counted as failures): ${withErrors.join("; ")}.`);
+    out.push("");
+  }
+
+  const suites = suiteTable(report);
+  if (suites.length > 0) {
+    out.push("## Suites and published scores");
+    out.push("");
+    out.push("pass@1 in percent (the mean item pass rate; with repeats, pass@k by the HumanEval paper's unbiased estimator), 95% Wilson interval over the items, beside the published score of the model as loaded (matched on its GGUF name).");
+    out.push("");
+    out.push(`| ${SUITE_TABLE_HEADER.join(" | ")} |`);
+    out.push("|---|---:|---|---|---:|---|---:|---|");
+    for (const r of suites) out.push(`| ${[r.suite, r.items, r.model, r.modelName, r.measured, r.passAtK, r.published, r.publishedUnder].map(mdCell).join(" | ")} |`);
     out.push("");
   }
 

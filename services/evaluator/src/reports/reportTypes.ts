@@ -65,6 +65,11 @@ export interface Comparison {
   /** Exact two-sided McNemar (sign test on paired items) p-value. */
   p_value: number;
   verdict: Verdict;
+  /**
+   * Paired items a difference of the observed size needs to reach p < 0.05 with 80% power (Connor's normal
+   * approximation to McNemar's test, from the observed discordance rates); null when none was observed.
+   */
+  items_needed: number | null;
   /** One sentence for people. */
   summary: string;
 }
@@ -141,6 +146,42 @@ export interface ItemRow {
   checks: string;
 }
 
+export interface PublishedScore {
+  model: string;
+  /** Percent, as published. */
+  value: number;
+  source: string;
+  setting: string;
+}
+
+export interface SuiteModelScore {
+  model: string;
+  /** The GGUF's name (GetModelInfo), which the published scores are matched on. */
+  model_name: string;
+  items: number;
+  /** Replies per item (the run's repeats; the fewest when some are missing). */
+  samples_per_item: number;
+  /** Mean over items of the item's pass rate (pass@1 with n samples is the mean), 0-1. */
+  pass_at_1: number;
+  /** 95% Wilson interval of pass@1 over the items, 0-1. */
+  interval: ScoreInterval;
+  /** pass@k for k <= samples_per_item (k > 1), by the HumanEval paper's unbiased estimator, 0-1. */
+  pass_at_k: { k: number; value: number; interval: ScoreInterval }[];
+  /** Published scores of this model on this suite (matched on model_name). */
+  references: PublishedScore[];
+}
+
+export interface SuiteReport {
+  suite: string;
+  /** Items of this suite in the run. */
+  items: number;
+  /** Items the whole suite has (built-in suites), so a subset is visible. */
+  suite_items: number | null;
+  per_model: SuiteModelScore[];
+  /** What evalstack's measurement differs in from the published scores' harness, when any is shown. */
+  harness_note: string | null;
+}
+
 export interface Report {
   schema_version: 1;
   generated_at: string;
@@ -148,6 +189,8 @@ export interface Report {
   latency_targets: LatencyTargets;
   models: { name: string; snapshot: ModelSnapshot | null; replies: number; errors: number }[];
   dimensions: DimensionReport[];
+  /** Per suite of the run: pass@1 (and pass@k) with intervals, beside published scores. */
+  suites: SuiteReport[];
   latency: LatencyStats[];
   performance: PerformanceRow[];
   examples: ReportExample[];

@@ -126,6 +126,9 @@ describe("McNemar sample size (power)", () => {
     expect(mcnemarItemsNeeded(0, 0)).toBeNull();
     // Connor's formula by hand: pd = 0.25, d = 0.15: (1.96*0.5 + 0.8416*sqrt(0.2275))^2 / 0.0225 = 84.8 -> 85.
     expect(mcnemarItemsNeeded(0.2, 0.05)).toBe(85);
+    // One item each way decided: Connor says 4, but the exact test needs 6 discordant pairs.
+    expect(mcnemarItemsNeeded(1, 0)).toBe(6);
+    expect(mcnemarItemsNeeded(0.5, 0)).toBe(14); // Connor 13.06 -> 14, above 6 / 0.5 = 12
   });
 
   it("the inverse normal matches known quantiles", () => {

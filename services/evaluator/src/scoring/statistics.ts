@@ -89,7 +89,8 @@ const Z_80 = 0.8416212335729143;
  * Paired items a McNemar test needs to reach p < 0.05 (two-sided) with 80% power when, per item, A is
  * ahead with probability pA and B with probability pB (the observed discordance rates). Connor's (1987)
  * normal approximation: n = (z_a sqrt(pd) + z_b sqrt(pd - d^2))^2 / d^2, pd = pA + pB, d = pA - pB.
- * Null when the rates show no difference (no sample size can be named).
+ * At least enough items to expect the exact test's minimum of discordant pairs (6 at 0.05). Null when the
+ * rates show no difference (no sample size can be named).
  */
 export function mcnemarItemsNeeded(pA: number, pB: number, alpha = 0.05, power = 0.8): number | null {
   if (!(pA >= 0 && pB >= 0 && pA + pB <= 1 + 1e-9)) throw new RangeError(`need discordance rates in [0, 1], got ${pA}, ${pB}`);
@@ -98,7 +99,10 @@ export function mcnemarItemsNeeded(pA: number, pB: number, alpha = 0.05, power =
   if (d === 0 || pd === 0) return null;
   const za = alpha === 0.05 ? Z_975 : normalQuantile(1 - alpha / 2);
   const zb = power === 0.8 ? Z_80 : normalQuantile(power);
-  return Math.ceil((za * Math.sqrt(pd) + zb * Math.sqrt(Math.max(0, pd - d * d))) ** 2 / (d * d));
+  const connor = Math.ceil((za * Math.sqrt(pd) + zb * Math.sqrt(Math.max(0, pd - d * d))) ** 2 / (d * d));
+  // The approximation undershoots for large differences; the exact test cannot reject at all with fewer
+  // than minDiscordantForSignificance discordant pairs, so at least that many are expected.
+  return Math.max(connor, Math.ceil(minDiscordantForSignificance(alpha) / pd));
 }
 
 /**

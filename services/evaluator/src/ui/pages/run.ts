@@ -2,8 +2,9 @@
 // GET /v1/runs/{id}/events and reloads the page when the run completes), then the dimension scores chart,
 // the performance table and charts, report downloads, and the per-reply item table with its filters.
 import { html, raw } from "hono/html";
-import { fmtMs, fmtP, fmtRate, VERDICT_TEXT } from "../../reports/format.js";
+import { fmtMs, fmtP, fmtRate } from "../../reports/format.js";
 import { capacityTable } from "../../reports/capacitySection.js";
+import { SUITE_TABLE_HEADER, suiteTable, verdictWithSampleSize } from "../../reports/suiteTable.js";
 import { performanceTable } from "../../reports/performanceTable.js";
 import { latencyCharts, radarChart } from "../../reports/svgCharts.js";
 import { DIMENSIONS } from "../../suites/types.js";
@@ -31,7 +32,7 @@ export function runPage(options: { session: Session; run: Run; report: Report | 
 ${settings(run)}
 ${actions(run, active)}
 ${progressCard(run, active)}
-${report && report.items.length > 0 ? html`${scores(report, active)}${performance(report)}${capacity(report)}` : ""}
+${report && report.items.length > 0 ? html`${scores(report, active)}${suites(report)}${performance(report)}${capacity(report)}` : ""}
 ${itemsSection(run, options.items, options.itemsTotal, options.filters)}`;
   return layout({
     title: `Run ${run.id}`,
@@ -103,12 +104,28 @@ function scores(report: Report, active: boolean): Html {
       return html`<tr><td>${d.label}</td><td class="num">${d.items}</td>${models.map((m) => {
         const s = d.per_model.find((x) => x.model === m);
         return html`<td class="num">${s && s.items > 0 ? html`<b>${s.score.toFixed(1)}</b> [${s.interval.low.toFixed(1)}–${s.interval.high.toFixed(1)}]` : "n/a"}</td>`;
-      })}${pair ? html`<td class="num">${c ? fmtP(c.p_value) : ""}</td><td title="${c?.summary ?? ""}">${c ? VERDICT_TEXT[c.verdict](c.model_a, c.model_b) : ""}</td>` : ""}</tr>`;
+      })}${pair ? html`<td class="num">${c ? fmtP(c.p_value) : ""}</td><td title="${c?.summary ?? ""}">${c ? verdictWithSampleSize(c) : ""}</td>` : ""}</tr>`;
     })}</tbody></table>`,
   )}
 ${report.notes.length ? html`<ul class="meta">${report.notes.map((n) => html`<li>${n}</li>`)}</ul>` : ""}
 </div>
 </div>`;
+}
+
+function suites(report: Report): Html {
+  const rows = suiteTable(report);
+  if (rows.length === 0) return html``;
+  const models = report.models.map((m) => m.name);
+  return html`<h2 id="suites-title">Suites and published scores</h2>
+<p class="meta">pass@1 in percent, 95% Wilson interval over the items, beside the published score of the model as loaded.</p>
+${tableWrap(
+    "Suites",
+    html`<table id="suites"><thead><tr>${SUITE_TABLE_HEADER.map((x) => html`<th>${x}</th>`)}</tr></thead>
+<tbody>${rows.map(
+      (r) =>
+        html`<tr><td><code>${r.suite}</code></td><td class="num">${r.items}</td><td>${swatch(models, r.model)}</td><td>${r.modelName}</td><td class="num"><b>${r.measured}</b></td><td>${r.passAtK}</td><td class="num">${r.published}</td><td class="meta">${r.publishedUnder}</td></tr>`,
+    )}</tbody></table>`,
+  )}`;
 }
 
 function performance(report: Report): Html {
