@@ -10,6 +10,7 @@ import Database from "better-sqlite3";
 import { afterAll, afterEach, describe, expect, it } from "vitest";
 import { descendantsOf, freePort, isRunning, ManagedProcess, REPO_ROOT, type ProcessIdentity } from "@evalstack/local-stack";
 import type { Report } from "@evalstack/evaluator/reports";
+import { builtinSuite, selectItems } from "@evalstack/evaluator/suites";
 import { parseCsvRows } from "@evalstack/testing";
 
 const tmp = mkdtempSync(path.join(os.tmpdir(), "evalstack-compare-test-"));
@@ -126,6 +127,43 @@ describe("npm run compare", () => {
     expect(out).toMatch(/stopped \(qwen pid \d+, phi3 pid \d+, evaluator pid \d+\)/);
     expect(run.tree().filter(isRunning)).toEqual([]);
   }, 400_000);
+
+  it("humaneval --limit 40 --shuffle-seed 1 on both small models: the seeded subset, every reply run in the sandbox, the suites table", async () => {
+    const out = path.join(tmp, "humaneval-reports");
+    const run = compare(["--suite", "humaneval", "--limit", "40", "--shuffle-seed", "1", "--max-tokens", "128", "--out", out, ...(await freePortArgs())]);
+    const status = await run.process.exited;
+    const log = run.process.logs();
+    expect(exitedWith(status), log).toBe("0");
+    const runId = log.match(/^Run (run_\w+): suite humaneval \(at most 40 items each, shuffle seed 1\), 40 items per model/m)![1]!;
+    const report = JSON.parse(readFileSync(path.join(out, runId, "report.json"), "utf8")) as Report;
+
+    // The items are the ones the seed picks, the same as the evaluator's selection gives in-process.
+    const humaneval = builtinSuite("humaneval")!;
+    const expected = selectItems([humaneval], { limit: 40, shuffleSeed: 1 }).items.map((i) => i.id).sort();
+    for (const model of ["qwen", "phi3"]) expect(report.items.filter((i) => i.model === model).map((i) => i.item_id).sort(), model).toEqual(expected);
+    expect(expected.every((id) => /^HumanEval\/\d+$/.test(id))).toBe(true);
+
+    // Every reply was scored by the code check in the sandbox: a pass or a fail with its reason, no errors.
+    expect(report.items).toHaveLength(80);
+    for (const item of report.items) {
+      expect(item.errors, `${item.item_id} ${item.model}`).toBe(0);
+      expect(item.checks, `${item.item_id} ${item.model}`).toMatch(/^[✓✗] code: (tests passed|exit \d+|timed out|killed|exited 0 before)/);
+    }
+    expect(report.dimensions.map((d) => d.dimension)).toEqual(["code"]);
+
+    // The suites table: 40 of 164 items, pass@1 with its interval, no published score for these small models.
+    expect(report.suites).toHaveLength(1);
+    expect(report.suites[0]).toMatchObject({ suite: "humaneval", items: 40, suite_items: 164 });
+    for (const m of report.suites[0]!.per_model) {
+      expect(m.items).toBe(40);
+      expect(m.references).toEqual([]);
+      expect(m.interval.low).toBeLessThanOrEqual(m.pass_at_1);
+      expect(m.interval.high).toBeGreaterThanOrEqual(m.pass_at_1);
+    }
+    expect(log).toMatch(/^ {2}humaneval +40 of 164 +qwen +\d+\.\d \[/m);
+    expect(report.notes.join("\n")).toContain("humaneval: a subset of 40 of the suite's 164 items");
+    expect(run.tree().filter(isRunning)).toEqual([]);
+  }, 900_000);
 
   it("Ctrl-C during a run cancels it and stops every process of the stack", async () => {
     const run = compare(["--suite", "seed-50", "--max-tokens", "64", ...(await freePortArgs())]);

@@ -6,3 +6,4 @@ export { builtinSuites, builtinSuite } from "./builtinSuites.js";
 export * from "./types.js";
 export { ensureSuiteData } from "./standard/fetchSuiteData.js";
 export { STANDARD_SUITES } from "./standard/standardSuites.js";
+export { selectItems } from "./selectItems.js";
