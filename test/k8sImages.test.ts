@@ -150,4 +150,14 @@ describe("services/evaluator/Dockerfile", () => {
     const runtime = readFileSync(path.join(ROOT, "services/evaluator/Dockerfile"), "utf8").split(/^FROM .* AS runtime$/m)[1]!;
     expect(runtime).toMatch(/apt-get install[^\n]*python3[^\n]*bubblewrap/);
   });
+
+  it("bakes in the standard suites' data with the pinned fetcher, and points the evaluator at it", () => {
+    const text = readFileSync(path.join(ROOT, "services/evaluator/Dockerfile"), "utf8");
+    const suitesStage = text.split(/^FROM deps AS suites$/m)[1]?.split(/^FROM /m)[0] ?? "";
+    expect(suitesStage).toContain("ensureAllSuiteData");
+    expect(suitesStage).toContain("EVALSTACK_SUITE_CACHE_DIR=/suites");
+    const runtime = text.split(/^FROM .* AS runtime$/m)[1]!;
+    expect(runtime).toContain("COPY --from=suites /suites ./suites");
+    expect(runtime).toContain("EVALSTACK_SUITE_CACHE_DIR=/app/suites");
+  });
 });
