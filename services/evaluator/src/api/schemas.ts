@@ -150,6 +150,11 @@ export const RunSchema = z
         b_better_items: z.number().int(),
         p_value: z.number(),
         verdict: z.string(),
+        items_needed: z
+          .number()
+          .int()
+          .nullable()
+          .openapi({ description: "Paired items a difference of the observed size needs for p < 0.05 at 80% power; null when the models did not differ" }),
         summary: z.string(),
       }),
     ),
