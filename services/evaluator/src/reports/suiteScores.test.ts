@@ -140,6 +140,12 @@ describe("reports show measured beside published", () => {
     expect(verdictWithSampleSize(c)).toBe("no significant difference (run ~312 items)");
   });
 
+  it("a single non-standard suite gets no suites table (its dimension table says it all)", () => {
+    const seedOnly = { ...report, suites: report.suites.map((s) => ({ ...s, suite: "seed-50" })) };
+    expect(suiteTable(seedOnly)).toEqual([]);
+    expect(suiteTable({ ...seedOnly, suites: [...seedOnly.suites, { ...seedOnly.suites[0]!, suite: "mine" }] })).toHaveLength(4);
+  });
+
   it("markdown, html and the terminal show measured beside published", () => {
     for (const text of [renderReport(report, "md").body, renderReport(report, "html").body, renderTerminalReport(report)]) {
       expect(text).toContain("75.0 [59.8–85.8]");

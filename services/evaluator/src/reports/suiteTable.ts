@@ -3,6 +3,9 @@
 
 import type { Comparison, Report } from "./reportTypes.js";
 import { VERDICT_TEXT } from "./format.js";
+import { STANDARD_SUITES } from "../suites/standard/standardSuites.js";
+
+const STANDARD_SUITE_IDS = new Set(STANDARD_SUITES.map((s) => s.id));
 
 export const SUITE_TABLE_HEADER = ["Suite", "Items", "Model", "Model as loaded", "Measured pass@1 [95% CI]", "pass@k", "Published", "Published under"] as const;
 
@@ -19,8 +22,14 @@ export interface SuiteTableRow {
 
 const pct = (x: number): string => (100 * x).toFixed(1);
 
+/**
+ * Shown for a run over a standard benchmark or over several suites; a single seed-50 run's suite score would
+ * only repeat its dimension table.
+ */
 export function suiteTable(report: Report): SuiteTableRow[] {
-  return (report.suites ?? []).flatMap((s) =>
+  const suites = report.suites ?? [];
+  if (suites.length < 2 && !suites.some((s) => STANDARD_SUITE_IDS.has(s.suite))) return [];
+  return suites.flatMap((s) =>
     s.per_model.map((m) => ({
       suite: s.suite,
       items: s.suite_items !== null && s.suite_items !== s.items ? `${s.items} of ${s.suite_items}` : String(s.items),
