@@ -3,7 +3,7 @@
 // written report are checked against each other; Ctrl-C during a run cancels it and leaves no process of the
 // stack behind; without python3 the code items are errors, never passes. (A second Ctrl-C: test/stack.test.ts,
 // the same launcher code.)
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import Database from "better-sqlite3";
@@ -133,6 +133,9 @@ describe("npm run compare", () => {
     const run = compare(["--suite", "humaneval", "--limit", "40", "--shuffle-seed", "1", "--max-tokens", "128", "--out", out, ...(await freePortArgs())]);
     const status = await run.process.exited;
     const log = run.process.logs();
+    // Kept for the docs (README's excerpt): the terminal output of a real run.
+    mkdirSync(path.join(REPO_ROOT, "test-results"), { recursive: true });
+    writeFileSync(path.join(REPO_ROOT, "test-results", "compare-humaneval.txt"), log);
     expect(exitedWith(status), log).toBe("0");
     const runId = log.match(/^Run (run_\w+): suite humaneval \(at most 40 items each, shuffle seed 1\), 40 items per model/m)![1]!;
     const report = JSON.parse(readFileSync(path.join(out, runId, "report.json"), "utf8")) as Report;
@@ -163,7 +166,8 @@ describe("npm run compare", () => {
     expect(log).toMatch(/^ {2}humaneval +40 of 164 +qwen +\d+\.\d \[/m);
     expect(report.notes.join("\n")).toContain("humaneval: a subset of 40 of the suite's 164 items");
     expect(run.tree().filter(isRunning)).toEqual([]);
-  }, 900_000);
+    // 80 generations of up to 128 tokens on two cores: a few minutes alone, much longer on a shared machine.
+  }, 2_400_000);
 
   it("Ctrl-C during a run cancels it and stops every process of the stack", async () => {
     const run = compare(["--suite", "seed-50", "--max-tokens", "64", ...(await freePortArgs())]);
