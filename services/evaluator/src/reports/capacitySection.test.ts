@@ -79,7 +79,7 @@ const mathDimension = (verdict: "a_better" | "sample_too_small"): DimensionRepor
   label: "Math",
   items: 40,
   per_model: [],
-  comparisons: [{ model_a: "qwen", model_b: "phi3", paired_items: 40, a_better_items: 9, b_better_items: 1, p_value: 0.0107, verdict, summary: "" }],
+  comparisons: [{ model_a: "qwen", model_b: "phi3", paired_items: 40, a_better_items: 9, b_better_items: 1, p_value: 0.0107, verdict, items_needed: null, summary: "" }],
 });
 
 describe("snapshotMismatch", () => {
