@@ -159,10 +159,10 @@ export function createUiRoutes(deps: AppDeps, target: ApiTarget): Hono<AppEnv> {
     const repeat = Math.min(run.repeats - 1, nonNegativeInt(c.req.query("repeat")));
     const [report, suiteItem] = await Promise.all([
       run.progress.done > 0 ? api.json<Report>(`/v1/runs/${encodeURIComponent(run.id)}/report?format=json`) : Promise.resolve(null),
-      api
-        .json<Suite>(`/v1/suites/${encodeURIComponent(run.suite_id)}`)
-        .then((s) => s.items.find((i) => i.id === itemId) ?? null)
-        .catch(() => null),
+      // A run over several suites names them all ("seed-50,humaneval"): the item is in one of them.
+      Promise.all(run.suite_id.split(",").map((id) => api.json<Suite>(`/v1/suites/${encodeURIComponent(id.trim())}`).catch(() => null))).then(
+        (suites) => suites.flatMap((s) => s?.items ?? []).find((i) => i.id === itemId) ?? null,
+      ),
     ]);
     const reportRow = report?.items.find((i) => i.item_id === itemId);
     const dimension = reportRow?.dimension ?? suiteItem?.dimension ?? null;
