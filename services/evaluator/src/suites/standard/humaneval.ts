@@ -4,7 +4,7 @@
 // check(entry_point).
 
 import { gunzipSync } from "node:zlib";
-import type { SuiteItem } from "../../scoring/types.js";
+import type { SuiteItem } from "../types.js";
 
 export interface HumanEvalProblem {
   task_id: string;

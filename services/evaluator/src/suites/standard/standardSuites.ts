@@ -4,7 +4,7 @@
 
 import { existsSync, readFileSync } from "node:fs";
 import { createHash } from "node:crypto";
-import type { Suite } from "../../scoring/types.js";
+import type { Suite } from "../types.js";
 import { GSM8K_DESCRIPTION, gsm8kItem, parseGsm8k } from "./gsm8k.js";
 import { HUMANEVAL_DESCRIPTION, humanEvalItem, parseHumanEval } from "./humaneval.js";
 import { SUITE_DATA_SOURCES, suiteDataPath, type StandardSuiteData } from "./sources.js";
