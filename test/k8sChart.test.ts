@@ -543,6 +543,10 @@ describe("invalid values fail with a message naming the field", () => {
     ["a setting that is no variable name", "loadTest: {enabled: true, settings: {maxTokens: '64'}}\n", /\/loadTest\/settings': additional properties 'maxTokens' not allowed/],
     ["an error-rate threshold above 1", "loadTest: {enabled: true, thresholds: {errorRate: 5}}\n", /\/loadTest\/thresholds\/errorRate': 'anyOf' failed/],
     ["a start time that is none", "loadTest: {enabled: true, startAt: tomorrow}\n", /\/loadTest\/startAt': 'tomorrow' does not match/],
+    ["a pod label value with a space", "modelDefaults:\n  podLabels: {team: ml team}\n", /\/modelDefaults\/podLabels\/team': 'ml team' does not match pattern/],
+    ["a label key with a space", "evaluator:\n  podLabels: {'cost center': ml}\n", /\/evaluator\/podLabels': additional properties 'cost center' not allowed/],
+    ["a nodeSelector value longer than a label's 63 characters", `evaluator:\n  nodeSelector: {pool: ${"a".repeat(64)}}\n`, /\/evaluator\/nodeSelector\/pool': '[a]{64}' does not match pattern/],
+    ["a priorityClassName that is no DNS name", "modelDefaults:\n  priorityClassName: GPU_High\n", /\/modelDefaults\/priorityClassName': 'GPU_High' does not match pattern/],
     ["a load-test selector that admits every pod", "networkPolicy: {loadTestPodSelector: {matchLabels: {}}}\n", /\/networkPolicy\/loadTestPodSelector\/matchLabels': minProperties: got 0, want 1/],
   ];
 
@@ -555,6 +559,13 @@ describe("invalid values fail with a message naming the field", () => {
     const rendered = template(["--values", file]);
     expect(rendered.status).not.toBe(0);
     expect(rendered.stderr).toMatch(message);
+  });
+
+  it("cluster checks (classes, GPU resources) need a cluster: helm template, which has none, renders with the values they would refuse", () => {
+    const r = template(["--set", "modelDefaults.priorityClassName=gpu-high", "--set", "modelDefaults.runtimeClassName=nvidia", "--set", "modelDefaults.gpu.count=16"]);
+    expect(r.stderr).toBe("");
+    expect(r.status).toBe(0);
+    expect(r.stdout).toContain("priorityClassName: gpu-high");
   });
 
   it("checks a schema cannot express: duplicate model names, a cold start longer than the retry budget, a load test's model", () => {
