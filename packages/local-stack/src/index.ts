@@ -1,5 +1,5 @@
 export { freePort, portInUse } from "./freePort.js";
-export { ManagedProcess, ProcessExitedError, unlessExited, tsxArgs, REPO_ROOT, type ExitStatus, type ProcessOptions } from "./managedProcess.js";
+export { ManagedProcess, ProcessExitedError, unlessExited, tsxArgs, setprivPath, REPO_ROOT, type ExitStatus, type ProcessOptions } from "./managedProcess.js";
 export { waitUntil, type WaitOptions } from "./waitUntil.js";
 export {
   startModelService,
