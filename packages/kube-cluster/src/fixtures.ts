@@ -27,7 +27,8 @@ function node(name: string, labels: Record<string, string>, allocatable: Record<
       labels: { "kubernetes.io/hostname": name, "kubernetes.io/os": "linux", "kubernetes.io/arch": "amd64", type: "kwok", ...labels },
     },
     spec: { taints },
-    status: { allocatable, capacity: allocatable, nodeInfo: { architecture: "amd64", operatingSystem: "linux", kubeletVersion: "fake", kubeProxyVersion: "fake" } },
+    // KWOK's node-initialize stage adds the conditions, addresses and nodeInfo a kubelet would report.
+    status: { allocatable, capacity: allocatable },
   };
 }
 
@@ -78,12 +79,18 @@ export async function applyFixtures(kubectl: Kubectl, log: (line: string) => voi
   const crds = readdirSync(crdDir).filter((f) => f.endsWith(".yaml")).map((f) => path.join(crdDir, f));
   // Server-side: these CRDs exceed the client-side last-applied annotation's size limit.
   must(kubectl(["apply", "--server-side", ...crds.flatMap((f) => ["-f", f])]), "installing the CRDs");
-  must(kubectl(["wait", "--for=condition=Established", "--timeout=60s", "crd/scaledobjects.keda.sh", "crd/servicemonitors.monitoring.coreos.com", "crd/httproutes.gateway.networking.k8s.io"]), "waiting for the CRDs");
+  // Polled rather than `kubectl wait`, which fails on an object whose status has no conditions yet.
+  const established = (name: string) =>
+    kubectl(["get", "crd", name, "-o", 'jsonpath={.status.conditions[?(@.type=="Established")].status}']).stdout.trim() === "True";
+  for (const name of ["scaledobjects.keda.sh", "servicemonitors.monitoring.coreos.com", "httproutes.gateway.networking.k8s.io"]) {
+    await waitFor(() => established(name), `CRD ${name} to be established`);
+  }
   log(`CRDs established: ${crds.map((f) => path.basename(f)).join(", ")}`);
   // Client-side apply creates the nodes with their status (capacity, allocatable) as a kubelet registers
   // them; server-side apply would drop status, which the node strategy resets.
   must(kubectl(["apply", "-f", "-"], JSON.stringify({ apiVersion: "v1", kind: "List", items: fixtureObjects() })), "creating the nodes, StorageClass and volumes");
-  must(kubectl(["wait", "--for=condition=Ready", "--timeout=120s", `node/${GPU_NODE}`, `node/${CPU_NODE}`]), "waiting for the KWOK nodes to be Ready");
+  const ready = (name: string) => kubectl(["get", "node", name, "-o", 'jsonpath={.status.conditions[?(@.type=="Ready")].status}']).stdout.trim() === "True";
+  await waitFor(() => ready(GPU_NODE) && ready(CPU_NODE), "the KWOK nodes to be Ready");
   // The node lifecycle controller lifts the not-ready taint once the node is Ready; schedule only after.
   await waitFor(() => {
     const taints = must(kubectl(["get", "nodes", "-o", "jsonpath={.items[*].spec.taints[*].key}"]), "reading node taints");
