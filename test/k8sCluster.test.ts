@@ -14,6 +14,7 @@ import {
   ROOT,
   createNamespace,
   deleteNamespace,
+  diagnose,
   endpointAddresses,
   getJson,
   helm,
@@ -56,7 +57,12 @@ async function inNamespace<T>(fn: (namespace: string) => Promise<T> | T): Promis
 }
 
 function install(namespace: string, release: string, args: string[]) {
-  return helm(cluster, ["install", release, CHART, "--namespace", namespace, ...args]);
+  return withDiagnosis(namespace, helm(cluster, ["install", release, CHART, "--namespace", namespace, ...args]));
+}
+
+/** A failed helm command's stderr, followed by the namespace's state for the failure message. */
+function withDiagnosis(namespace: string, r: { status: number | null; stdout: string; stderr: string }) {
+  return r.status === 0 ? r : { ...r, stderr: `${r.stderr}\n--- namespace ${namespace}:\n${diagnose(cluster, namespace)}` };
 }
 
 function expectClean(r: { status: number | null; stdout: string; stderr: string }, what: string): void {

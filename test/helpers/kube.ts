@@ -113,3 +113,16 @@ export function releaseObjects(cluster: KubeCluster, namespace: string, release:
   ];
   return kube(cluster, ["-n", namespace, "get", kinds.join(","), "-l", releaseSelector(release), "-o", "name"]).split("\n").filter(Boolean);
 }
+
+/** What a failed wait leaves to read: the namespace's workloads, claims and recent events. */
+export function diagnose(cluster: KubeCluster, namespace: string): string {
+  const get = (args: string[]) => {
+    const r = cluster.kubectl(["-n", namespace, ...args]);
+    return (r.stdout + r.stderr).trim();
+  };
+  return [
+    get(["get", "deployments,replicasets,pods,pvc,jobs", "-o", "wide"]),
+    get(["get", "events", "--sort-by=.lastTimestamp"]).split("\n").slice(-25).join("\n"),
+    (cluster.kubectl(["get", "pv"]).stdout).trim(),
+  ].join("\n\n");
+}
