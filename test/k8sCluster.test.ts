@@ -31,6 +31,15 @@ const PROFILES = ["default", "gpu", "cpu", "serverless", "ha"] as const;
 type Profile = (typeof PROFILES)[number];
 const profileArgs = (profile: Profile) => (profile === "default" ? [] : ["--values", path.join(CHART, "ci", `${profile}-values.yaml`)]);
 const WAIT = ["--wait", "--timeout", "150s"];
+// The evaluator's default sandbox (Unconfined AppArmor, procMount Unmasked, and a root hostPath DaemonSet that
+// installs its seccomp profile) is refused by Pod Security `restricted` (and `baseline`): the case "the
+// defaults under restricted" below pins that. Every other case installs in a restricted namespace with the
+// sandbox's node-level parts off, which is what a restricted namespace admits.
+const RESTRICTED_SANDBOX = [
+  "--set", "evaluator.sandbox.seccompProfile.install=false",
+  "--set", "evaluator.sandbox.userNamespace=false",
+  "--set", "evaluator.sandbox.appArmorProfile.type=RuntimeDefault",
+];
 
 let cluster: KubeCluster;
 let caseNumber = 0;
@@ -57,7 +66,7 @@ async function inNamespace<T>(fn: (namespace: string) => Promise<T> | T): Promis
 }
 
 function install(namespace: string, release: string, args: string[]) {
-  return withDiagnosis(namespace, helm(cluster, ["install", release, CHART, "--namespace", namespace, ...args]));
+  return withDiagnosis(namespace, helm(cluster, ["install", release, CHART, "--namespace", namespace, ...RESTRICTED_SANDBOX, ...args]));
 }
 
 /** A failed helm command's stderr, followed by the namespace's state for the failure message. */
@@ -285,9 +294,23 @@ it("GPU exhaustion: a second release finds every GPU taken, its model pods stay 
   });
 }, 300_000);
 
+it("the chart's defaults under Pod Security restricted: the sandbox's evaluator pod and seccomp DaemonSet are refused, and helm says so", async () => {
+  await inNamespace((ns) => {
+    const r = helm(cluster, ["install", "evalstack", CHART, "--namespace", ns]);
+    expect(r.status).toBe(0);
+    // The warn label: the API server warns on the workloads whose pods enforce will refuse.
+    // helm logs each warning as a quoted string (klog): unescape it.
+    const warnings = r.stderr.replaceAll('\\"', '"');
+    expect(warnings).toContain('Warning: would violate PodSecurity "restricted:latest"');
+    expect(warnings).toContain('must not set AppArmor profile type to "Unconfined"');
+    expect(warnings).toContain('volume "host-seccomp" uses restricted volume type "hostPath"');
+  });
+});
+
 it("the committed plain manifests (k8s/manifests/<profile>/) apply unchanged with kubectl apply --server-side (dry-run=server), no warnings", async () => {
+  // No Pod Security labels here: the manifests carry the chart's default sandbox (see the case above).
   const namespace = "evalstack";
-  createNamespace(cluster, namespace);
+  kube(cluster, ["create", "namespace", namespace]);
   try {
     const dirs = readdirSync(path.join(ROOT, "k8s/manifests")).sort();
     expect(dirs).toEqual(["cpu", "gpu", "ha", "serverless"]);
