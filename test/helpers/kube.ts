@@ -17,7 +17,7 @@ export interface Run {
   stderr: string;
 }
 
-// eslint-disable-next-line @typescript-eslint/no-explicit-any -- Kubernetes objects are walked dynamically
+// biome-ignore lint/suspicious/noExplicitAny: Kubernetes objects are walked dynamically
 export type K8sObject = { metadata: { name: string; namespace?: string; labels?: Record<string, string>; annotations?: Record<string, string> }; spec?: any; status?: any; [key: string]: any };
 
 const helmHome = mkdtempSync(path.join(tmpdir(), "evalstack-helm-"));

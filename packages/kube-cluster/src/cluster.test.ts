@@ -61,7 +61,7 @@ describe("pki", () => {
 
 describe("fixtures", () => {
   it("a GPU node with the GPUs and the taint the chart's model pods tolerate, and a CPU node without either", () => {
-    // eslint-disable-next-line @typescript-eslint/no-explicit-any -- fixture objects are plain JSON
+    // biome-ignore lint/suspicious/noExplicitAny: a parsed Kubernetes object, walked dynamically
     const nodes = fixtureObjects().filter((o: any) => o.kind === "Node") as any[];
     const [gpu, cpu] = nodes;
     expect(gpu.status.allocatable[GPU_RESOURCE]).toBe(String(GPUS_PER_NODE));
