@@ -1,7 +1,7 @@
 // The report (GET /v1/runs/{id}/report?format=json) for a terminal: the seed's tables — scores per dimension
 // side by side with their intervals, McNemar p and verdict; the performance table; recommendations. The
 // numbers come from the evaluator's report module; only the layout is made here.
-import { capacityTable, fmtCount, fmtP, performanceTable, suiteTable, verdictWithSampleSize, type Comparison, type Report } from "@evalstack/evaluator/reports";
+import { capacityTable, describeSnapshot, fmtP, performanceTable, suiteTable, verdictWithSampleSize, type Comparison, type Report } from "@evalstack/evaluator/reports";
 
 export interface Style {
   bold(text: string): string;
@@ -68,7 +68,7 @@ export function renderTerminalReport(report: Report, style: Style = PLAIN): stri
     const s = m.snapshot;
     out.push(
       s
-        ? `  ${m.name}: ${s.model_name} (${s.architecture}, ${s.quantization || "n/a"}, ${fmtCount(s.parameter_count)} parameters, sha256 ${s.sha256.slice(0, 12)}) at ${s.target}`
+        ? `  ${m.name}: ${describeSnapshot(s)}`
         : `  ${m.name}: no model info stored`,
     );
   }

@@ -11,3 +11,12 @@ export {
 } from "./client.js";
 export { createHealthClient, checkHealth, waitForServing, type ServingStatus } from "./health.js";
 export { addReflection, PROTO_ROOT, INFERENCE_PROTO } from "./reflection.js";
+export {
+  streamChatCompletion,
+  listServedModels,
+  sseData,
+  OpenAiHttpError,
+  type OpenAiChatRequest,
+  type OpenAiStreamResult,
+  type OpenAiCallOptions,
+} from "./openaiChatStream.js";

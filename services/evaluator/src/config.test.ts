@@ -49,6 +49,7 @@ describe("evaluator configuration", () => {
     [{ EVALSTACK_API_KEYS: KEY, DATABASE_URL: "mysql://x" }, "DATABASE_URL"],
     [{ EVALSTACK_API_KEYS: KEY, LOG_LEVEL: "loud" }, "LOG_LEVEL"],
     [{ EVALSTACK_API_KEYS: KEY, EVALSTACK_MODELS: "qwen" }, "EVALSTACK_MODELS"],
+    [{ EVALSTACK_API_KEYS: KEY, EVALSTACK_MODELS: "l=openai+http://h:1/v1", EVALSTACK_MODEL_L_CONCURRENCY: "0" }, "EVALSTACK_MODEL_L_CONCURRENCY"],
   ])("rejects %j naming %s", (env, variable) => {
     let error: unknown;
     try {
@@ -63,9 +64,9 @@ describe("evaluator configuration", () => {
 
   it("parses model lists and rejects bad names, targets and duplicates", () => {
     expect(parseModels(" qwen = qwen.default.svc:50051 , phi3=[::1]:50052,x=dns:///h:1")).toEqual([
-      { name: "qwen", target: "qwen.default.svc:50051" },
-      { name: "phi3", target: "[::1]:50052" },
-      { name: "x", target: "dns:///h:1" },
+      { kind: "grpc", name: "qwen", target: "qwen.default.svc:50051" },
+      { kind: "grpc", name: "phi3", target: "[::1]:50052" },
+      { kind: "grpc", name: "x", target: "dns:///h:1" },
     ]);
     expect(() => parseModels("Qwen=h:1")).toThrow(/model name/);
     expect(() => parseModels("qwen=h")).toThrow(/not host:port/);
@@ -75,10 +76,10 @@ describe("evaluator configuration", () => {
 
   it("keeps an ipv4:/ipv6: address list (several replicas behind one target) whole", () => {
     expect(parseModels("qwen=ipv4:127.0.0.1:5001,127.0.0.1:5002,phi3=h:1")).toEqual([
-      { name: "qwen", target: "ipv4:127.0.0.1:5001,127.0.0.1:5002" },
-      { name: "phi3", target: "h:1" },
+      { kind: "grpc", name: "qwen", target: "ipv4:127.0.0.1:5001,127.0.0.1:5002" },
+      { kind: "grpc", name: "phi3", target: "h:1" },
     ]);
-    expect(() => parseModels("qwen=ipv4:127.0.0.1:5001,nonsense")).toThrow(/"nonsense" in the address list of qwen is not host:port/);
+    expect(() => parseModels("qwen=ipv4:127.0.0.1:5001,nonsense")).toThrow(/entry 2 \("nonsense"\): is not host:port in the address list of qwen/);
     // outside an address list a bare host:port is still an error
     expect(() => parseModels("qwen=h:1,h:2")).toThrow(/not name=host:port/);
   });

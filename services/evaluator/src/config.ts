@@ -7,22 +7,17 @@ import { availableParallelism } from "node:os";
 import { ConfigError, EnvReader, type Env } from "@evalstack/config";
 import { DEFAULT_LATENCY_TARGETS } from "./scoring/latencyScore.js";
 import { MAX_CONCURRENCY, type IsolationMode, type SandboxConfig } from "./scoring/sandbox/limits.js";
+import { TargetSpecError, parseModelTargets, type ModelTargetSpec } from "./models/targetSpec.js";
 
 export { ConfigError } from "@evalstack/config";
-
-export interface ModelTarget {
-  /** The name runs and reports use, e.g. "qwen". */
-  name: string;
-  /** host:port (dialled as dns:///host:port) or a target with its own scheme. */
-  target: string;
-}
+export type { ModelTargetSpec } from "./models/targetSpec.js";
 
 export type StoreConfig = { kind: "sqlite"; path: string } | { kind: "postgres"; url: string };
 
 export interface EvaluatorConfig {
   host: string;
   port: number;
-  models: ModelTarget[];
+  models: ModelTargetSpec[];
   store: StoreConfig;
   auth: { enabled: true; keys: string[] } | { enabled: false };
   /** How long a model may stay unreachable (UNAVAILABLE, RESOURCE_EXHAUSTED, DEADLINE_EXCEEDED) before its items fail. */
@@ -56,7 +51,7 @@ export function loadConfig(env: Env = process.env): EvaluatorConfig {
   return {
     host: read.string("EVALSTACK_HOST", "0.0.0.0"),
     port: read.integer("EVALSTACK_PORT", 8080, { min: 0, max: 65535 }),
-    models: parseModels(read.string("EVALSTACK_MODELS", DEFAULT_MODELS)),
+    models: parseModels(read.string("EVALSTACK_MODELS", DEFAULT_MODELS), env),
     store: databaseUrl
       ? { kind: "postgres", url: parsePostgresUrl(databaseUrl) }
       : { kind: "sqlite", path: read.string("EVALSTACK_DB_PATH", "./data/evalstack.db") },
@@ -116,39 +111,14 @@ export function loadSandboxConfig(env: Env = process.env): SandboxConfig {
   };
 }
 
-/**
- * "qwen=localhost:50051,phi3=localhost:50052" → ordered name/target pairs; names are unique, lower-case
- * identifiers. A target may be grpc-js's address list, whose own commas continue it:
- * "qwen=ipv4:10.0.0.1:50051,10.0.0.2:50051,phi3=..." (several replicas behind one target, round-robin).
- */
-export function parseModels(text: string): ModelTarget[] {
-  const models: ModelTarget[] = [];
-  for (const part of text.split(",").map((p) => p.trim()).filter(Boolean)) {
-    const previous = models.at(-1);
-    if (!part.includes("=") && previous && /^ipv[46]:/i.test(previous.target)) {
-      if (!/^(\[[0-9a-f:.]+\]|[^:\s/]+):\d{1,5}$/i.test(part)) {
-        throw new ConfigError("EVALSTACK_MODELS", `"${part}" in the address list of ${previous.name} is not host:port`);
-      }
-      previous.target += `,${part}`;
-      continue;
-    }
-    const eq = part.indexOf("=");
-    if (eq <= 0 || eq === part.length - 1) {
-      throw new ConfigError("EVALSTACK_MODELS", `"${part}" is not name=host:port`);
-    }
-    const name = part.slice(0, eq).trim();
-    const target = part.slice(eq + 1).trim();
-    if (!/^[a-z][a-z0-9_-]{0,62}$/.test(name)) {
-      throw new ConfigError("EVALSTACK_MODELS", `model name "${name}" must match [a-z][a-z0-9_-]* (at most 63 characters)`);
-    }
-    if (!/^[a-z][a-z0-9+.-]*:/i.test(target) && !/^(\[[0-9a-f:.]+\]|[^:\s/]+):\d{1,5}$/i.test(target)) {
-      throw new ConfigError("EVALSTACK_MODELS", `target "${target}" of ${name} is not host:port`);
-    }
-    if (models.some((m) => m.name === name)) throw new ConfigError("EVALSTACK_MODELS", `model "${name}" is listed twice`);
-    models.push({ name, target });
+/** EVALSTACK_MODELS → ordered model targets (gRPC host:port or openai+http(s)://.../v1[#model]); see models/targetSpec.ts. */
+export function parseModels(text: string, env: Env = {}): ModelTargetSpec[] {
+  try {
+    return parseModelTargets(text, env);
+  } catch (error) {
+    if (error instanceof TargetSpecError) throw new ConfigError(error.variable, error.message.slice(error.variable.length + 2));
+    throw error;
   }
-  if (models.length === 0) throw new ConfigError("EVALSTACK_MODELS", "names no model");
-  return models;
 }
 
 function loadAuth(read: EnvReader): EvaluatorConfig["auth"] {

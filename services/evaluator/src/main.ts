@@ -2,6 +2,7 @@
 import { createLogger, startTelemetry } from "@evalstack/telemetry";
 import { ConfigError, loadConfig, type EvaluatorConfig } from "./config.js";
 import { startServer } from "./server.js";
+import { describeSpec } from "./models/targetSpec.js";
 
 const log = createLogger("evaluator");
 
@@ -30,7 +31,7 @@ log.info(
   {
     url: server.url,
     store: config.store.kind === "sqlite" ? `sqlite:${config.store.path}` : "postgres",
-    models: config.models.map((m) => `${m.name}=${m.target}`).join(","),
+    models: config.models.map(describeSpec).join(","),
     auth: config.auth.enabled ? "on" : "off",
     instance: config.instanceId,
   },

@@ -1,7 +1,8 @@
 // Stored records → the API's flat rows (one object per table row, no nesting except `checks`).
-import type { ModelInfo } from "@evalstack/contract";
 import type { Report } from "../reports/index.js";
 import type { RunCounts, RunHeader, StoredItem } from "../store/types.js";
+import type { TargetDescription } from "../models/modelClient.js";
+import type { TargetKind } from "../models/targetSpec.js";
 import { modelInfoJson } from "../models/modelRegistry.js";
 
 export const ITEM_COLUMNS = [
@@ -142,6 +143,7 @@ export function comparisonRows(report: Pick<Report, "dimensions">) {
 
 export const MODEL_COLUMNS = [
   "name",
+  "kind",
   "target",
   "health",
   "health_error",
@@ -170,17 +172,18 @@ export const MODEL_COLUMNS = [
 ] as const;
 
 export function modelRow(
-  base: { name: string; target: string; health: string; health_error: string | null; pending_requests: number; concurrency: number; in_flight: number },
-  info: ModelInfo | undefined,
+  base: { name: string; kind: TargetKind; target: string; health: string; health_error: string | null; pending_requests: number; concurrency: number; in_flight: number },
+  description: TargetDescription | undefined,
   infoError: string | null,
 ) {
+  const info = description?.info;
   const j = info ? modelInfoJson(info) : undefined;
   const s = (k: string) => (j ? String(j[k]) : null);
   const n = (k: string) => (j ? Number(j[k]) : null);
   return {
     ...base,
     service: s("service"),
-    model_name: s("name"),
+    model_name: s("name") ?? description?.modelName ?? null,
     architecture: s("architecture"),
     quantization: s("quantization"),
     parameter_count: n("parameter_count"),

@@ -3,7 +3,8 @@
 import { status } from "@grpc/grpc-js";
 import { afterEach, describe, expect, it } from "vitest";
 import { startFakeModelServer, type FakeModelServer } from "@evalstack/testing";
-import { GenerationFailed, classify, generateWithRetries, toGenerateRequest } from "./generation.js";
+import { GenerationFailed, generateWithRetries, toGenerateRequest } from "./generation.js";
+import { classifyGrpc } from "./grpcModelClient.js";
 import { ModelHandle } from "./modelRegistry.js";
 
 const servers: FakeModelServer[] = [];
@@ -16,7 +17,7 @@ afterEach(async () => {
 async function model(options: Parameters<typeof startFakeModelServer>[0]) {
   const server = await startFakeModelServer(options);
   servers.push(server);
-  const handle = new ModelHandle("m", server.target);
+  const handle = new ModelHandle({ kind: "grpc", name: "m", target: server.target });
   handles.push(handle);
   return { server, handle };
 }
@@ -74,11 +75,12 @@ describe("generateWithRetries", () => {
     expect(handle.limiter.inUse).toBe(0);
   });
 
-  it("classifies errors", () => {
+  it("classifies gRPC errors", () => {
     const grpc = (code: number, details: string) => Object.assign(new Error(details), { code, details, metadata: undefined });
-    expect(classify(grpc(status.DEADLINE_EXCEEDED, "slow"))).toEqual({ retryable: true, code: "DEADLINE_EXCEEDED", message: "slow" });
-    expect(classify(grpc(status.INTERNAL, "Received RST_STREAM with code 2")).retryable).toBe(true);
-    expect(classify(grpc(status.INTERNAL, "generation failed: boom")).retryable).toBe(false);
-    expect(classify(new Error("x"))).toEqual({ retryable: false, code: "INTERNAL", message: "x" });
+    const c = (e: unknown) => { const f = classifyGrpc(e); return { retryable: f.retryable, code: f.code, message: f.message }; };
+    expect(c(grpc(status.DEADLINE_EXCEEDED, "slow"))).toEqual({ retryable: true, code: "DEADLINE_EXCEEDED", message: "slow" });
+    expect(c(grpc(status.INTERNAL, "Received RST_STREAM with code 2")).retryable).toBe(true);
+    expect(c(grpc(status.INTERNAL, "generation failed: boom")).retryable).toBe(false);
+    expect(c(new Error("x"))).toEqual({ retryable: false, code: "INTERNAL", message: "x" });
   });
 });

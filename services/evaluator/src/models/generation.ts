@@ -1,34 +1,14 @@
-// One generation against a model service, as the evaluator needs it: streamed, bounded by the model's
+// One generation against a model under evaluation, as the evaluator needs it: streamed, bounded by the model's
 // limiter, with a deadline per attempt, and retried with exponential backoff and jitter while the model is
-// unreachable or busy (UNAVAILABLE, RESOURCE_EXHAUSTED, DEADLINE_EXCEEDED, a server-side cancel) — until the
-// model or the item has been failing for longer than the retry budget. Then the item fails with the reason.
-import { status } from "@grpc/grpc-js";
-import {
-  FinishReason,
-  RETRYABLE_CODES,
-  deadlineIn,
-  finishReasonName,
-  isServiceError,
-  streamGenerate,
-  type GenerateChunk,
-  type GenerateRequest,
-} from "@evalstack/contract";
-import type { WireTimings } from "./wireTimings.js";
+// unreachable or busy (gRPC: UNAVAILABLE, RESOURCE_EXHAUSTED, DEADLINE_EXCEEDED, a server-side cancel; OpenAI:
+// 429, 5xx, no connection) — until the model or the item has been failing for longer than the retry budget.
+// Then the item fails with the reason. The protocol is the ModelClient's business; this file has none.
+import type { GenerateRequest } from "@evalstack/contract";
 import { abortableSleep, backoffDelay, DEFAULT_BACKOFF, type Backoff } from "./backoff.js";
-import { wireTimings } from "./wireTimings.js";
+import { AttemptFailure, type Generation } from "./modelClient.js";
 import type { ModelHandle } from "./modelRegistry.js";
 
-export interface Generation {
-  text: string;
-  finish_reason: string;
-  prompt_tokens: number;
-  completion_tokens: number;
-  /** As measured inside the model service. */
-  timings: WireTimings;
-  /** Seen from the evaluator: from sending the request to the first chunk with text, and to the last chunk. */
-  client_ttft_ms: number;
-  client_total_ms: number;
-}
+export type { Generation } from "./modelClient.js";
 
 export class GenerationFailed extends Error {
   constructor(
@@ -67,8 +47,6 @@ export interface GenerateOptions {
   backoff?: Backoff;
 }
 
-class RetryableReply extends Error {}
-class FailedReply extends Error {}
 /** onAttempt failed (e.g. the store could not record the dispatch): not the model's fault, not an item error. */
 class AttemptHookFailed extends Error {
   constructor(readonly error: unknown) {
@@ -92,7 +70,7 @@ export async function generateWithRetries(handle: ModelHandle, request: Partial<
       } catch (error) {
         throw new AttemptHookFailed(error);
       }
-      const generation = await attemptOnce(handle, request, options);
+      const generation = await handle.client.generate(request, { timeoutMs: options.attemptTimeoutMs, signal: options.signal, onDelta: options.onDelta });
       handle.noteSuccess();
       options.onAttemptDone?.({
         attempt,
@@ -129,49 +107,9 @@ export async function generateWithRetries(handle: ModelHandle, request: Partial<
   }
 }
 
-async function attemptOnce(handle: ModelHandle, request: Partial<GenerateRequest>, options: GenerateOptions): Promise<Generation> {
-  const sent = performance.now();
-  let firstTextAt: number | undefined;
-  let text = "";
-  let final: GenerateChunk | undefined;
-  for await (const chunk of streamGenerate(handle.client, request, { deadline: deadlineIn(options.attemptTimeoutMs), signal: options.signal })) {
-    if (chunk.delta) {
-      firstTextAt ??= performance.now();
-      text += chunk.delta;
-      options.onDelta?.(chunk.delta);
-    }
-    if (chunk.finishReason !== FinishReason.UNSPECIFIED) final = chunk;
-  }
-  const ended = performance.now();
-  if (!final) throw new RetryableReply("the stream ended without a final chunk");
-  if (final.finishReason === FinishReason.CANCELLED) throw new RetryableReply("the model service cancelled the generation (shutting down?)");
-  if (final.finishReason === FinishReason.ERROR) throw new FailedReply(`the model service reported an error${text ? `: ${text}` : ""}`);
-  return {
-    text,
-    finish_reason: finishReasonName(final.finishReason),
-    prompt_tokens: final.usage?.promptTokens ?? 0,
-    completion_tokens: final.usage?.completionTokens ?? 0,
-    timings: wireTimings(final.timings),
-    client_ttft_ms: (firstTextAt ?? ended) - sent,
-    client_total_ms: ended - sent,
-  };
-}
-
 /** Whether a failed attempt is worth repeating, and its reason. */
 export function classify(error: unknown): { retryable: boolean; code: string; message: string } {
-  if (error instanceof RetryableReply) return { retryable: true, code: "CANCELLED", message: error.message };
-  if (error instanceof FailedReply) return { retryable: false, code: "ERROR", message: error.message };
-  if (isServiceError(error)) {
-    const code = status[error.code] ?? String(error.code);
-    const message = error.details || error.message;
-    // CANCELLED that we did not ask for comes from the server going away mid-call; the connection dropping
-    // mid-stream can surface as INTERNAL (RST_STREAM) depending on timing.
-    const retryable =
-      RETRYABLE_CODES.has(error.code) ||
-      error.code === status.CANCELLED ||
-      (error.code === status.INTERNAL && /RST_STREAM|connection|stream (removed|closed)|goaway/i.test(message));
-    return { retryable, code, message };
-  }
+  if (error instanceof AttemptFailure) return { retryable: error.retryable, code: error.code, message: error.message };
   return { retryable: false, code: "INTERNAL", message: (error as Error)?.message ?? String(error) };
 }
 

@@ -1,69 +1,58 @@
-// The models the evaluator knows (from EVALSTACK_MODELS): one gRPC client per model, dialled as
-// dns:///host:port with round_robin (several pods behind a headless Service share the load), its health,
-// what it says about itself (GetModelInfo), whether it is reachable, and the bound on calls in flight.
-import { Metadata, type ServiceError } from "@grpc/grpc-js";
-import {
-  InferenceClient,
-  checkHealth,
-  clientChannelOptions,
-  createHealthClient,
-  deadlineIn,
-  dialTarget,
-  insecure,
-  type ModelInfo,
-  type ServingStatus,
-} from "@evalstack/contract";
-import { grpcClientInterceptor } from "@evalstack/telemetry";
-import type { ModelTarget } from "../config.js";
+// The models the evaluator knows (from EVALSTACK_MODELS): one client per model (gRPC or OpenAI-compatible), its
+// health, what it says about itself, whether it is reachable, and the bound on calls in flight.
+import type { ModelInfo } from "@evalstack/contract";
 import type { ModelSnapshot } from "../runs/types.js";
+import { GrpcModelClient } from "./grpcModelClient.js";
 import { Limiter } from "./limiter.js";
+import type { ModelClient, TargetDescription } from "./modelClient.js";
+import { OpenAiModelClient } from "./openAiModelClient.js";
+import type { ModelTargetSpec, TargetKind } from "./targetSpec.js";
 
 export class ModelHandle {
-  readonly client: InferenceClient;
-  private readonly health: ReturnType<typeof createHealthClient>;
+  readonly client: ModelClient;
+  readonly name: string;
+  /** host:port (gRPC) or the base URL (OpenAI); never a key. */
+  readonly target: string;
+  readonly kind: TargetKind;
   /** Calls in flight to this model, across runs: capacity = the largest concurrency any active run asked for,
-   *  else the model's slots. */
+   *  else the configured concurrency, else the model's slots (GetModelInfo). */
   readonly limiter = new Limiter(1);
-  private info: ModelInfo | undefined;
+  private description: TargetDescription | undefined;
+  private readonly configuredConcurrency: number | undefined;
   private readonly runConcurrency = new Map<string, number>();
   /** Since when every call has failed with a retryable error (null while the model answers). */
   private failingSince: number | null = null;
   lastError: string | null = null;
 
-  constructor(
-    readonly name: string,
-    readonly target: string,
-  ) {
-    this.client = new InferenceClient(dialTarget(target), insecure(), {
-      ...clientChannelOptions,
-      interceptors: [grpcClientInterceptor()],
-    });
-    this.health = createHealthClient(target);
+  constructor(spec: ModelTargetSpec, client?: ModelClient) {
+    this.name = spec.name;
+    this.target = spec.target;
+    this.kind = spec.kind;
+    this.configuredConcurrency = spec.concurrency;
+    this.client = client ?? (spec.kind === "grpc" ? new GrpcModelClient(spec.target) : new OpenAiModelClient(spec));
+    this.resize();
   }
 
-  /** The model's last known GetModelInfo, if any call has succeeded. */
-  get knownInfo(): ModelInfo | undefined {
-    return this.info;
+  /** What the model last said about itself, if any call has succeeded. */
+  get known(): TargetDescription | undefined {
+    return this.description;
   }
 
-  /** GetModelInfo (fresh); remembers the result and sizes the limiter to the slots. */
-  getInfo(timeoutMs = 5_000): Promise<ModelInfo> {
-    return new Promise((resolve, reject) => {
-      this.client.getModelInfo({}, new Metadata(), { deadline: deadlineIn(timeoutMs) }, (error: ServiceError | null, info?: ModelInfo) => {
-        if (error || !info) {
-          reject(error ?? new Error("empty GetModelInfo reply"));
-          return;
-        }
-        this.info = info;
-        this.resize();
-        resolve(info);
-      });
-    });
+  /** GetModelInfo (gRPC) or the served model (OpenAI), fresh; remembered, and the limiter sized from it. */
+  async describe(timeoutMs = 5_000): Promise<TargetDescription> {
+    const description = await this.client.describe(timeoutMs);
+    this.description = description;
+    this.resize();
+    return description;
   }
 
-  async checkHealth(timeoutMs = 2_000): Promise<{ status: ServingStatus; error?: string }> {
-    const result = await checkHealth(this.health, "", timeoutMs);
-    return { status: result.status, ...(result.error ? { error: result.error.details || result.error.message } : {}) };
+  checkHealth(timeoutMs = 2_000): Promise<{ status: string; error?: string }> {
+    return this.client.checkHealth(timeoutMs);
+  }
+
+  /** The calls in flight a run uses by default: configured, else the slots the model reports, else 1. */
+  get defaultConcurrency(): number {
+    return Math.max(1, this.configuredConcurrency ?? this.description?.slots ?? 1);
   }
 
   /** A run starts (or stops, with undefined) sending to this model with `concurrency` calls at once. */
@@ -74,9 +63,8 @@ export class ModelHandle {
   }
 
   private resize(): void {
-    const slots = Math.max(1, this.info?.slots ?? 1);
     const asked = this.runConcurrency.size ? Math.max(...this.runConcurrency.values()) : 0;
-    this.limiter.setCapacity(Math.max(slots, asked));
+    this.limiter.setCapacity(Math.max(this.defaultConcurrency, asked));
   }
 
   noteSuccess(): void {
@@ -96,15 +84,14 @@ export class ModelHandle {
 
   close(): void {
     this.client.close();
-    this.health.close();
   }
 }
 
 export class ModelRegistry {
   private readonly handles = new Map<string, ModelHandle>();
 
-  constructor(models: ModelTarget[]) {
-    for (const m of models) this.handles.set(m.name, new ModelHandle(m.name, m.target));
+  constructor(models: ModelTargetSpec[]) {
+    for (const m of models) this.handles.set(m.name, new ModelHandle(m));
   }
 
   get(name: string): ModelHandle | undefined {
@@ -128,10 +115,34 @@ export class ModelRegistry {
   }
 }
 
-/** GetModelInfo as stored with a run and shown in reports: the model actually loaded, not the slot name. */
+/** What a target said about itself, as stored with a run and shown in reports: the model actually loaded, not the
+ *  slot name. An OpenAI-compatible server reports only its model's id: the rest is null ("not reported"). */
+export function snapshotFromDescription(name: string, target: string, description: TargetDescription): ModelSnapshot {
+  if (description.info) return snapshotFromInfo(name, target, description.info);
+  return {
+    name,
+    kind: description.kind,
+    target,
+    model_name: description.modelName,
+    architecture: "",
+    quantization: "",
+    parameter_count: null,
+    file_size_bytes: null,
+    sha256: "",
+    context_size: null,
+    slots: null,
+    load_ms: null,
+    peak_ram_bytes: null,
+    vram_bytes: null,
+    gpu: "",
+  };
+}
+
+/** GetModelInfo as stored with a run. */
 export function snapshotFromInfo(name: string, target: string, info: ModelInfo): ModelSnapshot {
   return {
     name,
+    kind: "grpc",
     target,
     model_name: info.name,
     architecture: info.architecture,

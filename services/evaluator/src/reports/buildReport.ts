@@ -25,7 +25,11 @@ import type {
   Report,
   ReportExample,
   ReportInput,
+  UnreportedFigure,
 } from "./reportTypes.js";
+
+/** What the OpenAI API has no place for: an OpenAI-compatible target's row leaves these null. */
+const OPENAI_UNREPORTED: readonly UnreportedFigure[] = ["parameter_count", "quantization", "file_size_bytes", "load_ms", "peak_ram_bytes", "vram_bytes", "gpu"];
 
 export const DIMENSION_LABELS: Record<Dimension, string> = {
   instruction_following: "Instruction following",
@@ -346,8 +350,12 @@ export function buildReport(input: ReportInput): Report {
   const performance: PerformanceRow[] = models.map((m) => {
     const s = snapshots.get(m);
     const l = latency.find((x) => x.model === m);
+    const kind = s?.kind ?? "grpc";
     return {
       model: m,
+      kind,
+      timings_measured: kind === "openai" ? ("client" as const) : ("server" as const),
+      not_reported: kind === "openai" ? [...OPENAI_UNREPORTED] : [],
       model_name: s?.model_name ?? m,
       architecture: s?.architecture ?? "",
       quantization: s?.quantization ?? "",
@@ -365,6 +373,13 @@ export function buildReport(input: ReportInput): Report {
     };
   });
   for (const m of models) if (!snapshots.has(m)) notes.push(`No GetModelInfo snapshot was stored for ${m}: size, load time and memory are unknown.`);
+  for (const p of performance) {
+    if (p.kind === "openai") {
+      notes.push(
+        `${p.model} is an OpenAI-compatible server (${snapshots.get(p.model)?.target ?? "?"}): its first-token latency, tokens/s and end-to-end times are measured by the evaluator (client-side, network and the server's queue included); it does not report model size, parameters, load time or memory.`,
+      );
+    }
+  }
 
   const suites = suiteScores(
     input.run.suite_id,

@@ -1,7 +1,7 @@
 // The Markdown report: mirrors the seed article (scores per dimension, performance table, examples,
 // recommendations per scenario), with intervals, p-values and verdicts.
 
-import { fmtCount, fmtP, mdCell } from "./format.js";
+import { describeSnapshot, fmtP, mdCell } from "./format.js";
 import { capacityTable } from "./capacitySection.js";
 import { SUITE_TABLE_HEADER, suiteTable, verdictWithSampleSize } from "./suiteTable.js";
 import { performanceTable } from "./performanceTable.js";
@@ -29,13 +29,13 @@ export function renderMarkdown(report: Report): string {
     `Code sandbox: ${report.sandbox.summary}`,
   );
   out.push("");
-  out.push("Models as loaded (from GetModelInfo):");
+  out.push("Models as loaded (from GetModelInfo; an OpenAI-compatible target reports only its model id):");
   out.push("");
   for (const m of report.models) {
     const s = m.snapshot;
     out.push(
       s
-        ? `- **${m.name}**: ${s.model_name} (${s.architecture}, ${s.quantization}, ${fmtCount(s.parameter_count)} parameters, sha256 \`${s.sha256.slice(0, 12)}\`) at ${s.target}`
+        ? `- **${m.name}**: ${mdCell(describeSnapshot(s))}`
         : `- **${m.name}**: no model info stored`,
     );
   }

@@ -95,8 +95,16 @@ export interface LatencyStats {
   e2e_ms_p95: number | null;
 }
 
+/** Performance figures an OpenAI-compatible server does not report: null in the row, "not reported" in tables. */
+export type UnreportedFigure = "parameter_count" | "file_size_bytes" | "load_ms" | "peak_ram_bytes" | "vram_bytes" | "gpu" | "quantization";
+
 export interface PerformanceRow {
   model: string;
+  /** grpc: timings measured inside the model service; openai: TTFT and tokens/s measured by the evaluator (client-side). */
+  kind: "grpc" | "openai";
+  timings_measured: "server" | "client";
+  /** What the target did not report (empty for gRPC targets). */
+  not_reported: UnreportedFigure[];
   model_name: string;
   architecture: string;
   quantization: string;

@@ -13,7 +13,8 @@ import type { SuiteItem } from "../suites/types.js";
 import { type RunRecord, TERMINAL_STATUSES, itemKey } from "../store/types.js";
 import { retryWithBackoff } from "../models/backoff.js";
 import { GenerationFailed, generateWithRetries, toGenerateRequest, type Generation } from "../models/generation.js";
-import { snapshotFromInfo, type ModelHandle } from "../models/modelRegistry.js";
+import { AttemptFailure } from "../models/modelClient.js";
+import { snapshotFromDescription, type ModelHandle } from "../models/modelRegistry.js";
 import { finalStatus } from "./finalStatus.js";
 import { errorResult, maxTokensFor, samplingFor } from "./itemResults.js";
 import { Stopped } from "./leases.js";
@@ -125,7 +126,7 @@ export class RunExecution {
         await this.failAll(run, model, keys, `cannot reach ${model} for its model info: ${snapshot.reason}`);
         return;
       }
-      const concurrency = Math.max(1, run.concurrency[model] ?? snapshot.slots ?? 1);
+      const concurrency = Math.max(1, run.concurrency[model] ?? handle.defaultConcurrency);
       handle.setRunConcurrency(run.id, concurrency);
       let next = 0;
       const worker = async () => {
@@ -155,7 +156,7 @@ export class RunExecution {
     const known = run.model_snapshots.find((s) => s.name === handle.name);
     if (known) {
       // Size the model's limiter to its slots (GetModelInfo), even though the stored snapshot is what counts.
-      if (!handle.knownInfo) await handle.getInfo().catch(() => undefined);
+      if (!handle.known) await handle.describe().catch(() => undefined);
       return known;
     }
     const started = Date.now();
@@ -164,9 +165,9 @@ export class RunExecution {
       return await retryWithBackoff(
         async (attempt) => {
           attempts = attempt;
-          const info = await handle.getInfo();
+          const description = await handle.describe();
           handle.noteSuccess();
-          const snapshot = snapshotFromInfo(handle.name, handle.target, info);
+          const snapshot = snapshotFromDescription(handle.name, handle.target, description);
           await this.options.store.setModelSnapshot(run.id, snapshot);
           return snapshot;
         },
@@ -175,11 +176,16 @@ export class RunExecution {
           budgetMs: this.options.retryBudgetMs,
           backoff: this.options.backoff,
           failingForMs: () => handle.failingForMs(),
-          onFailure: (error) => handle.noteRetryableFailure(`GetModelInfo: ${errorText(error)}`),
+          onFailure: (error) => {
+            // A target that answers but cannot serve (an OpenAI server without the named model) will not get better.
+            if (error instanceof AttemptFailure && !error.retryable) throw error;
+            handle.noteRetryableFailure(`${handle.kind === "grpc" ? "GetModelInfo" : "GET /models"}: ${errorText(error)}`);
+          },
         },
       );
     } catch (error) {
       if (this.controller.signal.aborted) throw this.controller.signal.reason;
+      if (error instanceof AttemptFailure && !error.retryable) return new GenerationFailed(error.message, attempts, error.code);
       const failingFor = Math.max(handle.failingForMs(), Date.now() - started);
       return new GenerationFailed(
         `${errorText(error)} (for ${Math.round(failingFor / 1000)} s, retry budget ${Math.round(this.options.retryBudgetMs / 1000)} s)`,
@@ -239,7 +245,7 @@ export class RunExecution {
             onAttemptDone: (report) =>
               metrics.recordOperation({
                 model: handle.name,
-                responseModel: handle.knownInfo?.name,
+                responseModel: handle.known?.modelName,
                 durationMs: report.durationMs,
                 timeToFirstChunkMs: report.ttftMs,
                 inputTokens: report.promptTokens,

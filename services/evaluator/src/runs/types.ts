@@ -25,21 +25,25 @@ export interface RunItemResult {
   completed_at: string;
 }
 
-/** What the model service reported about itself (GetModelInfo), as stored with the run. */
+/** What the model reported about itself, as stored with the run: GetModelInfo for a gRPC target; for an
+ *  OpenAI-compatible target only the served model's id, the rest null or "" (the server does not report it). */
 export interface ModelSnapshot {
   name: string;
+  /** How the evaluator reached it; snapshots stored before OpenAI targets existed have none (= "grpc"). */
+  kind?: "grpc" | "openai";
+  /** host:port (gRPC) or the base URL (OpenAI). */
   target: string;
   model_name: string;
   architecture: string;
   quantization: string;
-  parameter_count: number;
-  file_size_bytes: number;
+  parameter_count: number | null;
+  file_size_bytes: number | null;
   sha256: string;
-  context_size: number;
-  slots: number;
-  load_ms: number;
-  peak_ram_bytes: number;
-  vram_bytes: number;
+  context_size: number | null;
+  slots: number | null;
+  load_ms: number | null;
+  peak_ram_bytes: number | null;
+  vram_bytes: number | null;
   gpu: string;
   /** llama.cpp threads and layers on the GPU (absent in snapshots stored before they were recorded). */
   threads?: number;

@@ -15,7 +15,7 @@ const listModels = createRoute({
   method: "get",
   path: "/v1/models",
   tags: ["models"],
-  summary: "The configured models, their health and GetModelInfo",
+  summary: "The configured models, their health and what they report (GetModelInfo; an OpenAI target: its served model)",
   security: BEARER,
   request: { query: z.object({ format: z.enum(["json", "csv"]).default("json") }) },
   responses: {
@@ -44,14 +44,15 @@ const getModel = createRoute({
 async function describe(deps: AppDeps, handle: ModelHandle) {
   const [health, info] = await Promise.all([
     handle.checkHealth(2_000),
-    handle.getInfo(3_000).then(
-      (i) => ({ info: i, error: null }),
+    handle.describe(3_000).then(
+      (d) => ({ info: d, error: null }),
       (e: { details?: string; message: string }) => ({ info: undefined, error: e.details || e.message }),
     ),
   ]);
   return modelRow(
     {
       name: handle.name,
+      kind: handle.kind,
       target: handle.target,
       health: health.status,
       health_error: health.error ?? null,
