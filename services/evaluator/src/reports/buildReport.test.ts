@@ -8,6 +8,7 @@ import { mcnemarExact, wilsonInterval } from "../scoring/statistics.js";
 import { DIMENSIONS } from "../suites/types.js";
 import type { RunItemResult } from "../runs/types.js";
 import { buildReport, type ReportInput, renderReport } from "./index.js";
+import { performanceTable } from "./performanceTable.js";
 import { syntheticRun } from "./reportFixtures.js";
 import { parseCsvRows } from "@evalstack/testing";
 
@@ -108,6 +109,27 @@ describe("buildReport recomputed from the stored items", () => {
     expect(q?.load_ms).toBe(420);
     expect(q?.peak_ram_bytes).toBe(310_000_000);
     expect(q?.ttft_ms_p50).toBe(report.latency.find((l) => l.model === "qwen")?.ttft_ms_p50);
+  });
+
+  it("says 'not reported' for what an OpenAI-compatible target does not report, and marks its timings client-side", () => {
+    const llama = { name: "phi3", kind: "openai" as const, target: "http://127.0.0.1:8080/v1", model_name: "gemma-3-270m", architecture: "", quantization: "", parameter_count: null, file_size_bytes: null, sha256: "", context_size: null, slots: null, load_ms: null, peak_ram_bytes: null, vram_bytes: null, gpu: "" };
+    const mixed = buildReport({ ...input, models: input.models.map((m) => (m.name === "phi3" ? llama : m)) });
+    const p = mixed.performance.find((r) => r.model === "phi3")!;
+    expect(p).toMatchObject({ kind: "openai", timings_measured: "client", model_name: "gemma-3-270m", file_size_bytes: null, load_ms: null, peak_ram_bytes: null });
+    expect(p.ttft_ms_p50).toBe(mixed.latency.find((l) => l.model === "phi3")?.ttft_ms_p50);
+    expect(mixed.performance.find((r) => r.model === "qwen")).toMatchObject({ kind: "grpc", timings_measured: "server", not_reported: [] });
+    const rows = new Map(performanceTable(mixed).map((r) => [r.label, r.cells]));
+    for (const label of ["Parameters", "Quantization", "Model size (file)", "Load time", "Peak RAM", "GPU memory", "GPU"]) {
+      expect(rows.get(label)?.[1], label).toBe("not reported");
+      expect(rows.get(label)?.[0], label).not.toBe("not reported");
+    }
+    expect(rows.get("First-token latency p50")?.[1]).toMatch(/^\d+ ms \(client-side\)$/);
+    expect(rows.get("First-token latency p50")?.[0]).toMatch(/^\d+ ms$/);
+    expect(rows.get("Generation speed p50 (tokens/s)")?.[1]).toMatch(/^[\d.]+ \(client-side\)$/);
+    expect(mixed.notes.join("\n")).toMatch(/phi3 is an OpenAI-compatible server \(http:\/\/127.0.0.1:8080\/v1\)/);
+    const md = renderReport(mixed, "md").body;
+    expect(md).toContain("| Load time | 420 ms | not reported |");
+    expect(md).toContain("- **phi3**: gemma-3-270m (OpenAI-compatible server; size, parameters, load time and memory not reported) at http://127.0.0.1:8080/v1");
   });
 
   it("gives a passing and a failing example per dimension", () => {
