@@ -5,7 +5,8 @@ import { parseDuration } from "@evalstack/config";
 import { runConstantArrivalRate, runConstantVus } from "@evalstack/loadtests/lib/executors";
 import { percentile, trendStats } from "@evalstack/loadtests/lib/stats";
 import { evaluateThresholds, parseExpression, parseMetricName, parseThresholdsJson } from "@evalstack/loadtests/lib/thresholds";
-import { optionsFromEnv, runGrpcGenerate, thresholdsFromEnv } from "@evalstack/loadtests/grpc-generate";
+import { optionsFromEnv, protocolFlag, runGrpcGenerate, thresholdsFromEnv } from "@evalstack/loadtests/generate";
+import { startFakeOpenAi, type FakeOpenAi } from "@evalstack/loadtests/testing/fakeOpenAi";
 import { httpOptionsFromEnv, runHttpEvaluator } from "@evalstack/loadtests/http-evaluator";
 import { startFakeModelServer, type FakeModelServer } from "@evalstack/testing";
 import { startFakeEvaluator } from "@evalstack/loadtests/testing/fakeEvaluator";
@@ -188,6 +189,52 @@ describe("grpc-generate against a scripted model service", () => {
     // Each request takes ~360 ms: two VUs absorb ~5.5 of the 10 arrivals per second.
     expect(summary.metrics.dropped_iterations.count).toBeGreaterThan(2);
     expect(summary.stages[0]!.dropped).toBe(summary.metrics.dropped_iterations.count);
+  });
+});
+
+describe("generate --protocol openai against a scripted OpenAI-compatible server", () => {
+  let fake: FakeOpenAi;
+  beforeAll(async () => {
+    fake = await startFakeOpenAi({ firstTokenDelayMs: 300, tokenIntervalMs: 20, tokens: 11 });
+  });
+  afterAll(async () => fake.stop());
+
+  it("measures TTFT, TPOT and ITL from the SSE chunks, with the output tokens from usage", async () => {
+    const options = optionsFromEnv({ PROTOCOL: "openai", TARGET: fake.baseUrl, SCENARIO: "sweep", SWEEP_VUS: "1,3", STAGE_DURATION: "1s", MAX_TOKENS: "32", TEMPERATURE: "0" });
+    const summary = await runGrpcGenerate(options);
+    expect(summary.script).toBe("openai-generate");
+    expect(summary.target).toBe(`openai+${fake.baseUrl}`);
+    expect(summary.stages.map((s) => s.concurrency)).toEqual([1, 3]);
+    const m = summary.metrics;
+    expect(m.llm_errors.count).toBe(0);
+    expect(m.llm_ttft.med).toBeGreaterThanOrEqual(300);
+    expect(m.llm_ttft.med).toBeLessThan(400);
+    expect(m.llm_tpot.med).toBeGreaterThanOrEqual(19);
+    expect(m.llm_tpot.med).toBeLessThan(30);
+    expect(m.llm_itl.count).toBe(10 * m.llm_requests.count);
+    expect(m.llm_output_tokens.med).toBe(11);
+    expect(summary.model).toEqual({ name: "fake-openai-model", protocol: "openai" });
+    expect(summary.requests.every((r) => r.server === null)).toBe(true); // the OpenAI API has no server timings
+    expect(fake.bodies[0]).toMatchObject({ model: "fake-openai-model", stream: true, stream_options: { include_usage: true }, max_tokens: 32, temperature: 0 });
+  });
+
+  it("counts refusals by HTTP status", async () => {
+    const failing = await startFakeOpenAi({ firstTokenDelayMs: 5, tokenIntervalMs: 5, tokens: 3, failEvery: 2 });
+    try {
+      const summary = await runGrpcGenerate(optionsFromEnv({ PROTOCOL: "openai", TARGET: failing.baseUrl, SCENARIO: "smoke", SMOKE_VUS: "1", SMOKE_DURATION: "500ms", THRESHOLD_ERROR_RATE: "0" }));
+      expect(summary.metrics.llm_errors.byStatus.HTTP_429).toBeGreaterThan(0);
+      expect(summary.thresholdsOk).toBe(false);
+    } finally {
+      await failing.stop();
+    }
+  });
+
+  it("takes --protocol on the command line and refuses anything else", () => {
+    expect(protocolFlag(["--protocol", "openai"])).toEqual({ PROTOCOL: "openai" });
+    expect(protocolFlag(["--protocol=grpc"])).toEqual({ PROTOCOL: "grpc" });
+    expect(protocolFlag([])).toEqual({});
+    expect(() => protocolFlag(["--vus", "2"])).toThrow(/unknown argument "--vus"/);
+    expect(() => optionsFromEnv({ PROTOCOL: "http" })).toThrow(/PROTOCOL/);
   });
 });
 

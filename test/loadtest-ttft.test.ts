@@ -8,7 +8,7 @@
 // delayed p50 exceeds the fastest plain TTFT by at least the delay; and the p50 moves by most of the delay.
 import { startLocalStack, type LocalStack } from "@evalstack/local-stack";
 import { describe, expect, it } from "vitest";
-import { optionsFromEnv, runGrpcGenerate } from "@evalstack/loadtests/grpc-generate";
+import { optionsFromEnv, runGrpcGenerate } from "@evalstack/loadtests/generate";
 import type { LlmSummary } from "@evalstack/loadtests/lib/llmSummary";
 import { trendStats } from "@evalstack/loadtests/lib/stats";
 

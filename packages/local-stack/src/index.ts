@@ -30,4 +30,5 @@ export {
   type Profile,
 } from "./localStack.js";
 export { ensureProfileWeights, profileWeightsCached, type FetchProgress } from "./modelWeights.js";
+export { startLlamaServer, llamaServerPath, LLAMA_SERVER_VERSION, type LlamaServerOptions, type LlamaServerProcess } from "./llamaServer.js";
 export { descendantsOf, identify, isRunning, type ProcessIdentity } from "./processTree.js";
