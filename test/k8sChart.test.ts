@@ -547,6 +547,9 @@ describe("invalid values fail with a message naming the field", () => {
     ["a label key with a space", "evaluator:\n  podLabels: {'cost center': ml}\n", /\/evaluator\/podLabels': additional properties 'cost center' not allowed/],
     ["a nodeSelector value longer than a label's 63 characters", `evaluator:\n  nodeSelector: {pool: ${"a".repeat(64)}}\n`, /\/evaluator\/nodeSelector\/pool': '[a]{64}' does not match pattern/],
     ["a priorityClassName that is no DNS name", "modelDefaults:\n  priorityClassName: GPU_High\n", /\/modelDefaults\/priorityClassName': 'GPU_High' does not match pattern/],
+    ["an OpenAI target whose url is not http(s)", "evaluator: {openaiTargets: [{name: vllm, url: 'vllm:8000'}]}\n", /\/evaluator\/openaiTargets\/0\/url': 'vllm:8000' does not match/],
+    ["an OpenAI target without a name", "evaluator: {openaiTargets: [{url: 'http://vllm:8000/v1'}]}\n", /\/evaluator\/openaiTargets\/0': missing property 'name'/],
+    ["an OpenAI target with zero concurrency", "evaluator: {openaiTargets: [{name: vllm, url: 'http://vllm:8000/v1', concurrency: 0}]}\n", /\/evaluator\/openaiTargets\/0\/concurrency': minimum: got 0, want 1/],
     ["a load-test selector that admits every pod", "networkPolicy: {loadTestPodSelector: {matchLabels: {}}}\n", /\/networkPolicy\/loadTestPodSelector\/matchLabels': minProperties: got 0, want 1/],
   ];
 
@@ -637,6 +640,41 @@ describe("a third model: one catalog entry plus one `models:` entry, no template
       "phi3=dns:///evalstack-phi3.evalstack.svc.cluster.local:50052",
       `${third.name}=dns:///evalstack-${third.name}.evalstack.svc.cluster.local:${third.ports.grpc}`,
     ]);
+describe("OpenAI-compatible servers as models (evaluator.openaiTargets)", () => {
+  it("adds them to EVALSTACK_MODELS with their concurrency and key, opens egress to their ports, and passes kubeconform", () => {
+    const dir = mkdtempSync(path.join(tmpdir(), "evalstack-openai-values-"));
+    try {
+      const file = path.join(dir, "values.yaml");
+      writeFileSync(
+        file,
+        [
+          "evaluator:",
+          "  openaiTargets:",
+          "    - {name: my-vllm, url: 'http://vllm.inference.svc:8000/v1/', model: Qwen/Qwen2.5-7B-Instruct, concurrency: 8, apiKeySecret: {name: vllm-key, key: api-key},",
+          "       egressTo: [{namespaceSelector: {matchLabels: {kubernetes.io/metadata.name: inference}}}]}",
+          "    - {name: remote, url: 'https://api.example.test/v1'}",
+          "",
+        ].join("\n"),
+      );
+      const r = template(["--values", file]);
+      expect(r.status, r.stderr).toBe(0);
+      expect(kubeconform(r.stdout).status).toBe(0);
+      const all = parse(r.stdout);
+      const container = all.find((o) => o.kind === "Deployment" && o.metadata.name === "evalstack-evaluator")!.spec.template.spec.containers[0];
+      const env = envOf(container);
+      expect(env.EVALSTACK_MODELS!.split(",").slice(-2)).toEqual(["my-vllm=openai+http://vllm.inference.svc:8000/v1#Qwen/Qwen2.5-7B-Instruct", "remote=openai+https://api.example.test/v1"]);
+      expect(env.EVALSTACK_MODEL_MY_VLLM_CONCURRENCY).toBe("8");
+      expect(env.EVALSTACK_MODEL_REMOTE_CONCURRENCY).toBe("1");
+      expect(container.env.find((e: { name: string }) => e.name === "EVALSTACK_MODEL_MY_VLLM_API_KEY").valueFrom).toEqual({ secretKeyRef: { name: "vllm-key", key: "api-key" } });
+      const egress = all.find((o) => o.kind === "NetworkPolicy" && o.metadata.name === "evalstack-evaluator")!.spec.egress as { ports: { port: number }[]; to?: unknown[] }[];
+      expect(egress).toContainEqual({ ports: [{ port: 8000, protocol: "TCP" }], to: [{ namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": "inference" } } }] });
+      expect(egress).toContainEqual({ ports: [{ port: 443, protocol: "TCP" }] });
+
+      writeFileSync(file, "evaluator: {openaiTargets: [{name: qwen, url: 'http://x:1/v1'}]}\n");
+      expect(template(["--values", file]).stderr).toContain('evaluator.openaiTargets[0].name: "qwen" is already a model name');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
 

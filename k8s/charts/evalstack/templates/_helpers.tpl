@@ -123,6 +123,34 @@ The models' effective configurations, as a YAML list (for templates that need al
 {{- join "," $targets }}
 {{- end }}
 
+{{/*
+EVALSTACK_MODELS: the chart's models (gRPC, every pod of each headless Service) and then evaluator.openaiTargets
+(name=openai+<url>[#model]).
+*/}}
+{{- define "evalstack.evaluatorModels" -}}
+{{- $entries := list (include "evalstack.modelTargets" .) }}
+{{- range .Values.evaluator.openaiTargets }}
+{{- $entries = append $entries (printf "%s=openai+%s%s" .name (trimSuffix "/" .url) (ternary (printf "#%s" .model) "" (not (empty .model)))) }}
+{{- end }}
+{{- join "," (compact $entries) }}
+{{- end }}
+
+{{/*
+The prefix of an OpenAI target's own variables: "my-vllm" -> EVALSTACK_MODEL_MY_VLLM_ (as models/targetSpec.ts).
+*/}}
+{{- define "evalstack.modelVariablePrefix" -}}
+{{- printf "EVALSTACK_MODEL_%s_" (upper (replace "-" "_" .)) }}
+{{- end }}
+
+{{/*
+The TCP port of an OpenAI target's URL (its explicit port, else 443 for https and 80 for http).
+*/}}
+{{- define "evalstack.urlPort" -}}
+{{- $u := urlParse . }}
+{{- $hostPort := splitList ":" $u.host }}
+{{- if gt (len $hostPort) 1 }}{{ last $hostPort }}{{ else if eq $u.scheme "https" }}443{{ else }}80{{ end }}
+{{- end }}
+
 {{- define "evalstack.podSecurityContext" -}}
 {{- toYaml .Values.podSecurityContext }}
 {{- end }}
