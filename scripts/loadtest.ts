@@ -14,6 +14,8 @@
 //   --evaluator URL                LOADTEST_EVALUATOR; also run loadtests/http-evaluator.ts against it
 //   --no-evaluator                 local stack: start and test the models only
 //   --only models|evaluator        run only the model sweeps, or only the evaluator's script
+//   --protocol grpc|openai         LOADTEST_PROTOCOL: how the model sweeps talk to the targets (default grpc);
+//                                  openai takes base URLs: --targets llama=http://127.0.0.1:8080/v1
 //   --scenario sweep|smoke|rate|soak   (default sweep)
 //   --vus 1,2,4,8  --stage-duration 30s  --max-tokens 64  --prompts FILE
 //   --threads N                    MODEL_THREADS of each local model (default: the cores split between them)
@@ -37,6 +39,7 @@ const FALLBACK_PROMPTS = path.join(LOADTESTS, "prompts", "fallback.json");
 
 export interface LoadtestArgs {
   targets: Map<string, string>;
+  protocol: "grpc" | "openai";
   /** The models to test, by name (a name=host:port of --models is also in `targets`). */
   models?: string[];
   evaluator?: string;
@@ -91,6 +94,7 @@ export function parseLoadtestArgs(argv: string[], env: NodeJS.ProcessEnv = proce
       threads: { type: "string" },
       out: { type: "string" },
       "export-prompts": { type: "string" },
+      protocol: { type: "string" },
     },
     strict: true,
   });
@@ -100,8 +104,11 @@ export function parseLoadtestArgs(argv: string[], env: NodeJS.ProcessEnv = proce
   const targets = parseTargets(values.targets ?? env.LOADTEST_TARGETS ?? env.EVALSTACK_MODELS);
   for (const [name, address] of parseTargets(parts?.filter((p) => p.includes("=")).join(","))) targets.set(name, address);
   const models = parts?.map((p) => p.split("=")[0]!.trim());
+  const protocol = values.protocol ?? env.LOADTEST_PROTOCOL ?? "grpc";
+  if (protocol !== "grpc" && protocol !== "openai") throw new Error(`--protocol: expected grpc or openai, got "${protocol}"`);
   return {
     targets,
+    protocol,
     ...(models ? { models } : {}),
     ...(evaluator ? { evaluator } : {}),
     noEvaluator: values["no-evaluator"] ?? false,
@@ -187,6 +194,9 @@ async function main(): Promise<number> {
   const catalog = loadCatalog(process.env.MODEL_CATALOG || undefined);
   // Models of --models that are not running targets are started here from the catalog.
   const toStart = args.models ? args.models.filter((name) => !targets.has(name)) : targets.size === 0 ? [...catalog.defaultModels] : [];
+  if (toStart.length > 0 && args.protocol === "openai") {
+    throw new Error(`--protocol openai needs every model as name=http://host:port/v1 in --targets or --models (${toStart.join(", ")} would be started locally, and the local model services speak gRPC)`);
+  }
   if (toStart.length > 0) {
     const names = toStart;
     const unknown = names.filter((name) => !catalog.has(name));
@@ -229,8 +239,9 @@ async function main(): Promise<number> {
     for (const [name, target] of args.only === "evaluator" ? [] : targets) {
       if (args.models && !args.models.includes(name)) continue;
       if (interrupts.signal.aborted) break;
-      const base = path.join(args.out, `grpc-generate-${name}`);
-      const code = await runScript("grpc-generate.ts", {
+      const base = path.join(args.out, `${args.protocol}-generate-${name}`);
+      const code = await runScript("generate.ts", {
+        PROTOCOL: args.protocol,
         TARGET: target,
         SCENARIO: args.scenario,
         PROMPTS_FILE: prompts.file,

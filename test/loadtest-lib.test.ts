@@ -71,6 +71,14 @@ describe("npm run loadtest arguments", () => {
     expect([...mixed.targets]).toEqual([["remote", "10.0.0.5:50051"]]);
     expect(parseLoadtestArgs(["--models", "qwen,phi3,qwen-coder"], {}).targets.size).toBe(0);
   });
+
+  it("picks the protocol from --protocol, then LOADTEST_PROTOCOL, else gRPC", () => {
+    expect(parseLoadtestArgs([], {}).protocol).toBe("grpc");
+    expect(parseLoadtestArgs(["--protocol", "openai", "--targets", "llama=http://127.0.0.1:8080/v1"], { LOADTEST_PROTOCOL: "grpc" })).toMatchObject({ protocol: "openai" });
+    expect([...parseLoadtestArgs(["--targets", "llama=http://127.0.0.1:8080/v1"], {}).targets.values()]).toEqual(["http://127.0.0.1:8080/v1"]);
+    expect(parseLoadtestArgs([], { LOADTEST_PROTOCOL: "openai" }).protocol).toBe("openai");
+    expect(() => parseLoadtestArgs(["--protocol", "http"], {})).toThrow(/--protocol: expected grpc or openai, got "http"/);
+  });
 });
 
 describe("executors", () => {
