@@ -20,6 +20,7 @@ all its clients: <code>evalstack_server_slots_busy</code>, <code>evalstack_serve
 }
 
 function card(m: ModelRow, names: string[]): Html {
+  if (m.kind === "openai") return openAiCard(m, names);
   const rows: [string, string][] = [
     ["Model loaded", m.model_name ?? "n/a"],
     ["Architecture", m.architecture ?? "n/a"],
@@ -48,5 +49,24 @@ function card(m: ModelRow, names: string[]): Html {
 ${m.info_error ? html`<p class="alert">GetModelInfo failed: ${m.info_error}</p>` : ""}
 <dl class="kv">${rows.map(([k, v]) => html`<dt>${k}</dt><dd>${v}</dd>`)}
 <dt>sha256</dt><dd><code style="word-break:break-all">${m.sha256 ?? "n/a"}</code></dd></dl>
+</section>`;
+}
+
+/** An OpenAI-compatible server: health from GET /models, the served model's id, and nothing it does not report. */
+function openAiCard(m: ModelRow, names: string[]): Html {
+  return html`<section class="card" data-model="${m.name}" data-kind="openai" aria-labelledby="model-${m.name}">
+<h2 id="model-${m.name}" style="margin-top:0"><span class="swatch" style="background:${modelColor(names, m.name)}" aria-hidden="true"></span>${m.name}
+<span data-field="health">${badge(m.health)}</span></h2>
+<p class="meta">OpenAI-compatible server <code>${m.target}</code>${m.health_error ? html` · <span class="fail" data-field="health_error">${m.health_error}</span>` : ""}</p>
+<h3>Load (this evaluator)</h3>
+<div class="model-progress" style="grid-template-columns:auto 1fr auto">
+<span class="meta">in flight</span><div data-field="in_flight_bar">${progressBar(m.in_flight, m.concurrency, `${m.name} calls in flight`, false)}</div><span data-field="in_flight">${m.in_flight} / ${m.concurrency}</span>
+</div>
+<p>Pending requests: <b data-field="pending_requests">${m.pending_requests}</b> <span class="meta">(queued in this evaluator or in flight)</span></p>
+<h3>What it reports</h3>
+${m.info_error ? html`<p class="alert">GET /models failed: ${m.info_error}</p>` : ""}
+<dl class="kv"><dt>Served model</dt><dd>${m.model_name ?? "n/a"}</dd>
+<dt>Size, parameters, load time, memory</dt><dd>not reported (the OpenAI API has no place for them)</dd>
+<dt>Concurrency</dt><dd>${m.concurrency} (configured: such a server has no GetModelInfo)</dd></dl>
 </section>`;
 }
