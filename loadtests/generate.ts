@@ -14,6 +14,9 @@ import { setTimeout as delay } from "node:timers/promises";
 import { pathToFileURL } from "node:url";
 import { ConfigError, EnvReader, type Env } from "@evalstack/config";
 import { PROTOCOLS, createGenerateClient, type GenerateClient, type Protocol } from "./lib/generateClients.js";
+
+// The gRPC call on its own, for scripts that hold their own clients (capacity-search).
+export { grpcGenerateOnce as generateOnce } from "./lib/generateClients.js";
 import { runConstantArrivalRate, runConstantVus, type IterationContext, type StageRun } from "./lib/executors.js";
 import { buildLlmSummary, renderLlmMarkdown, type LlmSummary, type RequestRecord, type Slo, type StageSpec } from "./lib/llmSummary.js";
 import { describeMachine } from "./lib/machine.js";

@@ -51,6 +51,98 @@ function tpot(e2eMs: number, ttftMs: number, outputTokens: number): number | nul
 
 const statusName = (code: number) => (grpcStatus as unknown as Record<number, string>)[code] ?? `CODE_${code}`;
 
+/** One GenerateStream call on a given client, timed on the client's clock (capacity-search shares it). */
+export function grpcGenerateOnce(client: InferenceClient, prompt: Prompt, settings: GenerateSettings, requestId: string, signal: AbortSignal): Promise<Measured> {
+  return new Promise((resolve) => {
+    let ttftMs: number | null = null;
+    let lastTextAt: number | null = null;
+    const itlMs: number[] = [];
+    let chunks = 0;
+    let chunkTokens = 0;
+    let final: GenerateChunk | undefined;
+    let settled = false;
+    const started = performance.now();
+    const call = client.generateStream(
+      fullRequest({
+        requestId,
+        messages: prompt.messages,
+        maxTokens: settings.maxTokens,
+        ...(settings.temperature === undefined ? {} : { sampling: { temperature: settings.temperature } }),
+      }),
+      new Metadata(),
+      { deadline: new Date(Date.now() + settings.requestTimeoutMs) },
+    );
+    const onAbort = () => call.cancel();
+    signal.addEventListener("abort", onAbort, { once: true });
+    const finish = (record: Measured) => {
+      if (settled) return;
+      settled = true;
+      signal.removeEventListener("abort", onAbort);
+      resolve(record);
+    };
+    call.on("data", (chunk: GenerateChunk) => {
+      const now = performance.now();
+      chunks++;
+      chunkTokens += chunk.tokens ?? 0;
+      if (chunk.delta.length > 0) {
+        if (ttftMs === null) ttftMs = now - started;
+        else if (lastTextAt !== null) itlMs.push(now - lastTextAt);
+        lastTextAt = now;
+      }
+      if (chunk.finishReason !== FinishReason.UNSPECIFIED) final = chunk;
+    });
+    call.on("error", (error: unknown) => {
+      const e2eMs = performance.now() - started;
+      const code = isServiceError(error) ? error.code : grpcStatus.UNKNOWN;
+      finish({
+        ok: false,
+        status: statusName(code),
+        finishReason: final ? finishReasonName(final.finishReason) : "none",
+        ttftMs,
+        e2eMs,
+        tpotMs: null,
+        itlMs,
+        outputTokens: final?.usage?.completionTokens ?? 0,
+        promptTokens: final?.usage?.promptTokens ?? 0,
+        chunks,
+        server: null,
+        error: isServiceError(error) ? error.details : String(error),
+      });
+    });
+    call.on("end", () => {
+      const e2eMs = performance.now() - started;
+      const reason = final?.finishReason ?? FinishReason.UNSPECIFIED;
+      const failed = reason === FinishReason.ERROR || reason === FinishReason.CANCELLED || !final;
+      const outputTokens = final?.usage?.completionTokens ?? chunkTokens;
+      // A reply with no text: its "first token" is the end of the stream.
+      const ttft = ttftMs ?? e2eMs;
+      const timings = final?.timings;
+      finish({
+        ok: !failed,
+        status: failed ? (final ? `FINISH_${finishReasonName(reason).toUpperCase()}` : "NO_FINAL_CHUNK") : "OK",
+        finishReason: finishReasonName(reason),
+        ttftMs: ttft,
+        e2eMs,
+        tpotMs: tpot(e2eMs, ttft, outputTokens),
+        itlMs,
+        outputTokens,
+        promptTokens: final?.usage?.promptTokens ?? 0,
+        chunks,
+        server: timings
+          ? {
+              queueMs: timings.queueMs,
+              ttftMs: timings.ttftMs,
+              decodeMs: timings.decodeMs,
+              totalMs: timings.totalMs,
+              promptMs: timings.promptMs,
+              tokensPerSecond: timings.tokensPerSecond,
+            }
+          : null,
+      });
+    });
+  });
+}
+
 export class GrpcGenerateClient implements GenerateClient {
   private readonly client: InferenceClient;
 
@@ -74,94 +166,7 @@ export class GrpcGenerateClient implements GenerateClient {
   }
 
   generateOnce(prompt: Prompt, settings: GenerateSettings, requestId: string, signal: AbortSignal): Promise<Measured> {
-    return new Promise((resolve) => {
-      let ttftMs: number | null = null;
-      let lastTextAt: number | null = null;
-      const itlMs: number[] = [];
-      let chunks = 0;
-      let chunkTokens = 0;
-      let final: GenerateChunk | undefined;
-      let settled = false;
-      const started = performance.now();
-      const call = this.client.generateStream(
-        fullRequest({
-          requestId,
-          messages: prompt.messages,
-          maxTokens: settings.maxTokens,
-          ...(settings.temperature === undefined ? {} : { sampling: { temperature: settings.temperature } }),
-        }),
-        new Metadata(),
-        { deadline: new Date(Date.now() + settings.requestTimeoutMs) },
-      );
-      const onAbort = () => call.cancel();
-      signal.addEventListener("abort", onAbort, { once: true });
-      const finish = (record: Measured) => {
-        if (settled) return;
-        settled = true;
-        signal.removeEventListener("abort", onAbort);
-        resolve(record);
-      };
-      call.on("data", (chunk: GenerateChunk) => {
-        const now = performance.now();
-        chunks++;
-        chunkTokens += chunk.tokens ?? 0;
-        if (chunk.delta.length > 0) {
-          if (ttftMs === null) ttftMs = now - started;
-          else if (lastTextAt !== null) itlMs.push(now - lastTextAt);
-          lastTextAt = now;
-        }
-        if (chunk.finishReason !== FinishReason.UNSPECIFIED) final = chunk;
-      });
-      call.on("error", (error: unknown) => {
-        const e2eMs = performance.now() - started;
-        const code = isServiceError(error) ? error.code : grpcStatus.UNKNOWN;
-        finish({
-          ok: false,
-          status: statusName(code),
-          finishReason: final ? finishReasonName(final.finishReason) : "none",
-          ttftMs,
-          e2eMs,
-          tpotMs: null,
-          itlMs,
-          outputTokens: final?.usage?.completionTokens ?? 0,
-          promptTokens: final?.usage?.promptTokens ?? 0,
-          chunks,
-          server: null,
-          error: isServiceError(error) ? error.details : String(error),
-        });
-      });
-      call.on("end", () => {
-        const e2eMs = performance.now() - started;
-        const reason = final?.finishReason ?? FinishReason.UNSPECIFIED;
-        const failed = reason === FinishReason.ERROR || reason === FinishReason.CANCELLED || !final;
-        const outputTokens = final?.usage?.completionTokens ?? chunkTokens;
-        // A reply with no text: its "first token" is the end of the stream.
-        const ttft = ttftMs ?? e2eMs;
-        const timings = final?.timings;
-        finish({
-          ok: !failed,
-          status: failed ? (final ? `FINISH_${finishReasonName(reason).toUpperCase()}` : "NO_FINAL_CHUNK") : "OK",
-          finishReason: finishReasonName(reason),
-          ttftMs: ttft,
-          e2eMs,
-          tpotMs: tpot(e2eMs, ttft, outputTokens),
-          itlMs,
-          outputTokens,
-          promptTokens: final?.usage?.promptTokens ?? 0,
-          chunks,
-          server: timings
-            ? {
-                queueMs: timings.queueMs,
-                ttftMs: timings.ttftMs,
-                decodeMs: timings.decodeMs,
-                totalMs: timings.totalMs,
-                promptMs: timings.promptMs,
-                tokensPerSecond: timings.tokensPerSecond,
-              }
-            : null,
-        });
-      });
-    });
+    return grpcGenerateOnce(this.client, prompt, settings, requestId, signal);
   }
 
   close(): void {
