@@ -121,8 +121,11 @@ describe("an OpenAI-compatible third-party server (llama-server) beside our gRPC
         expect(["stop", "length"]).toContain(item.finish_reason);
       }
     }
-    // Usage comes from the server: a reply cut at max_tokens used exactly max_tokens.
-    for (const item of items.filter((i) => i.model === "llama" && i.finish_reason === "length")) expect(item.completion_tokens).toBe(48);
+    // Usage comes from the server: a reply cut at its max_tokens (the item's, capped by the run's 48) used exactly that many.
+    const suite = await ev.json<{ items: { id: string; max_tokens?: number }[] }>("/v1/suites/smoke-6");
+    const limit = new Map(suite.items.map((i) => [i.id, Math.min(i.max_tokens ?? 48, 48)]));
+    const cut = items.filter((i) => i.model === "llama" && i.finish_reason === "length");
+    for (const item of cut) expect(item.completion_tokens, item.item_id).toBe(limit.get(item.item_id));
     expect(items.filter((i) => i.model === "llama").some((i) => i.tokens_per_second > 0)).toBe(true);
 
     const report = await ev.json<{ performance: PerformanceRow[]; notes: string[] }>(`/v1/runs/${created.id}/report?format=json`);
@@ -138,9 +141,10 @@ describe("an OpenAI-compatible third-party server (llama-server) beside our gRPC
     const md = await (await ev.call(`/v1/runs/${created.id}/report?format=md`)).text();
     const row = (label: string) => md.split("\n").find((l) => l.startsWith(`| ${label} |`)) ?? "";
     expect(row("Model size (file)")).toMatch(/^\| Model size \(file\) \| [\d.]+ MiB \| not reported \|$/);
-    expect(row("Load time")).toMatch(/^\| Load time \| \d+ ms \| not reported \|$/);
+    const duration = String.raw`[\d.]+ m?s`; // fmtMs: "830 ms", or "10.6 s" past ten seconds
+    expect(row("Load time")).toMatch(new RegExp(String.raw`^\| Load time \| ${duration} \| not reported \|$`));
     expect(row("Peak RAM")).toMatch(/\| not reported \|$/);
-    expect(row("First-token latency p50")).toMatch(/^\| First-token latency p50 \| \d+ ms \| \d+ ms \(client-side\) \|$/);
+    expect(row("First-token latency p50")).toMatch(new RegExp(String.raw`^\| First-token latency p50 \| ${duration} \| ${duration} \(client-side\) \|$`));
     expect(md).toContain(`- **llama**: ${ALIAS} (OpenAI-compatible server; size, parameters, load time and memory not reported) at ${llama.baseUrl}`);
   }, 420_000);
 
