@@ -71,6 +71,8 @@ console.log(
     "| VUs | requests | output tokens/s | TTFT p50 ms | TTFT p95 ms | TPOT p50 ms | ITL p95 ms | e2e p95 ms | errors |",
     "|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
     ...rows,
+    "",
+    `Errors by status: ours ${JSON.stringify(ours.metrics.llm_errors.byStatus)}, llama-server ${JSON.stringify(peer.metrics.llm_errors.byStatus)}${peer.requests.filter((r) => !r.ok).map((r) => ` (${r.status}: ${r.error ?? ""})`).join("")}`,
   ].join("\n"),
 );
 process.exit(0);
