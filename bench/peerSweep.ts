@@ -8,7 +8,10 @@
 import os from "node:os";
 import { parseArgs } from "node:util";
 import { startLlamaServer, startModelService } from "@evalstack/local-stack";
-import { smallModelPath } from "@evalstack/model-server/modelProfiles";
+import { defaultModelCacheDir, loadCatalog, profileSource } from "@evalstack/model-catalog";
+
+/** The cached small-profile GGUF of a catalog model (what `npm run models` fetched). */
+const smallModelPath = (name: string) => profileSource(loadCatalog().profile(name, "small"), defaultModelCacheDir()).source;
 import { optionsFromEnv, runGrpcGenerate } from "../loadtests/generate.js";
 import type { LlmSummary, StageRow } from "../loadtests/lib/llmSummary.js";
 

@@ -640,6 +640,9 @@ describe("a third model: one catalog entry plus one `models:` entry, no template
       "phi3=dns:///evalstack-phi3.evalstack.svc.cluster.local:50052",
       `${third.name}=dns:///evalstack-${third.name}.evalstack.svc.cluster.local:${third.ports.grpc}`,
     ]);
+  });
+});
+
 describe("OpenAI-compatible servers as models (evaluator.openaiTargets)", () => {
   it("adds them to EVALSTACK_MODELS with their concurrency and key, opens egress to their ports, and passes kubeconform", () => {
     const dir = mkdtempSync(path.join(tmpdir(), "evalstack-openai-values-"));

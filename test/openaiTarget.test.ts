@@ -7,7 +7,10 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startLlamaServer, type LlamaServerProcess } from "@evalstack/local-stack";
-import { smallModelPath } from "@evalstack/model-server/modelProfiles";
+import { defaultModelCacheDir, loadCatalog, profileSource } from "@evalstack/model-catalog";
+
+/** The cached small-profile GGUF of a catalog model (what `npm run models` fetched). */
+const smallModelPath = (name: string) => profileSource(loadCatalog().profile(name, "small"), defaultModelCacheDir()).source;
 import { startEvaluator, type EvaluatorProcess } from "./helpers/evaluator.js";
 import { startTestModel, type TestModel } from "./helpers/modelServices.js";
 import { stopAll, track, waitUntil } from "./helpers/processes.js";
