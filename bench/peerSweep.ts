@@ -12,8 +12,8 @@ import { defaultModelCacheDir, loadCatalog, profileSource } from "@evalstack/mod
 
 /** The cached small-profile GGUF of a catalog model (what `npm run models` fetched). */
 const smallModelPath = (name: string) => profileSource(loadCatalog().profile(name, "small"), defaultModelCacheDir()).source;
-import { optionsFromEnv, runGrpcGenerate } from "../loadtests/generate.js";
-import type { LlmSummary, StageRow } from "../loadtests/lib/llmSummary.js";
+import { optionsFromEnv, runGrpcGenerate } from "@evalstack/loadtests/generate";
+import type { LlmSummary, StageRow } from "@evalstack/loadtests/lib/llmSummary";
 
 const { values } = parseArgs({
   options: {

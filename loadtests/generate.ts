@@ -250,16 +250,14 @@ export function splitIntoWindows(
 
 /** `--protocol grpc|openai` (or `--protocol=...`) on the command line wins over PROTOCOL. */
 export function protocolFlag(argv: string[]): { PROTOCOL?: string } {
-  for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i]!;
-    if (arg === "--protocol") {
-      if (argv[i + 1] === undefined) throw new Error("--protocol: expected grpc or openai");
-      return { PROTOCOL: argv[i + 1] };
-    }
-    if (arg.startsWith("--protocol=")) return { PROTOCOL: arg.slice("--protocol=".length) };
-    throw new Error(`unknown argument "${arg}" (settings are environment variables; the one flag is --protocol grpc|openai)`);
+  const [arg, value] = argv;
+  if (arg === undefined) return {};
+  if (arg === "--protocol") {
+    if (value === undefined) throw new Error("--protocol: expected grpc or openai");
+    return { PROTOCOL: value };
   }
-  return {};
+  if (arg.startsWith("--protocol=")) return { PROTOCOL: arg.slice("--protocol=".length) };
+  throw new Error(`unknown argument "${arg}" (settings are environment variables; the one flag is --protocol grpc|openai)`);
 }
 
 export async function main(): Promise<void> {
