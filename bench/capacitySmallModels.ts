@@ -24,7 +24,13 @@ const { values } = parseArgs({
 
 const prompts = path.join(os.tmpdir(), "evalstack-capacity-seed-50.json");
 await exportSuitePrompts(prompts);
-const out: string[] = [`Machine: ${os.cpus().length} cores (${os.cpus()[0]?.model}), ${Math.round(os.totalmem() / 2 ** 30)} GiB, load average at start ${os.loadavg().map((l) => l.toFixed(1)).join(" ")}.`, ""];
+const out: string[] = [
+  `Machine: ${os.cpus().length} cores (${os.cpus()[0]?.model}), ${Math.round(os.totalmem() / 2 ** 30)} GiB, load average at start ${os
+    .loadavg()
+    .map((l) => l.toFixed(1))
+    .join(" ")}.`,
+  "",
+];
 for (const model of values.models.split(",")) {
   const stack = await startLocalStack({
     models: [model],
@@ -50,9 +56,16 @@ for (const model of values.models.split(",")) {
       (s) => console.error(`  ${model} ${s.rate} req/s: ${s.meetsSlo ? "meets the SLOs" : s.violations.join("; ")}`),
     );
     writeFileSync(path.join(here, "results", `capacity-${model}.json`), `${JSON.stringify(result, null, 2)}\n`);
-    const sizing = sizeModel(result, 1, { targetRps: Number(values["target-rps"]), headroom: 0.2, gpuHourUsd: Number(values["gpu-hour-usd"]) });
+    const sizing = sizeModel(result, 1, {
+      targetRps: Number(values["target-rps"]),
+      headroom: 0.2,
+      gpuHourUsd: Number(values["gpu-hour-usd"]),
+    });
     out.push(renderCapacityMarkdown(result));
-    out.push(`Sizing for ${values["target-rps"]} req/s (20% headroom, 1 GPU per replica at $${values["gpu-hour-usd"]}/h): ${sizing.replicas ?? "—"} replicas, cost per million output tokens ${sizing.costPerMillionOutputTokensUsd === null ? "—" : `$${sizing.costPerMillionOutputTokensUsd}`}${sizing.note ? ` (${sizing.note})` : ""}.`, "");
+    out.push(
+      `Sizing for ${values["target-rps"]} req/s (20% headroom, 1 GPU per replica at $${values["gpu-hour-usd"]}/h): ${sizing.replicas ?? "—"} replicas, cost per million output tokens ${sizing.costPerMillionOutputTokensUsd === null ? "—" : `$${sizing.costPerMillionOutputTokensUsd}`}${sizing.note ? ` (${sizing.note})` : ""}.`,
+      "",
+    );
   } finally {
     await stack.stop();
   }

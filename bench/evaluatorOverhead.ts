@@ -58,7 +58,11 @@ async function scenario(name: string, backend: "sqlite" | "postgres", models: nu
   const store = timedStore(rawStore);
   const server = await startServer({ config, store, telemetry, log: pino({ level: "silent" }) });
   const headers = { authorization: `Bearer ${KEY}`, "content-type": "application/json" };
-  await fetch(`${server.url}/v1/suites`, { method: "POST", headers, body: JSON.stringify({ id: "bench", items: suiteItems.slice(0, items) }) });
+  await fetch(`${server.url}/v1/suites`, {
+    method: "POST",
+    headers,
+    body: JSON.stringify({ id: "bench", items: suiteItems.slice(0, items) }),
+  });
 
   const started = performance.now();
   const res = await fetch(`${server.url}/v1/runs`, {
@@ -109,5 +113,7 @@ await telemetry.shutdown();
 console.log(`\n| scenario | store | run items | calls in flight (models x slots) | items/s | per-item overhead p50 | p95 |`);
 console.log(`|---|---|---|---|---|---|---|`);
 for (const r of rows) {
-  console.log(`| ${r.name} | ${r.backend} | ${r.items} | ${r.concurrency} | ${r.itemsPerSecond.toFixed(0)} | ${r.p50.toFixed(2)} ms | ${r.p95.toFixed(2)} ms |`);
+  console.log(
+    `| ${r.name} | ${r.backend} | ${r.items} | ${r.concurrency} | ${r.itemsPerSecond.toFixed(0)} | ${r.p50.toFixed(2)} ms | ${r.p95.toFixed(2)} ms |`,
+  );
 }

@@ -26,7 +26,10 @@ const { values } = parseArgs({
 });
 
 const modelEnv = { MODEL_SLOTS: "2", MODEL_THREADS: "1", MODEL_CONTEXT_SIZE: "2048", LOG_LEVEL: "warn" };
-const [qwen, phi3] = await Promise.all([startModelService({ service: "qwen", env: modelEnv }), startModelService({ service: "phi3", env: modelEnv })]);
+const [qwen, phi3] = await Promise.all([
+  startModelService({ service: "qwen", env: modelEnv }),
+  startModelService({ service: "phi3", env: modelEnv }),
+]);
 const dir = mkdtempSync(join(tmpdir(), "evalstack-realrun-"));
 try {
   const config = loadConfig({
@@ -44,7 +47,13 @@ try {
   const res = await fetch(`${server.url}/v1/runs`, {
     method: "POST",
     headers: { "content-type": "application/json" },
-    body: JSON.stringify({ suite: values.suite, models: ["qwen", "phi3"], max_tokens: Number(values["max-tokens"]), repeats: Number(values.repeats), sampling: { temperature: 0 } }),
+    body: JSON.stringify({
+      suite: values.suite,
+      models: ["qwen", "phi3"],
+      max_tokens: Number(values["max-tokens"]),
+      repeats: Number(values.repeats),
+      sampling: { temperature: 0 },
+    }),
   });
   if (res.status !== 201) throw new Error(`POST /v1/runs: ${res.status} ${await res.text()}`);
   const run = (await res.json()) as { id: string; total_items: number };
@@ -62,11 +71,15 @@ try {
     const busy = unionLength(ts.map((t) => [t.sent, t.sent + (t.modelTotalMs ?? 0)]));
     const gaps = ts.map((t) => t.stored! - t.sent - (t.modelTotalMs ?? 0));
     slowest = Math.max(slowest, busy);
-    rows.push(`| ${model} busy time | ${(busy / 1000).toFixed(1)} s (${ts.length} replies; evaluator time per reply p50 ${percentile(gaps, 50).toFixed(1)} ms) | |`);
+    rows.push(
+      `| ${model} busy time | ${(busy / 1000).toFixed(1)} s (${ts.length} replies; evaluator time per reply p50 ${percentile(gaps, 50).toFixed(1)} ms) | |`,
+    );
   }
   console.log(`\n| figure | value | target |`);
   console.log(`|---|---|---|`);
-  console.log(`| run | ${values.suite} x 2 models x ${values.repeats}, max_tokens ${values["max-tokens"]}: ${run.total_items} items, ${status}, ${counts.errors} errors | |`);
+  console.log(
+    `| run | ${values.suite} x 2 models x ${values.repeats}, max_tokens ${values["max-tokens"]}: ${run.total_items} items, ${status}, ${counts.errors} errors | |`,
+  );
   console.log(`| wall time | ${(wall / 1000).toFixed(1)} s | |`);
   for (const r of rows) console.log(r);
   console.log(`| wall / slower model's busy time | ${(wall / slowest).toFixed(3)} | <= 1.1 |`);

@@ -107,7 +107,9 @@ try {
   const fileBytes = (await stat(modelPath)).size;
   const mib = (b: number) => (b / 1024 / 1024).toFixed(0);
 
-  console.log(`\nModel: SmolLM2-135M-Instruct Q4_1, ${threads} thread(s), context ${contextSize}, ${maxTokens} tokens, median of ${rounds}\n`);
+  console.log(
+    `\nModel: SmolLM2-135M-Instruct Q4_1, ${threads} thread(s), context ${contextSize}, ${maxTokens} tokens, median of ${rounds}\n`,
+  );
   console.log("| figure | value | target |");
   console.log("|---|---|---|");
   console.log(`| tokens/s in-process (node-llama-cpp) | ${localTps.toFixed(1)} | |`);
@@ -115,7 +117,9 @@ try {
   console.log(`| serving throughput ratio | ${(servedTps / localTps).toFixed(3)} | >= 0.97 |`);
   console.log(`| TTFT overhead p50 (service - in-process) | ${ttftOverhead.toFixed(1)} ms | <= 5 ms |`);
   for (const b of batching) {
-    console.log(`| aggregate tokens/s at ${b.concurrency} streams | ${b.tokensPerSecond.toFixed(1)} (${(b.tokensPerSecond / single).toFixed(2)}x) | ${b.concurrency === 4 ? ">= 1.3x" : ""} |`);
+    console.log(
+      `| aggregate tokens/s at ${b.concurrency} streams | ${b.tokensPerSecond.toFixed(1)} (${(b.tokensPerSecond / single).toFixed(2)}x) | ${b.concurrency === 4 ? ">= 1.3x" : ""} |`,
+    );
   }
   console.log(`| RSS after load and use (${info.slots} slots x ${info.contextSize} ctx) | ${mib(info.ramBytes)} MiB | |`);
   console.log(`| RSS minus model file (${mib(fileBytes)} MiB) | ${mib(info.ramBytes - fileBytes)} MiB | |`);

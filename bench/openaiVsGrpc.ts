@@ -112,12 +112,17 @@ try {
 
   console.log(
     `\nModel: SmolLM2-135M-Instruct Q4_1, ${threads} thread(s), 1 slot, context 2048, ${maxTokens} tokens, temperature 0, ` +
-      `median of ${rounds} interleaved rounds; load average at the end ${os.loadavg().map((l) => l.toFixed(1)).join(" ")}\n`,
+      `median of ${rounds} interleaved rounds; load average at the end ${os
+        .loadavg()
+        .map((l) => l.toFixed(1))
+        .join(" ")}\n`,
   );
   console.log("| figure | gRPC | OpenAI HTTP | HTTP / gRPC | target |");
   console.log("|---|---|---|---|---|");
   console.log(`| tokens/s, client side | ${g(tps).toFixed(1)} | ${h(tps).toFixed(1)} | ${(h(tps) / g(tps)).toFixed(3)} | >= 0.95 |`);
-  console.log(`| tokens/s, as the service measured | ${g(serverTps).toFixed(1)} | ${h(serverTps).toFixed(1)} | ${(h(serverTps) / g(serverTps)).toFixed(3)} | |`);
+  console.log(
+    `| tokens/s, as the service measured | ${g(serverTps).toFixed(1)} | ${h(serverTps).toFixed(1)} | ${(h(serverTps) / g(serverTps)).toFixed(3)} | |`,
+  );
   console.log(`| TTFT p50, client side | ${g(ttft).toFixed(1)} ms | ${h(ttft).toFixed(1)} ms | ${(h(ttft) / g(ttft)).toFixed(3)} | |`);
 } finally {
   client.close();

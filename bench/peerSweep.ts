@@ -25,7 +25,15 @@ const { values } = parseArgs({
     context: { type: "string", default: "2048" },
   },
 });
-const sweepEnv = { SCENARIO: "sweep", SWEEP_VUS: values.vus, STAGE_DURATION: values["stage-duration"], MAX_TOKENS: values["max-tokens"], TEMPERATURE: "0", THRESHOLD_TTFT_P95_MS: "off", THRESHOLD_TPOT_P95_MS: "off" };
+const sweepEnv = {
+  SCENARIO: "sweep",
+  SWEEP_VUS: values.vus,
+  STAGE_DURATION: values["stage-duration"],
+  MAX_TOKENS: values["max-tokens"],
+  TEMPERATURE: "0",
+  THRESHOLD_TTFT_P95_MS: "off",
+  THRESHOLD_TPOT_P95_MS: "off",
+};
 const threads = Number(values.threads);
 const slots = Number(values.slots);
 const context = Number(values.context);
@@ -44,7 +52,14 @@ async function sweepOurs(): Promise<LlmSummary> {
 }
 
 async function sweepLlamaServer(): Promise<LlmSummary> {
-  const server = await startLlamaServer({ model: smallModelPath("qwen"), alias: "smollm2-135m", threads, slots, contextPerSlot: context, parentDeathSignal: "SIGKILL" });
+  const server = await startLlamaServer({
+    model: smallModelPath("qwen"),
+    alias: "smollm2-135m",
+    threads,
+    slots,
+    contextPerSlot: context,
+    parentDeathSignal: "SIGKILL",
+  });
   try {
     return await runGrpcGenerate(optionsFromEnv({ ...sweepEnv, PROTOCOL: "openai", TARGET: server.baseUrl }));
   } finally {
@@ -52,7 +67,11 @@ async function sweepLlamaServer(): Promise<LlmSummary> {
   }
 }
 
-const load = () => os.loadavg().map((l) => l.toFixed(1)).join(" / ");
+const load = () =>
+  os
+    .loadavg()
+    .map((l) => l.toFixed(1))
+    .join(" / ");
 const loadBefore = load();
 const ours = await sweepOurs();
 const loadBetween = load();
@@ -75,7 +94,10 @@ console.log(
     "|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
     ...rows,
     "",
-    `Errors by status: ours ${JSON.stringify(ours.metrics.llm_errors.byStatus)}, llama-server ${JSON.stringify(peer.metrics.llm_errors.byStatus)}${peer.requests.filter((r) => !r.ok).map((r) => ` (${r.status}: ${r.error ?? ""})`).join("")}`,
+    `Errors by status: ours ${JSON.stringify(ours.metrics.llm_errors.byStatus)}, llama-server ${JSON.stringify(peer.metrics.llm_errors.byStatus)}${peer.requests
+      .filter((r) => !r.ok)
+      .map((r) => ` (${r.status}: ${r.error ?? ""})`)
+      .join("")}`,
   ].join("\n"),
 );
 process.exit(0);

@@ -28,7 +28,9 @@ const ITEMS = Number(values.items);
 const MODELS = Number(values.models);
 const KEY = "bench-key-0123456789abcdef";
 
-const servers = await Promise.all(Array.from({ length: MODELS }, () => startFakeModelServer({ slots: Number(values.slots), reply: () => "ok" })));
+const servers = await Promise.all(
+  Array.from({ length: MODELS }, () => startFakeModelServer({ slots: Number(values.slots), reply: () => "ok" })),
+);
 for (const s of servers) s.keepRequests = false;
 const dir = mkdtempSync(join(tmpdir(), "evalstack-bench-poll-"));
 const pg = values.postgres ? await startPostgres() : undefined;
@@ -47,11 +49,24 @@ const suiteItems = Array.from({ length: ITEMS }, (_, i) => ({
   id: `item-${i}`,
   dimension: (["instruction_following", "math", "structured", "code"] as const)[i % 4],
   prompt: `Reply with ok (${i})`,
-  checks: [{ type: "contains", value: "ok" }, { type: "regex", pattern: "^o" }],
+  checks: [
+    { type: "contains", value: "ok" },
+    { type: "regex", pattern: "^o" },
+  ],
 }));
-const upload = await fetch(`${server.url}/v1/suites`, { method: "POST", headers, body: JSON.stringify({ id: "poll", description: "bench", items: suiteItems }) });
+const upload = await fetch(`${server.url}/v1/suites`, {
+  method: "POST",
+  headers,
+  body: JSON.stringify({ id: "poll", description: "bench", items: suiteItems }),
+});
 if (upload.status !== 201) throw new Error(`suite upload: ${upload.status} ${await upload.text()}`);
-const created = (await (await fetch(`${server.url}/v1/runs`, { method: "POST", headers, body: JSON.stringify({ suite: "poll", models: servers.map((_, i) => `m${i}`) }) })).json()) as { id: string; total_items: number };
+const created = (await (
+  await fetch(`${server.url}/v1/runs`, {
+    method: "POST",
+    headers,
+    body: JSON.stringify({ suite: "poll", models: servers.map((_, i) => `m${i}`) }),
+  })
+).json()) as { id: string; total_items: number };
 const total = created.total_items;
 
 // One client polling back to back, as a UI or notebook would (but without its pause).
@@ -72,7 +87,9 @@ const early = polls.filter((p) => p.done > 0 && p.done <= total * 0.1).map((p) =
 const late = polls.filter((p) => p.done >= total * 0.9 && p.done < total).map((p) => p.ms);
 const p95 = (xs: number[]) => percentile(xs, 95);
 const ratio = p95(late) / p95(early);
-const load = loadavg().map((l) => l.toFixed(1)).join(", ");
+const load = loadavg()
+  .map((l) => l.toFixed(1))
+  .join(", ");
 console.log(`# GET /v1/runs/{id} while a ${total}-item run fills (${values.postgres ? "PostgreSQL" : "SQLite"}, ${MODELS} instant-reply models)
 
 | window | polls | p50 ms | p95 ms |

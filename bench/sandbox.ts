@@ -104,7 +104,9 @@ for (const language of ["python", "javascript"] as const) {
 }
 
 console.log(
-  `Sandbox: wall time per execution (temp dir + bwrap + rlimits + interpreter start + program + clean-up), ${availableParallelism()} CPUs, load average ${loadavg().map((l) => l.toFixed(1)).join(" ")}`,
+  `Sandbox: wall time per execution (temp dir + bwrap + rlimits + interpreter start + program + clean-up), ${availableParallelism()} CPUs, load average ${loadavg()
+    .map((l) => l.toFixed(1))
+    .join(" ")}`,
 );
 console.log("");
 console.log("| language | isolation | runs | min ms | p50 ms | p95 ms | max ms | executions/s | target p50 <= 150 ms |");

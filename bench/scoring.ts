@@ -13,11 +13,12 @@ import { builtinSuites } from "@evalstack/evaluator/suites";
 const { values } = parseArgs({ options: { seconds: { type: "string", default: "3" } } });
 const seconds = Number(values.seconds);
 
-const fixtures = JSON.parse(readFileSync(new URL("../services/evaluator/src/suites/builtin/seed-50.replies.json", import.meta.url), "utf8")) as Record<
-  string,
-  { pass: string; fail: string }
->;
-const items = (builtinSuites().find((s) => s.id === "seed-50")?.items ?? []).filter((i) => i.dimension !== "code" && i.dimension !== "latency");
+const fixtures = JSON.parse(
+  readFileSync(new URL("../services/evaluator/src/suites/builtin/seed-50.replies.json", import.meta.url), "utf8"),
+) as Record<string, { pass: string; fail: string }>;
+const items = (builtinSuites().find((s) => s.id === "seed-50")?.items ?? []).filter(
+  (i) => i.dimension !== "code" && i.dimension !== "latency",
+);
 const cases = items.flatMap((item) => [
   { item, reply: fixtures[item.id]?.pass as string },
   { item, reply: fixtures[item.id]?.fail as string },
@@ -41,17 +42,26 @@ function run(label: string, set: typeof cases): { label: string; checksPerSecond
     }
   }
   const elapsed = (performance.now() - started) / 1000;
-  return { label, checksPerSecond: checks / elapsed, itemsPerSecond: scored / elapsed, checks: set.reduce((n, c) => n + c.item.checks.length, 0) };
+  return {
+    label,
+    checksPerSecond: checks / elapsed,
+    itemsPerSecond: scored / elapsed,
+    checks: set.reduce((n, c) => n + c.item.checks.length, 0),
+  };
 }
 
 const results = [run("seed-50 replies (pass + fail fixtures)", cases), run("2,000-word replies", longCases)];
 const checkTypes = new Set(items.flatMap((i) => i.checks.map((c) => c.type)));
 console.log(`## Scoring (issue 4) — \`npx tsx bench/scoring.ts --seconds ${seconds}\``);
 console.log("");
-console.log(`${items.length} non-code, non-latency seed-50 items, ${checkTypes.size} check types (${[...checkTypes].sort().join(", ")}), one thread.`);
+console.log(
+  `${items.length} non-code, non-latency seed-50 items, ${checkTypes.size} check types (${[...checkTypes].sort().join(", ")}), one thread.`,
+);
 console.log("");
 console.log("| replies | item-checks/s | items/s | target |");
 console.log("|---|---:|---:|---|");
 for (const r of results) {
-  console.log(`| ${r.label} | ${Math.round(r.checksPerSecond).toLocaleString("en-US")} | ${Math.round(r.itemsPerSecond).toLocaleString("en-US")} | >= 10,000 checks/s |`);
+  console.log(
+    `| ${r.label} | ${Math.round(r.checksPerSecond).toLocaleString("en-US")} | ${Math.round(r.itemsPerSecond).toLocaleString("en-US")} | >= 10,000 checks/s |`,
+  );
 }

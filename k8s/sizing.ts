@@ -32,7 +32,11 @@ async function fromGguf(slot: string, contextSize: number, slots: number): Promi
   const info = await readGgufFileInfo(file, { readTensorInfo: false });
   const meta = info.metadata as unknown as Record<string, Record<string, unknown>> & { general: { architecture: string; name?: string } };
   const arch = meta.general.architecture;
-  const m = meta[arch] as { block_count: number; embedding_length: number; attention: { head_count: number; head_count_kv?: number; key_length?: number; sliding_window?: number } };
+  const m = meta[arch] as {
+    block_count: number;
+    embedding_length: number;
+    attention: { head_count: number; head_count_kv?: number; key_length?: number; sliding_window?: number };
+  };
   const headDim = m.attention.key_length ?? m.embedding_length / m.attention.head_count;
   return {
     slot,
@@ -48,8 +52,26 @@ async function fromGguf(slot: string, contextSize: number, slots: number): Promi
 }
 
 const seed: Architecture[] = [
-  { slot: "qwen", model: "Qwen2.5-7B-Instruct Q4_K_M (seed)", layers: 28, kvHeads: 4, headDim: 128, weightsBytes: 4.68e9, contextSize: 8192, slots: 2 },
-  { slot: "phi3", model: "Phi-3-mini-4k-instruct q4 (seed)", layers: 32, kvHeads: 32, headDim: 96, weightsBytes: 2.39e9, contextSize: 4096, slots: 2 },
+  {
+    slot: "qwen",
+    model: "Qwen2.5-7B-Instruct Q4_K_M (seed)",
+    layers: 28,
+    kvHeads: 4,
+    headDim: 128,
+    weightsBytes: 4.68e9,
+    contextSize: 8192,
+    slots: 2,
+  },
+  {
+    slot: "phi3",
+    model: "Phi-3-mini-4k-instruct q4 (seed)",
+    layers: 32,
+    kvHeads: 32,
+    headDim: 96,
+    weightsBytes: 2.39e9,
+    contextSize: 4096,
+    slots: 2,
+  },
 ];
 
 const kvBytes = (a: Architecture) => 2 * a.layers * a.kvHeads * a.headDim * 2 * a.contextSize * a.slots;

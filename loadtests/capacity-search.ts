@@ -53,7 +53,6 @@ export interface CapacitySearchScriptOptions {
   outFile?: string;
 }
 
-
 /** `--slo-ttft-p95-ms 1000` → {SLO_TTFT_P95_MS: "1000"}; `--flag=value` too. */
 export function flagsToEnv(argv: readonly string[]): Record<string, string> {
   const out: Record<string, string> = {};
@@ -116,19 +115,35 @@ export function capacityOptionsFromEnv(env: Env): CapacitySearchScriptOptions {
 
 /** A prompt of about `tokens` tokens (one common English word is about one token for these tokenizers). */
 export function syntheticPrompt(tokens: number, index: number): Prompt {
-  const words = Array.from({ length: Math.max(1, tokens - 12) }, (_, i) => ["alpha", "river", "stone", "cloud", "green", "seven"][(i + index) % 6]);
-  return { id: `synthetic-${tokens}-${index}`, messages: [{ role: "user", content: `Repeat these words, then keep writing: ${words.join(" ")}` }] };
+  const words = Array.from(
+    { length: Math.max(1, tokens - 12) },
+    (_, i) => ["alpha", "river", "stone", "cloud", "green", "seven"][(i + index) % 6],
+  );
+  return {
+    id: `synthetic-${tokens}-${index}`,
+    messages: [{ role: "user", content: `Repeat these words, then keep writing: ${words.join(" ")}` }],
+  };
 }
 
 function getModelInfo(client: InferenceClient): Promise<ModelInfo | null> {
   return new Promise((resolve) => {
-    client.getModelInfo({}, new Metadata(), { deadline: new Date(Date.now() + 10_000) }, (error, info) => resolve(error || !info ? null : info));
+    client.getModelInfo({}, new Metadata(), { deadline: new Date(Date.now() + 10_000) }, (error, info) =>
+      resolve(error || !info ? null : info),
+    );
   });
 }
 
 export function snapshotKey(info: ModelInfo | null): CapacitySnapshotKey | null {
   if (!info) return null;
-  return { name: info.name, service: info.service, sha256: info.sha256, slots: info.slots, threads: info.threads, gpu: info.gpu, gpuLayers: info.gpuLayers };
+  return {
+    name: info.name,
+    service: info.service,
+    sha256: info.sha256,
+    slots: info.slots,
+    threads: info.threads,
+    gpu: info.gpu,
+    gpuLayers: info.gpuLayers,
+  };
 }
 
 /** One open-loop step at `rate`: warm-up, then the measurement window; requests cut off at the end are kept as such. */
@@ -156,9 +171,22 @@ async function runStep(
       const record: StepRequest = { startMs, ok: false, ttftMs: null, tpotMs: null, outputTokens: 0, status: "CUT_OFF" };
       requests.push(record);
       const maxTokens = Math.min(options.maxTokens, prompt.maxTokens ?? options.maxTokens);
-      const measured = await generateOnce(clientFor(ctx.vu), prompt, { ...options, maxTokens }, `cap-${rate}-${ctx.iteration}-${process.pid}`, ctx.signal);
+      const measured = await generateOnce(
+        clientFor(ctx.vu),
+        prompt,
+        { ...options, maxTokens },
+        `cap-${rate}-${ctx.iteration}-${process.pid}`,
+        ctx.signal,
+      );
       if (ctx.signal.aborted) return;
-      Object.assign(record, { endMs: performance.now() - origin, ok: measured.ok, ttftMs: measured.ttftMs, tpotMs: measured.tpotMs, outputTokens: measured.outputTokens, status: measured.status });
+      Object.assign(record, {
+        endMs: performance.now() - origin,
+        ok: measured.ok,
+        ttftMs: measured.ttftMs,
+        tpotMs: measured.tpotMs,
+        outputTokens: measured.outputTokens,
+        status: measured.status,
+      });
     },
     (dropAtMs) => {
       if (dropAtMs >= options.warmupMs && dropAtMs < windowEnd) droppedInWindow++;
@@ -167,7 +195,10 @@ async function runStep(
   return { rate, warmupMs: options.warmupMs, windowMs, requests, droppedInWindow };
 }
 
-export async function runCapacitySearch(options: CapacitySearchScriptOptions, onStep: (step: CapacityStep) => void = () => {}): Promise<CapacityResult> {
+export async function runCapacitySearch(
+  options: CapacitySearchScriptOptions,
+  onStep: (step: CapacityStep) => void = () => {},
+): Promise<CapacityResult> {
   const prompts = options.inputTokens
     ? Array.from({ length: 16 }, (_, i) => syntheticPrompt(options.inputTokens as number, i))
     : loadPrompts(options.promptsFile);
@@ -182,7 +213,12 @@ export async function runCapacitySearch(options: CapacitySearchScriptOptions, on
   const startedAt = new Date();
   const began = performance.now();
   try {
-    const curve = await searchCapacity((rate, windowMs) => runStep(options, prompts, clientFor, rate, windowMs), options.slo, options.search, onStep);
+    const curve = await searchCapacity(
+      (rate, windowMs) => runStep(options, prompts, clientFor, rate, windowMs),
+      options.slo,
+      options.search,
+      onStep,
+    );
     return {
       schema: "evalstack.capacity/v1",
       target: options.target,
@@ -219,10 +255,13 @@ export function renderCapacityMarkdown(result: CapacityResult): string {
     pct(s.goodput),
     s.meetsSlo ? "yes" : `no: ${s.violations.join("; ")}`,
   ]);
-  const model = result.model ? `${result.model.name} (${result.model.service}, ${result.model.slots} slots, ${result.model.threads} threads)` : result.target;
-  const verdict = result.sustainableRps > 0
-    ? `**${num(result.sustainableRps)} req/s** sustained within the SLOs${result.firstFailingRps ? ` (${num(result.firstFailingRps)} req/s did not)` : ""}${result.limitedByMaxRate ? " — the search stopped at --max-rate, the limit lies above" : ""}`
-    : `**no rate** met the SLOs: ${result.noRateReason}`;
+  const model = result.model
+    ? `${result.model.name} (${result.model.service}, ${result.model.slots} slots, ${result.model.threads} threads)`
+    : result.target;
+  const verdict =
+    result.sustainableRps > 0
+      ? `**${num(result.sustainableRps)} req/s** sustained within the SLOs${result.firstFailingRps ? ` (${num(result.firstFailingRps)} req/s did not)` : ""}${result.limitedByMaxRate ? " — the search stopped at --max-rate, the limit lies above" : ""}`
+      : `**no rate** met the SLOs: ${result.noRateReason}`;
   return [
     `## Capacity of ${model}`,
     "",
@@ -247,14 +286,18 @@ async function main(): Promise<void> {
   let result: CapacityResult;
   try {
     result = await runCapacitySearch(options, (s) =>
-      console.error(`  ${num(s.rate)} req/s: ${s.meetsSlo ? "meets the SLOs" : s.violations.join("; ")} (TTFT p95 ${s.ttftP95Ms ?? "-"} ms, ${s.completed} ok)`),
+      console.error(
+        `  ${num(s.rate)} req/s: ${s.meetsSlo ? "meets the SLOs" : s.violations.join("; ")} (TTFT p95 ${s.ttftP95Ms ?? "-"} ms, ${s.completed} ok)`,
+      ),
     );
   } catch (error) {
     console.error(`capacity-search: ${(error as Error).message}`);
     process.exit(1);
   }
   const here = path.dirname(fileURLToPath(import.meta.url));
-  const file = options.outFile ?? path.join(here, "results", `capacity-${result.model?.service ?? "model"}-${result.startedAt.replace(/[:.]/g, "-")}.json`);
+  const file =
+    options.outFile ??
+    path.join(here, "results", `capacity-${result.model?.service ?? "model"}-${result.startedAt.replace(/[:.]/g, "-")}.json`);
   mkdirSync(path.dirname(file), { recursive: true });
   writeFileSync(file, `${JSON.stringify(result, null, 2)}\n`);
   process.stdout.write(renderCapacityMarkdown(result));

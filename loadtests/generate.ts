@@ -141,7 +141,9 @@ export function optionsFromEnv(env: Env = process.env): GrpcGenerateOptions {
     waitForServingMs: read.durationMs("WAIT_FOR_SERVING", "60s"),
     slo: { ttftMs: read.number("SLO_TTFT_MS", 2000, { min: 0 }), tpotMs: read.number("SLO_TPOT_MS", 100, { min: 0 }) },
     thresholds: thresholdsFromEnv(env),
-    ...(parseStartAt(read.optionalString("START_AT")) === undefined ? {} : { startAt: parseStartAt(read.optionalString("START_AT")) as number }),
+    ...(parseStartAt(read.optionalString("START_AT")) === undefined
+      ? {}
+      : { startAt: parseStartAt(read.optionalString("START_AT")) as number }),
     ...(read.optionalString("SUMMARY_JSON") ? { summaryJson: read.optionalString("SUMMARY_JSON") as string } : {}),
     ...(read.optionalString("SUMMARY_MD") ? { summaryMd: read.optionalString("SUMMARY_MD") as string } : {}),
   };
@@ -169,16 +171,32 @@ export async function runGrpcGenerate(options: GrpcGenerateOptions): Promise<Llm
       const iteration = async (ctx: IterationContext) => {
         const prompt = prompts[promptCounter++ % prompts.length] as Prompt;
         const startMs = performance.now() - origin;
-        const measured = await clientFor(ctx.vu).generateOnce(prompt, options, `lt-${spec.name}-${ctx.iteration}-${process.pid}`, ctx.signal);
+        const measured = await clientFor(ctx.vu).generateOnce(
+          prompt,
+          options,
+          `lt-${spec.name}-${ctx.iteration}-${process.pid}`,
+          ctx.signal,
+        );
         if (ctx.signal.aborted) return; // interrupted by the stage's graceful stop: not a result
-        records.push({ stage: spec.name, tags: spec.tags, vu: ctx.vu, promptId: prompt.id, startMs: round(startMs), ...measured, itlMs: measured.itlMs.map((v) => round(v, 3)) });
+        records.push({
+          stage: spec.name,
+          tags: spec.tags,
+          vu: ctx.vu,
+          promptId: prompt.id,
+          startMs: round(startMs),
+          ...measured,
+          itlMs: measured.itlMs.map((v) => round(v, 3)),
+        });
         if (options.thinkTimeMs > 0 && spec.executor === "constant-vus") {
           await delay(options.thinkTimeMs, undefined, { signal: ctx.signal }).catch(() => undefined);
         }
       };
       const run =
         spec.executor === "constant-vus"
-          ? await runConstantVus({ vus: spec.concurrency ?? 1, durationMs: spec.durationMs, gracefulStopMs: options.gracefulStopMs }, iteration)
+          ? await runConstantVus(
+              { vus: spec.concurrency ?? 1, durationMs: spec.durationMs, gracefulStopMs: options.gracefulStopMs },
+              iteration,
+            )
           : await runConstantArrivalRate(
               { rate: spec.rate ?? 1, durationMs: spec.durationMs, maxVUs: spec.maxVUs ?? 16, gracefulStopMs: options.gracefulStopMs },
               iteration,
@@ -231,8 +249,20 @@ export function splitIntoWindows(
       const name = `${spec.name}-w${k + 1}`;
       const startedAt = run.startedAt + k * windowMs;
       return {
-        spec: { ...spec, name, label: `${seconds(k * windowMs)}-${seconds(Math.min((k + 1) * windowMs, spec.durationMs))} s`, tags: { ...spec.tags, stage: name, window: String(k + 1) } },
-        run: { ...run, startedAt, endedAt: k === count - 1 ? run.endedAt : startedAt + windowMs, iterations: 0, interrupted: k === count - 1 ? run.interrupted : 0, dropped: 0 },
+        spec: {
+          ...spec,
+          name,
+          label: `${seconds(k * windowMs)}-${seconds(Math.min((k + 1) * windowMs, spec.durationMs))} s`,
+          tags: { ...spec.tags, stage: name, window: String(k + 1) },
+        },
+        run: {
+          ...run,
+          startedAt,
+          endedAt: k === count - 1 ? run.endedAt : startedAt + windowMs,
+          iterations: 0,
+          interrupted: k === count - 1 ? run.interrupted : 0,
+          dropped: 0,
+        },
       };
     });
     for (const record of records) {

@@ -111,7 +111,9 @@ export function httpOptionsFromEnv(env: Env = process.env): HttpEvaluatorOptions
     waitForReadyMs: read.durationMs("WAIT_FOR_READY", "60s"),
     suiteId: read.string("SUITE_ID", "loadtest-mini"),
     thresholds: httpThresholdsFromEnv(env, vus, scoreRate),
-    ...(parseStartAt(read.optionalString("START_AT")) === undefined ? {} : { startAt: parseStartAt(read.optionalString("START_AT")) as number }),
+    ...(parseStartAt(read.optionalString("START_AT")) === undefined
+      ? {}
+      : { startAt: parseStartAt(read.optionalString("START_AT")) as number }),
     ...(read.optionalString("SUMMARY_JSON") ? { summaryJson: read.optionalString("SUMMARY_JSON") as string } : {}),
     ...(read.optionalString("SUMMARY_MD") ? { summaryMd: read.optionalString("SUMMARY_MD") as string } : {}),
   };
@@ -227,7 +229,9 @@ class Api {
     this.metrics.rate("http_req_failed", !ok, { endpoint });
     this.metrics.counter("http_reqs", 1, { endpoint });
     if (!ok && this.failures.length < 20) {
-      this.failures.push(`${method} ${url} -> ${status || "no response"}${error ? ` (${error})` : ""}: ${JSON.stringify(json)?.slice(0, 300)}`);
+      this.failures.push(
+        `${method} ${url} -> ${status || "no response"}${error ? ` (${error})` : ""}: ${JSON.stringify(json)?.slice(0, 300)}`,
+      );
     }
     return { status, json, ok };
   }
@@ -315,10 +319,18 @@ export async function runHttpEvaluator(options: HttpEvaluatorOptions): Promise<H
       if (signal.aborted) return;
       if (reply.ok) {
         const text = JSON.stringify(reply.json);
-        api.check("compare has every model", models.every((m) => text.includes(`"${m}"`)), text.slice(0, 200));
+        api.check(
+          "compare has every model",
+          models.every((m) => text.includes(`"${m}"`)),
+          text.slice(0, 200),
+        );
         const results = field(reply.json, "results");
         if (Array.isArray(results)) {
-          api.check("compare replies completed", results.every((r) => field(r, "status") === "completed"), text.slice(0, 300));
+          api.check(
+            "compare replies completed",
+            results.every((r) => field(r, "status") === "completed"),
+            text.slice(0, 300),
+          );
         }
       }
       metrics.counter("iterations", 1, { flow: "compare" });
@@ -376,7 +388,10 @@ export async function runHttpEvaluator(options: HttpEvaluatorOptions): Promise<H
               { rate: options.scoreRate, durationMs: options.durationMs, maxVUs: options.vus.score, gracefulStopMs: options.runTimeoutMs },
               flows.score,
             )
-          : await runConstantVus({ vus: options.vus[flow], durationMs: options.durationMs, gracefulStopMs: options.runTimeoutMs }, flows[flow]),
+          : await runConstantVus(
+              { vus: options.vus[flow], durationMs: options.durationMs, gracefulStopMs: options.runTimeoutMs },
+              flows[flow],
+            ),
     })),
   );
   for (const { flow, run } of runs) if (run.dropped > 0) metrics.counter("dropped_iterations", run.dropped, { flow });
@@ -419,7 +434,13 @@ function buildHttpSummary(
     durationMs: round(durationMs),
     machine: describeMachine(),
     models,
-    options: { durationS: options.durationMs / 1000, vus: options.vus, scoreRate: options.scoreRate, maxTokens: options.maxTokens, thinkTimeMs: options.thinkTimeMs },
+    options: {
+      durationS: options.durationMs / 1000,
+      vus: options.vus,
+      scoreRate: options.scoreRate,
+      maxTokens: options.maxTokens,
+      thinkTimeMs: options.thinkTimeMs,
+    },
     metrics: metrics.summary(),
     endpoints,
     flows: runs.map(({ flow, run }) => ({
@@ -441,7 +462,10 @@ export function renderHttpMarkdown(summary: HttpSummary): string {
     `## http-evaluator — ${summary.scenario} against ${summary.baseUrl}`,
     "",
     `- Models: ${summary.models.join(", ")}; flows: ${summary.flows
-      .map((f) => `${f.flow} ${f.rate === null ? `×${f.vus} VU` : `at ${f.rate}/s (≤${f.vus} in flight, ${f.dropped} dropped)`} (${f.iterations} iterations)`)
+      .map(
+        (f) =>
+          `${f.flow} ${f.rate === null ? `×${f.vus} VU` : `at ${f.rate}/s (≤${f.vus} in flight, ${f.dropped} dropped)`} (${f.iterations} iterations)`,
+      )
       .join(", ")}`,
     `- Machine: ${machineLine(summary.machine)}`,
     `- Started ${summary.startedAt}, ${(summary.durationMs / 1000).toFixed(1)} s; options: ${JSON.stringify(summary.options)}`,
@@ -454,7 +478,8 @@ export function renderHttpMarkdown(summary: HttpSummary): string {
     "",
   ];
   const run = summary.metrics.run_duration;
-  if (run?.type === "trend" && run.count > 0) lines.push(`Run (create → completed): p50 ${ms(run.med)} ms, p95 ${ms(run.p95)} ms over ${run.count} runs`, "");
+  if (run?.type === "trend" && run.count > 0)
+    lines.push(`Run (create → completed): p50 ${ms(run.med)} ms, p95 ${ms(run.p95)} ms over ${run.count} runs`, "");
   const checks = summary.metrics.checks;
   if (checks?.type === "rate") lines.push(`Checks: ${pct(checks.rate)} passed (${checks.passes}/${checks.passes + checks.fails})`, "");
   lines.push("Thresholds:", "");

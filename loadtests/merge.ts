@@ -32,7 +32,8 @@ export function mergeSummaries(summaries: LlmSummary[]): LlmSummary {
   const first = summaries[0];
   if (!first) throw new Error("no summaries to merge");
   for (const s of summaries) {
-    if (s.schema !== first.schema || s.scenario !== first.scenario) throw new Error("summaries of different tests: schema or scenario differ");
+    if (s.schema !== first.schema || s.scenario !== first.scenario)
+      throw new Error("summaries of different tests: schema or scenario differ");
     if (s.stages.map((x) => x.stage).join() !== first.stages.map((x) => x.stage).join()) throw new Error("summaries with different stages");
   }
   const thresholds: Thresholds = {};

@@ -34,9 +34,26 @@ function result(service: string, sustainable: number, startedAt = "2026-12-01T10
     target: "localhost:50051",
     model: { name: `${service}-model`, service, sha256: "ab".repeat(32), slots: 4, threads: 8, gpu: "cuda", gpuLayers: 99 },
     slo: { ttftP95Ms: 1000, tpotP95Ms: 100, errorRate: 0.01 },
-    search: { startRate: 0.25, minRate: 0.03, maxRate: 64, precision: 0.1, maxSteps: 12, windowMs: 20_000, minRequests: 10, warmupMs: 5000, maxVUs: 256 },
+    search: {
+      startRate: 0.25,
+      minRate: 0.03,
+      maxRate: 64,
+      precision: 0.1,
+      maxSteps: 12,
+      windowMs: 20_000,
+      minRequests: 10,
+      warmupMs: 5000,
+      maxVUs: 256,
+    },
     workload: { prompts: "seed-50.json", count: 50, maxTokens: 256 },
-    machine: { hostname: "h", cpus: 2, cpuModel: "x", memoryGiB: 24, node: "v20", platform: "linux" } as unknown as CapacityResult["machine"],
+    machine: {
+      hostname: "h",
+      cpus: 2,
+      cpuModel: "x",
+      memoryGiB: 24,
+      node: "v20",
+      platform: "linux",
+    } as unknown as CapacityResult["machine"],
     startedAt,
     durationMs: 1,
     sustainableRps: sustainable,
@@ -88,7 +105,8 @@ describe("npm run capacity", () => {
   });
   afterEach(() => vi.restoreAllMocks());
 
-  const write = (name: string, value: unknown) => writeFileSync(path.join(dir, name), typeof value === "string" ? value : JSON.stringify(value));
+  const write = (name: string, value: unknown) =>
+    writeFileSync(path.join(dir, name), typeof value === "string" ? value : JSON.stringify(value));
 
   it("sizes every model of a results folder, newest result per model, GPUs from the chart's values", () => {
     write("capacity-qwen-old.json", result("qwen", 0.5, "2026-11-01T00:00:00.000Z"));
@@ -135,11 +153,16 @@ describe("npm run capacity", () => {
   });
 
   it("reads GPUs per replica from chart values, merged over modelDefaults", () => {
-    write("values.yaml", "modelDefaults:\n  gpu: {enabled: true, count: 1}\nmodels:\n  - name: qwen\n    gpu: {count: 2}\n  - name: cpu\n    gpu: {enabled: false}\n  - name: plain\n");
+    write(
+      "values.yaml",
+      "modelDefaults:\n  gpu: {enabled: true, count: 1}\nmodels:\n  - name: qwen\n    gpu: {count: 2}\n  - name: cpu\n    gpu: {enabled: false}\n  - name: plain\n",
+    );
     const values = path.join(dir, "values.yaml");
     expect(gpusPerReplicaFromValues(values, "qwen")).toBe(2);
     expect(gpusPerReplicaFromValues(values, "cpu")).toBe(0);
     expect(gpusPerReplicaFromValues(values, "plain")).toBe(1);
-    expect(() => gpusPerReplicaFromValues(values, "phi3")).toThrow(/no models: entry named "phi3" \(it has: qwen, cpu, plain\); pass --gpus-per-replica/);
+    expect(() => gpusPerReplicaFromValues(values, "phi3")).toThrow(
+      /no models: entry named "phi3" \(it has: qwen, cpu, plain\); pass --gpus-per-replica/,
+    );
   });
 });

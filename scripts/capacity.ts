@@ -31,7 +31,9 @@ export function gpusPerReplicaFromValues(valuesFile: string, model: string): num
   }
   const entry = values.models?.find((m) => m.name === model);
   if (!entry) {
-    throw new Error(`--values ${valuesFile}: no models: entry named "${model}" (it has: ${(values.models ?? []).map((m) => m.name).join(", ") || "none"}); pass --gpus-per-replica`);
+    throw new Error(
+      `--values ${valuesFile}: no models: entry named "${model}" (it has: ${(values.models ?? []).map((m) => m.name).join(", ") || "none"}); pass --gpus-per-replica`,
+    );
   }
   const gpu = { ...values.modelDefaults?.gpu, ...entry.gpu };
   return gpu.enabled === false ? 0 : (gpu.count ?? 1);
@@ -57,7 +59,11 @@ export function renderSizing(sizings: Sizing[], options: SizingOptions): string 
     `Sizing for ${options.targetRps} req/s, headroom ${(options.headroom * 100).toFixed(0)}%, $${options.gpuHourUsd}/GPU-hour` +
       (slo ? `, under TTFT p95 ≤ ${slo.ttftP95Ms} ms, TPOT p95 ≤ ${slo.tpotP95Ms} ms, errors ≤ ${(slo.errorRate * 100).toFixed(1)}%` : ""),
     "",
-    markdownTable(["model", "req/s per replica", "replicas", "GPUs", "cost/hour", "cost / M output tokens", "KEDA pendingPerReplica"], rows, ["l"]),
+    markdownTable(
+      ["model", "req/s per replica", "replicas", "GPUs", "cost/hour", "cost / M output tokens", "KEDA pendingPerReplica"],
+      rows,
+      ["l"],
+    ),
   ];
   for (const s of sizings) if (s.note) lines.push("", `${s.model}: ${s.note}`);
   return `${lines.join("\n")}\n`;
@@ -80,7 +86,13 @@ export function main(argv = process.argv.slice(2)): number {
       },
     });
     if (values.help) {
-      console.log(readFileSync(fileURLToPath(import.meta.url), "utf8").split("\n").slice(0, 7).join("\n").replace(/^\/\/ ?/gm, ""));
+      console.log(
+        readFileSync(fileURLToPath(import.meta.url), "utf8")
+          .split("\n")
+          .slice(0, 7)
+          .join("\n")
+          .replace(/^\/\/ ?/gm, ""),
+      );
       return 0;
     }
     if (!values.from) throw new Error("--from: required (a capacity-*.json file or a folder of them)");

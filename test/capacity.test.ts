@@ -73,12 +73,17 @@ describe("capacity search on a real model service with a pinned decode speed", (
     found = result;
   });
 
-  it("a run's report shows the capacity attached to it, and a result from another configuration is refused", { timeout: 300_000 }, async () => {
+  it("a run's report shows the capacity attached to it, and a result from another configuration is refused", {
+    timeout: 300_000,
+  }, async () => {
     expect(found, "the search above ran").toBeDefined();
     const result = found!;
     const evaluator = await startEvaluator({ models: `qwen=${stack.models[0]!.target}` });
     try {
-      const run = await evaluator.json<{ id: string }>("/v1/runs", { method: "POST", body: { suite: "smoke-6", models: ["qwen"], max_tokens: MAX_TOKENS } });
+      const run = await evaluator.json<{ id: string }>("/v1/runs", {
+        method: "POST",
+        body: { suite: "smoke-6", models: ["qwen"], max_tokens: MAX_TOKENS },
+      });
       // Attached while the run may still be running: the snapshot exists once the run has reached the model.
       for (;;) {
         const state = await evaluator.json<{ status: string; model_snapshots: unknown[] }>(`/v1/runs/${run.id}`);
@@ -87,7 +92,11 @@ describe("capacity search on a real model service with a pinned decode speed", (
         await evaluator.call(`/v1/runs/${run.id}/events`).then((r) => r.text());
       }
       const post = (body: unknown, id = run.id) =>
-        evaluator.call(`/v1/runs/${id}/capacity`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body) });
+        evaluator.call(`/v1/runs/${id}/capacity`, {
+          method: "POST",
+          headers: { "content-type": "application/json" },
+          body: JSON.stringify(body),
+        });
 
       // Hostile first: another model's weights, other slots, a model not in the run, an unknown run, no result.
       const refused = [
@@ -102,20 +111,31 @@ describe("capacity search on a real model service with a pinned decode speed", (
         expect(res.status).toBe(code);
         expect(res.headers.get("content-type")).toMatch(/problem\+json/);
         const problem = (await res.json()) as { detail: string; errors?: { path: string }[] };
-        if (path) expect(problem.errors?.map((e) => e.path), problem.detail).toContain(path);
+        if (path)
+          expect(
+            problem.errors?.map((e) => e.path),
+            problem.detail,
+          ).toContain(path);
       }
       expect(await evaluator.json(`/v1/runs/${run.id}/capacity`)).toEqual([]);
 
       const attached = await post({ capacity: result, sizing: { target_rps: 5, headroom: 0.2, gpus_per_replica: 1, gpu_hour_usd: 2.5 } });
       expect(attached.status, await attached.clone().text()).toBe(200);
       const replicas = Math.ceil(5 / (result.sustainableRps * 0.8) - 1e-9);
-      const report = await evaluator.json<{ capacity: { model: string; sustainable_rps: number; sizing: { replicas: number; gpus: number } }[]; recommendations: { scenario: string; recommendation: string }[] }>(
-        `/v1/runs/${run.id}/report?format=json`,
-      );
+      const report = await evaluator.json<{
+        capacity: { model: string; sustainable_rps: number; sizing: { replicas: number; gpus: number } }[];
+        recommendations: { scenario: string; recommendation: string }[];
+      }>(`/v1/runs/${run.id}/report?format=json`);
       expect(report.capacity).toHaveLength(1);
-      expect(report.capacity[0]).toMatchObject({ model: "qwen", sustainable_rps: result.sustainableRps, sizing: { replicas, gpus: replicas } });
+      expect(report.capacity[0]).toMatchObject({
+        model: "qwen",
+        sustainable_rps: result.sustainableRps,
+        sizing: { replicas, gpus: replicas },
+      });
       const serving = report.recommendations.find((r) => r.scenario === "Serving 5 req/s");
-      expect(serving?.recommendation).toBe(`qwen: ${replicas} GPU${replicas === 1 ? "" : "s"} for 5 req/s at TTFT p95 ≤ 10000 ms, TPOT p95 ≤ 2000 ms`);
+      expect(serving?.recommendation).toBe(
+        `qwen: ${replicas} GPU${replicas === 1 ? "" : "s"} for 5 req/s at TTFT p95 ≤ 10000 ms, TPOT p95 ≤ 2000 ms`,
+      );
       const markdown = await (await evaluator.call(`/v1/runs/${run.id}/report?format=md`)).text();
       expect(markdown).toContain("## Capacity");
       expect(markdown).toContain(`| Sustainable rate per replica | ${result.sustainableRps} req/s |`);

@@ -23,7 +23,11 @@ const trees: (() => ProcessIdentity[])[] = [];
 afterEach(async () => {
   // A failed test may leave its launcher running: kill its group, then anything recorded below it.
   await Promise.all(launched.splice(0).map((p) => p.stop("SIGKILL", 5_000)));
-  for (const p of trees.splice(0).flatMap((tree) => tree()).filter(isRunning)) process.kill(p.pid, "SIGKILL");
+  for (const p of trees
+    .splice(0)
+    .flatMap((tree) => tree())
+    .filter(isRunning))
+    process.kill(p.pid, "SIGKILL");
 });
 afterAll(() => {
   for (const dir of reportDirs) rmSync(dir, { recursive: true, force: true });
@@ -32,7 +36,8 @@ afterAll(() => {
 
 async function freePortArgs(): Promise<string[]> {
   const args: string[] = [];
-  for (const flag of ["--evaluator-port", "--qwen-port", "--phi3-port", "--qwen-metrics-port", "--phi3-metrics-port"]) args.push(flag, String(await freePort()));
+  for (const flag of ["--evaluator-port", "--qwen-port", "--phi3-port", "--qwen-metrics-port", "--phi3-metrics-port"])
+    args.push(flag, String(await freePort()));
   return args;
 }
 
@@ -78,13 +83,18 @@ describe("npm run compare", () => {
     expect(exitedWith(status), out).toBe("0");
 
     // Live progress reached 6/6 for both models, with a generation speed.
-    for (const model of ["qwen", "phi3"]) expect(out).toMatch(new RegExp(`^ {2}${model} +█+ +6/6 100% +passed \\d +errors 0 +\\d+\\.\\d tokens/s$`, "m"));
+    for (const model of ["qwen", "phi3"])
+      expect(out).toMatch(new RegExp(`^ {2}${model} +█+ +6/6 100% +passed \\d +errors 0 +\\d+\\.\\d tokens/s$`, "m"));
 
     // The report files, printed under "Reports".
     const runId = out.match(/^Run (run_\w+): suite smoke-6, 6 items per model/m)![1]!;
     const dir = path.join(REPO_ROOT, "reports", runId);
     reportDirs.push(dir);
-    const printed = out.slice(out.indexOf("\nReports\n")).split("\n").slice(2, 6).map((l) => path.resolve(REPO_ROOT, l.trim()));
+    const printed = out
+      .slice(out.indexOf("\nReports\n"))
+      .split("\n")
+      .slice(2, 6)
+      .map((l) => path.resolve(REPO_ROOT, l.trim()));
     expect(printed).toEqual(["md", "html", "json", "csv"].map((f) => path.join(dir, `report.${f}`)));
     for (const file of printed) expect(existsSync(file), file).toBe(true);
 
@@ -108,7 +118,10 @@ describe("npm run compare", () => {
     const escapeRegExp = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
     expect(out).toMatch(new RegExp(`^ {2}Model +${escapeRegExp(perf[0]!.model_name)} +${escapeRegExp(perf[1]!.model_name)}$`, "m"));
     expect(out).toMatch(
-      new RegExp(`^ {2}Generation speed p50 \\(tokens/s\\) +${perf[0]!.tokens_per_second_p50!.toFixed(1)} +${perf[1]!.tokens_per_second_p50!.toFixed(1)}$`, "m"),
+      new RegExp(
+        `^ {2}Generation speed p50 \\(tokens/s\\) +${perf[0]!.tokens_per_second_p50!.toFixed(1)} +${perf[1]!.tokens_per_second_p50!.toFixed(1)}$`,
+        "m",
+      ),
     );
     expect(out).toMatch(/^ {2}Peak RAM +\d/m);
 
@@ -120,8 +133,27 @@ describe("npm run compare", () => {
     expect(html).toMatch(/^<!DOCTYPE html>/i);
     expect(html).toContain(runId);
     const csv = parseCsvRows(readFileSync(path.join(dir, "report.csv"), "utf8"));
-    expect(csv[0]).toEqual(["item_id", "dimension", "model", "replies", "errors", "pass_rate", "instruction_score", "ttft_ms", "tokens_per_second", "total_ms", "prompt", "reply", "checks"]);
-    expect(csv.slice(1).map((r) => `${r[0]}/${r[2]}`).sort()).toEqual(report.items.map((i) => `${i.item_id}/${i.model}`).sort());
+    expect(csv[0]).toEqual([
+      "item_id",
+      "dimension",
+      "model",
+      "replies",
+      "errors",
+      "pass_rate",
+      "instruction_score",
+      "ttft_ms",
+      "tokens_per_second",
+      "total_ms",
+      "prompt",
+      "reply",
+      "checks",
+    ]);
+    expect(
+      csv
+        .slice(1)
+        .map((r) => `${r[0]}/${r[2]}`)
+        .sort(),
+    ).toEqual(report.items.map((i) => `${i.item_id}/${i.model}`).sort());
 
     // It stopped what it started.
     expect(out).toMatch(/stopped \(qwen pid \d+, phi3 pid \d+, evaluator pid \d+\)/);
@@ -130,7 +162,19 @@ describe("npm run compare", () => {
 
   it("humaneval --limit 40 --shuffle-seed 1 on both small models: the seeded subset, every reply run in the sandbox, the suites table", async () => {
     const out = path.join(tmp, "humaneval-reports");
-    const run = compare(["--suite", "humaneval", "--limit", "40", "--shuffle-seed", "1", "--max-tokens", "128", "--out", out, ...(await freePortArgs())]);
+    const run = compare([
+      "--suite",
+      "humaneval",
+      "--limit",
+      "40",
+      "--shuffle-seed",
+      "1",
+      "--max-tokens",
+      "128",
+      "--out",
+      out,
+      ...(await freePortArgs()),
+    ]);
     const status = await run.process.exited;
     const log = run.process.logs();
     // Kept for the docs (README's excerpt): the terminal output of a real run.
@@ -142,8 +186,17 @@ describe("npm run compare", () => {
 
     // The items are the ones the seed picks, the same as the evaluator's selection gives in-process.
     const humaneval = builtinSuite("humaneval")!;
-    const expected = selectItems([humaneval], { limit: 40, shuffleSeed: 1 }).items.map((i) => i.id).sort();
-    for (const model of ["qwen", "phi3"]) expect(report.items.filter((i) => i.model === model).map((i) => i.item_id).sort(), model).toEqual(expected);
+    const expected = selectItems([humaneval], { limit: 40, shuffleSeed: 1 })
+      .items.map((i) => i.id)
+      .sort();
+    for (const model of ["qwen", "phi3"])
+      expect(
+        report.items
+          .filter((i) => i.model === model)
+          .map((i) => i.item_id)
+          .sort(),
+        model,
+      ).toEqual(expected);
     expect(expected.every((id) => /^HumanEval\/\d+$/.test(id))).toBe(true);
 
     // Every reply was scored by the code check in the sandbox: a pass or a fail with its reason, no errors.
@@ -214,9 +267,12 @@ describe("npm run compare", () => {
       { id: "hello", dimension: "latency", prompt: "Say hello in one word.", max_tokens: 8 },
     ];
     writeFileSync(suite, items.map((i) => `${JSON.stringify(i)}\n`).join(""));
-    const run = compare(["--suite", suite, "--models", "qwen", "--out", path.join(tmp, "reports"), "--keep-running", ...(await freePortArgs())], {
-      EVALSTACK_SANDBOX_PYTHON: path.join(tmp, "no-python3"),
-    });
+    const run = compare(
+      ["--suite", suite, "--models", "qwen", "--out", path.join(tmp, "reports"), "--keep-running", ...(await freePortArgs())],
+      {
+        EVALSTACK_SANDBOX_PYTHON: path.join(tmp, "no-python3"),
+      },
+    );
     // --keep-running: the stack stays up after the reports, its endpoints printed, until Ctrl-C.
     await run.process.waitForOutput(/The stack keeps running \(--keep-running\); Ctrl-C stops it\./, 240_000);
     const url = run.process.logs().match(/^ {2}evaluator {2}(http:\/\/127\.0\.0\.1:\d+)/m)![1]!;
@@ -228,7 +284,9 @@ describe("npm run compare", () => {
     const out = run.process.logs();
     expect(["SIGINT", "0"], out).toContain(exitedWith(status));
     expect(out).toMatch(/stopped \(qwen pid \d+, evaluator pid \d+\)/);
-    expect(out).toContain(`warning: EVALSTACK_SANDBOX_PYTHON=${path.join(tmp, "no-python3")} is not a working python3: the code items' checks cannot run here, so those items are recorded as errors (never as passes)`);
+    expect(out).toContain(
+      `warning: EVALSTACK_SANDBOX_PYTHON=${path.join(tmp, "no-python3")} is not a working python3: the code items' checks cannot run here, so those items are recorded as errors (never as passes)`,
+    );
     expect(out).toMatch(/suite code-only-[0-9a-f]{12}: 2 items from /);
     expect(out).toMatch(/^ {2}qwen +█+ +2\/2 100% +passed 0 +errors 1 /m);
     expect(out).toMatch(/^ {2}Code generation +1 +0\.0 \[0\.0–7\.9\]$/m);

@@ -25,7 +25,20 @@ describe("npm run compare with three catalog models", () => {
     const run = new ManagedProcess({
       name: "npm run compare",
       command: "npm",
-      args: ["run", "compare", "--", "--models", models.join(","), "--suite", "smoke-6", "--max-tokens", "32", "--free-ports", "--out", path.join(tmp, "reports")],
+      args: [
+        "run",
+        "compare",
+        "--",
+        "--models",
+        models.join(","),
+        "--suite",
+        "smoke-6",
+        "--max-tokens",
+        "32",
+        "--free-ports",
+        "--out",
+        path.join(tmp, "reports"),
+      ],
       env: { EVALSTACK_DB_PATH: path.join(tmp, "evalstack.db"), NO_COLOR: "1" },
       detached: true,
     });
@@ -40,7 +53,9 @@ describe("npm run compare with three catalog models", () => {
       expect(out).toMatch(new RegExp(`^ {2}${model}: loading the model \\(threads 1, slots 2\\)$`, "m"));
       expect(out).toMatch(new RegExp(`^ {2}${model} +█+ +6/6 100% +passed \\d +errors 0 +\\d+\\.\\d tokens/s$`, "m"));
     }
-    const endpoints = [...out.matchAll(/^ {2}[\w-]+: starting \(pid \d+\) on (127\.0\.0\.1:\d+|http:\/\/127\.0\.0\.1:\d+)$/gm)].map((m) => m[1]);
+    const endpoints = [...out.matchAll(/^ {2}[\w-]+: starting \(pid \d+\) on (127\.0\.0\.1:\d+|http:\/\/127\.0\.0\.1:\d+)$/gm)].map(
+      (m) => m[1],
+    );
     expect(new Set(endpoints).size).toBe(4);
 
     const runId = out.match(/^Run (run_\w+): suite smoke-6, 6 items per model/m)![1]!;
@@ -48,12 +63,22 @@ describe("npm run compare with three catalog models", () => {
     expect(report.run).toMatchObject({ status: "completed", models });
     expect(report.models.map((m) => [m.name, m.replies, m.errors])).toEqual(models.map((m) => [m, 6, 0]));
     expect(report.items).toHaveLength(18);
-    for (const model of models) expect(report.items.filter((i) => i.model === model), model).toHaveLength(6);
+    for (const model of models)
+      expect(
+        report.items.filter((i) => i.model === model),
+        model,
+      ).toHaveLength(6);
 
     // Scores for every model in every dimension, and every pair compared.
     for (const d of report.dimensions) {
-      expect(d.per_model.map((s) => s.model), d.label).toEqual(models);
-      expect(d.comparisons.map((c) => `${c.model_a}/${c.model_b}`), d.label).toEqual([`qwen/phi3`, `qwen/${third}`, `phi3/${third}`]);
+      expect(
+        d.per_model.map((s) => s.model),
+        d.label,
+      ).toEqual(models);
+      expect(
+        d.comparisons.map((c) => `${c.model_a}/${c.model_b}`),
+        d.label,
+      ).toEqual([`qwen/phi3`, `qwen/${third}`, `phi3/${third}`]);
     }
 
     // Performance: the file each model loaded is its catalog entry's pinned GGUF; every measured field is there.

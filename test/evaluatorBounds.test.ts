@@ -33,8 +33,25 @@ describe("event-stream bounds", () => {
     const controllers: AbortController[] = [];
     try {
       const items = [{ id: "q", dimension: "instruction_following", prompt: "hi", checks: [{ type: "contains", value: "ok" }] }];
-      expect((await fetch(`${server.url}/v1/suites`, { method: "POST", headers: json, body: JSON.stringify({ id: "one", description: "x", items }) })).status).toBe(201);
-      const newRun = async () => ((await (await fetch(`${server.url}/v1/runs`, { method: "POST", headers: json, body: JSON.stringify({ suite: "one", models: ["slow"] }) })).json()) as { id: string }).id;
+      expect(
+        (
+          await fetch(`${server.url}/v1/suites`, {
+            method: "POST",
+            headers: json,
+            body: JSON.stringify({ id: "one", description: "x", items }),
+          })
+        ).status,
+      ).toBe(201);
+      const newRun = async () =>
+        (
+          (await (
+            await fetch(`${server.url}/v1/runs`, {
+              method: "POST",
+              headers: json,
+              body: JSON.stringify({ suite: "one", models: ["slow"] }),
+            })
+          ).json()) as { id: string }
+        ).id;
       const [runA, runB] = [await newRun(), await newRun()];
 
       const open = (runId: string) => {
@@ -79,7 +96,9 @@ describe("event-stream bounds", () => {
         await new Promise((r) => setTimeout(r, 10));
       }
       expect(healthLatencies.length).toBeGreaterThan(0);
-      console.log(`/healthz: ${healthLatencies.length} polls, p50 ${Math.round(healthLatencies.sort((a, b) => a - b)[Math.floor(healthLatencies.length / 2)]!)} ms, max ${Math.round(Math.max(...healthLatencies))} ms`);
+      console.log(
+        `/healthz: ${healthLatencies.length} polls, p50 ${Math.round(healthLatencies.sort((a, b) => a - b)[Math.floor(healthLatencies.length / 2)]!)} ms, max ${Math.round(Math.max(...healthLatencies))} ms`,
+      );
       expect(Math.max(...healthLatencies)).toBeLessThan(200);
 
       // Closing the streams frees their slots.

@@ -64,7 +64,17 @@ const suiteItems: SuiteItem[] = Array.from({ length: ITEMS }, (_, i) => ({
 async function scenario(primary: Store, writers: Store[]) {
   await primary.migrate();
   const runId = `run_events_${primary.kind}`;
-  await primary.createRun({ id: runId, suite_id: "s", models: MODELS, repeats: 1, sampling: {}, max_tokens: null, concurrency: {}, items: suiteItems, created_at: new Date().toISOString() });
+  await primary.createRun({
+    id: runId,
+    suite_id: "s",
+    models: MODELS,
+    repeats: 1,
+    sampling: {},
+    max_tokens: null,
+    concurrency: {},
+    items: suiteItems,
+    created_at: new Date().toISOString(),
+  });
   // The test's writers own the run: an evaluator serving the API leaves it alone.
   expect(await primary.claimRuns("writers", 600_000, 1)).toEqual([runId]);
   expect(await primary.markRunning(runId, "writers")).toBe(true);
@@ -85,7 +95,10 @@ async function scenario(primary: Store, writers: Store[]) {
     // The resumer reads a few items, drops the connection, and comes back with the last id it saw.
     const resumer = (async () => {
       const controller = new AbortController();
-      const first = await readEvents(await fetch(url, { headers, signal: controller.signal }), (e) => e.event === "item_completed" && Number(e.id) >= 25);
+      const first = await readEvents(
+        await fetch(url, { headers, signal: controller.signal }),
+        (e) => e.event === "item_completed" && Number(e.id) >= 25,
+      );
       controller.abort();
       const lastId = first.filter((e) => e.event === "item_completed").at(-1)!.id!;
       const rest = await readEvents(await fetch(url, { headers: { ...headers, "last-event-id": lastId } }));
@@ -100,11 +113,19 @@ async function scenario(primary: Store, writers: Store[]) {
     expect(await primary.finishRun(runId, "writers", "completed", null, new Date().toISOString())).toBe(true);
 
     const expected = MODELS.flatMap((m) => Array.from({ length: ITEMS }, (_, i) => `${m}/i${i}`)).sort();
-    for (const [who, events] of [["follower", await follower], ["resumer", await resumer]] as const) {
-      const items = events.filter((e) => e.event === "item_completed").map((e) => JSON.parse(e.data) as { model: string; item_id: string; seq: number });
+    for (const [who, events] of [
+      ["follower", await follower],
+      ["resumer", await resumer],
+    ] as const) {
+      const items = events
+        .filter((e) => e.event === "item_completed")
+        .map((e) => JSON.parse(e.data) as { model: string; item_id: string; seq: number });
       expect(items.map((i) => `${i.model}/${i.item_id}`).sort(), who).toEqual(expected);
       // Ids are the per-run sequence: 1..120, each once, in order.
-      expect(items.map((i) => i.seq), who).toEqual(Array.from({ length: WRITERS * ITEMS }, (_, i) => i + 1));
+      expect(
+        items.map((i) => i.seq),
+        who,
+      ).toEqual(Array.from({ length: WRITERS * ITEMS }, (_, i) => i + 1));
       expect(events.at(-1)!.event, who).toBe("run_completed");
     }
     const counts = await primary.counts(runId);
@@ -123,7 +144,9 @@ describe("event stream: every item exactly once under concurrent writers", () =>
     const admin = new pg.Client({ connectionString: dbUrl });
     await admin.connect();
     // Widen the window between drawing a sequence number and committing it.
-    await admin.query(`CREATE FUNCTION linger() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN PERFORM pg_sleep(random() * 0.01); RETURN NEW; END $$`);
+    await admin.query(
+      `CREATE FUNCTION linger() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN PERFORM pg_sleep(random() * 0.01); RETURN NEW; END $$`,
+    );
     await admin.query("CREATE TRIGGER linger AFTER INSERT ON run_items FOR EACH ROW EXECUTE FUNCTION linger()");
     await admin.end();
     const writers = Array.from({ length: WRITERS }, () => new PostgresStore(dbUrl, { max: 2 }));

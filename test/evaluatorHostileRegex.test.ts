@@ -25,8 +25,14 @@ const HOSTILE_REGEX: [pattern: string, reply: string][] = [
 ];
 const HOSTILE_SCHEMAS: [schema: object, reply: string][] = [
   [{ type: "string", pattern: "^(a+)+$" }, JSON.stringify(`${A(40)}b`)],
-  [{ type: "object", properties: { name: { type: "string", pattern: "^(\\w+\\s?)*$" } } }, JSON.stringify({ name: "Ada Lovelace wrote the first program for the engine!" })],
-  [{ type: "object", patternProperties: { "^(x+x+)+y$": { type: "string" } }, additionalProperties: true }, JSON.stringify({ [`${"x".repeat(48)}`]: 1 })],
+  [
+    { type: "object", properties: { name: { type: "string", pattern: "^(\\w+\\s?)*$" } } },
+    JSON.stringify({ name: "Ada Lovelace wrote the first program for the engine!" }),
+  ],
+  [
+    { type: "object", patternProperties: { "^(x+x+)+y$": { type: "string" } }, additionalProperties: true },
+    JSON.stringify({ [`${"x".repeat(48)}`]: 1 }),
+  ],
   [{ type: "array", items: { type: "string", pattern: "(a|aa)+$" } }, JSON.stringify([`${A(45)}!`, `${A(41)}?`])],
 ];
 
@@ -76,7 +82,12 @@ async function timed<T>(fn: () => Promise<T>): Promise<{ value: T; ms: number }>
 }
 
 function regexItem(id: string, pattern: string) {
-  return { id, dimension: "instruction_following", prompt: "Repeat the letter a fifty times, then write b.", checks: [{ type: "regex", pattern }] };
+  return {
+    id,
+    dimension: "instruction_following",
+    prompt: "Repeat the letter a fifty times, then write b.",
+    checks: [{ type: "regex", pattern }],
+  };
 }
 
 describe("hostile patterns (real evaluator, real small models)", () => {
@@ -85,7 +96,9 @@ describe("hostile patterns (real evaluator, real small models)", () => {
     const answers: { what: string; ms: number; passed: boolean }[] = [];
     for (const [pattern, reply] of HOSTILE_REGEX) {
       expect(reply.length).toBeGreaterThanOrEqual(40);
-      const { value, ms } = await timed(() => ev.json<{ passed: boolean }>("/v1/score", { body: { item: regexItem("r", pattern), reply } }));
+      const { value, ms } = await timed(() =>
+        ev.json<{ passed: boolean }>("/v1/score", { body: { item: regexItem("r", pattern), reply } }),
+      );
       answers.push({ what: pattern, ms, passed: value.passed });
     }
     for (const [schema, reply] of HOSTILE_SCHEMAS) {
@@ -94,7 +107,9 @@ describe("hostile patterns (real evaluator, real small models)", () => {
       answers.push({ what: JSON.stringify(schema), ms, passed: value.passed });
     }
     const latencies = await health.stop();
-    console.log(`/v1/score: ${answers.map((a) => Math.round(a.ms)).join(", ")} ms; /healthz max ${Math.round(Math.max(...latencies))} ms over ${latencies.length} polls`);
+    console.log(
+      `/v1/score: ${answers.map((a) => Math.round(a.ms)).join(", ")} ms; /healthz max ${Math.round(Math.max(...latencies))} ms over ${latencies.length} polls`,
+    );
     for (const a of answers) expect(a.ms, a.what).toBeLessThan(1_000);
     // No regex reply matches; of the schemas only the patternProperties one passes (its key does not end in y,
     // so the pattern constrains nothing).
@@ -105,23 +120,52 @@ describe("hostile patterns (real evaluator, real small models)", () => {
 
   it("refuses what the linear-time engine cannot express, naming the field (suite upload, /v1/score, run creation)", async () => {
     const backref = { id: "s", dimension: "instruction_following", prompt: "x", checks: [{ type: "regex", pattern: "(\\w)\\1" }] };
-    const score = await ev.call("/v1/score", { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ item: backref, reply: "aa" }) });
+    const score = await ev.call("/v1/score", {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ item: backref, reply: "aa" }),
+    });
     expect(score.status).toBe(422);
     expect(score.headers.get("content-type")).toMatch(/^application\/problem\+json/);
     expect(((await score.json()) as { errors: { path: string; message: string }[] }).errors).toEqual([
       { path: "item.checks[0].pattern", message: expect.stringMatching(/backreferences .*linear-time engine/) },
     ]);
 
-    const schemaItem = { id: "t", dimension: "structured", prompt: "x", checks: [{ type: "json", schema: { type: "string", pattern: "^(?!admin).*$" } }] };
-    const upload = await ev.call("/v1/suites", { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ id: "lookaround", description: "x", items: [schemaItem] }) });
+    const schemaItem = {
+      id: "t",
+      dimension: "structured",
+      prompt: "x",
+      checks: [{ type: "json", schema: { type: "string", pattern: "^(?!admin).*$" } }],
+    };
+    const upload = await ev.call("/v1/suites", {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ id: "lookaround", description: "x", items: [schemaItem] }),
+    });
     expect(upload.status).toBe(422);
-    expect(((await upload.json()) as { errors: { path: string }[] }).errors.map((e) => e.path)).toEqual(["items[0].checks[0].schema.pattern"]);
+    expect(((await upload.json()) as { errors: { path: string }[] }).errors.map((e) => e.path)).toEqual([
+      "items[0].checks[0].schema.pattern",
+    ]);
 
     // A suite stored before the rule (written to the store directly) is refused when a run is created from it.
     const store = new SqliteStore(join(dir, "ev.db"));
-    await store.createSuite({ id: "legacy", description: "stored before RE2", builtin: false, items: [{ id: "s", dimension: "instruction_following", messages: [{ role: "user", content: "x" }], checks: backref.checks }] as never }, new Date().toISOString());
+    await store.createSuite(
+      {
+        id: "legacy",
+        description: "stored before RE2",
+        builtin: false,
+        items: [
+          { id: "s", dimension: "instruction_following", messages: [{ role: "user", content: "x" }], checks: backref.checks },
+        ] as never,
+      },
+      new Date().toISOString(),
+    );
     await store.close();
-    const run = await ev.call("/v1/runs", { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ suite: "legacy", models: ["qwen"] }) });
+    const run = await ev.call("/v1/runs", {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ suite: "legacy", models: ["qwen"] }),
+    });
     expect(run.status).toBe(422);
     expect(((await run.json()) as { errors: { path: string }[] }).errors.map((e) => e.path)).toEqual(["suite.items[0].checks[0].pattern"]);
     expect((await fetch(`${ev.url}/healthz`)).status).toBe(200);
@@ -132,16 +176,27 @@ describe("hostile patterns (real evaluator, real small models)", () => {
       ...HOSTILE_REGEX.map(([pattern], i) => ({
         id: `re-${i}`,
         dimension: "instruction_following",
-        prompt: i < 4 ? "Write the letter a forty times in a row, with no spaces, then the letter b." : "Describe a dog in one long sentence that ends with an exclamation mark.",
+        prompt:
+          i < 4
+            ? "Write the letter a forty times in a row, with no spaces, then the letter b."
+            : "Describe a dog in one long sentence that ends with an exclamation mark.",
         max_tokens: 40,
         checks: [{ type: "regex", pattern }],
       })),
-      ...HOSTILE_SCHEMAS.map(([schema], i) => ({ id: `js-${i}`, dimension: "structured", prompt: 'Reply with the JSON string "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaab".', max_tokens: 40, checks: [{ type: "json", schema }] })),
+      ...HOSTILE_SCHEMAS.map(([schema], i) => ({
+        id: `js-${i}`,
+        dimension: "structured",
+        prompt: 'Reply with the JSON string "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaab".',
+        max_tokens: 40,
+        checks: [{ type: "json", schema }],
+      })),
     ];
     const health = pollHealth(ev);
     const upload = await timed(() => ev.json("/v1/suites", { body: { id: "hostile", description: "catastrophic patterns", items } }));
     expect(upload.ms).toBeLessThan(1_000);
-    const run = await ev.json<{ id: string }>("/v1/runs", { body: { suite: "hostile", models: ["qwen", "phi3"], sampling: { temperature: 0 } } });
+    const run = await ev.json<{ id: string }>("/v1/runs", {
+      body: { suite: "hostile", models: ["qwen", "phi3"], sampling: { temperature: 0 } },
+    });
     await waitUntil(
       async () => {
         const view = await ev.json<{ status: string }>(`/v1/runs/${run.id}`);
@@ -150,8 +205,12 @@ describe("hostile patterns (real evaluator, real small models)", () => {
       { timeoutMs: 240_000, intervalMs: 250, what: "the hostile run to finish", process: ev.process },
     );
     const latencies = await health.stop();
-    console.log(`upload ${Math.round(upload.ms)} ms; /healthz during the run: max ${Math.round(Math.max(...latencies))} ms, p99 ${Math.round([...latencies].sort((a, b) => a - b)[Math.floor(latencies.length * 0.99)]!)} ms over ${latencies.length} polls`);
-    const rows = await ev.json<{ item_id: string; status: string; reply: string; error: string | null; checks_total: number | null }[]>(`/v1/runs/${run.id}/items`);
+    console.log(
+      `upload ${Math.round(upload.ms)} ms; /healthz during the run: max ${Math.round(Math.max(...latencies))} ms, p99 ${Math.round([...latencies].sort((a, b) => a - b)[Math.floor(latencies.length * 0.99)]!)} ms over ${latencies.length} polls`,
+    );
+    const rows = await ev.json<{ item_id: string; status: string; reply: string; error: string | null; checks_total: number | null }[]>(
+      `/v1/runs/${run.id}/items`,
+    );
     expect(rows).toHaveLength(items.length * 2);
     for (const row of rows) {
       expect(row.status, `${row.item_id}: ${row.error}`).toBe("completed");

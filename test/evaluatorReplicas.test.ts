@@ -41,12 +41,15 @@ describe("evaluator replicas on PostgreSQL", () => {
   it("lets the surviving replica finish a run whose owner was killed", async () => {
     const env = { EVALSTACK_LEASE_MS: "3000" };
     const replicas: Record<string, EvaluatorProcess> = {};
-    for (const id of ["replica-a", "replica-b"]) replicas[id] = await startEvaluator({ models: models.models, databaseUrl, instanceId: id, env });
+    for (const id of ["replica-a", "replica-b"])
+      replicas[id] = await startEvaluator({ models: models.models, databaseUrl, instanceId: id, env });
     const a = replicas["replica-a"]!;
     const before = (await models.qwen.requestCount()) + (await models.phi3.requestCount());
 
     await a.json("/v1/suites", { body: { id: "sums", items: ITEMS } });
-    const run = await a.json<RunView>("/v1/runs", { body: { suite: "sums", models: ["qwen", "phi3"], max_tokens: 32, sampling: { temperature: 0 } } });
+    const run = await a.json<RunView>("/v1/runs", {
+      body: { suite: "sums", models: ["qwen", "phi3"], max_tokens: 32, sampling: { temperature: 0 } },
+    });
     const owned = await waitUntil(
       async () => {
         const view = await a.json<RunView>(`/v1/runs/${run.id}`);

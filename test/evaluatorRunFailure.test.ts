@@ -105,7 +105,12 @@ describe("a failed run execution", () => {
       EVALSTACK_API_KEYS: TEST_API_KEY,
       EVALSTACK_LEASE_MS: "60000", // a lapsing lease cannot be what resumes the run: the release must
     });
-    const server = await startServer({ config, log: pino({ level: "silent" }), store, runOptions: { backoff: { baseMs: 5, maxMs: 20 }, metrics: recorder.metrics } });
+    const server = await startServer({
+      config,
+      log: pino({ level: "silent" }),
+      store,
+      runOptions: { backoff: { baseMs: 5, maxMs: 20 }, metrics: recorder.metrics },
+    });
     // Sample the gauge as a scraper would, all along.
     let sampledMin = 0;
     const sampler = setInterval(() => {
@@ -113,9 +118,24 @@ describe("a failed run execution", () => {
     }, 1);
     try {
       const headers = { authorization: `Bearer ${TEST_API_KEY}`, "content-type": "application/json" };
-      const items = Array.from({ length: ITEMS }, (_, i) => ({ id: `q${i}`, dimension: "instruction_following", prompt: `Say ok ${i}`, checks: [{ type: "contains", value: "ok" }] }));
-      expect((await fetch(`${server.url}/v1/suites`, { method: "POST", headers, body: JSON.stringify({ id: "thirty", description: "x", items }) })).status).toBe(201);
-      const created = (await (await fetch(`${server.url}/v1/runs`, { method: "POST", headers, body: JSON.stringify({ suite: "thirty", models: MODELS }) })).json()) as { id: string };
+      const items = Array.from({ length: ITEMS }, (_, i) => ({
+        id: `q${i}`,
+        dimension: "instruction_following",
+        prompt: `Say ok ${i}`,
+        checks: [{ type: "contains", value: "ok" }],
+      }));
+      expect(
+        (
+          await fetch(`${server.url}/v1/suites`, {
+            method: "POST",
+            headers,
+            body: JSON.stringify({ id: "thirty", description: "x", items }),
+          })
+        ).status,
+      ).toBe(201);
+      const created = (await (
+        await fetch(`${server.url}/v1/runs`, { method: "POST", headers, body: JSON.stringify({ suite: "thirty", models: MODELS }) })
+      ).json()) as { id: string };
       let run = await server.store.getRun(created.id);
       for (let i = 0; i < 600 && !["completed", "partial", "failed", "cancelled"].includes(run!.status); i++) {
         await server.runs.events.nextFor(created.id, 100);

@@ -40,15 +40,40 @@ interface RunView {
 }
 
 const TEN_ITEMS = [
-  { id: "capital", dimension: "instruction_following", prompt: "What is the capital of France? Answer in one word.", checks: [{ type: "contains", value: "Paris", ignore_case: true }] },
+  {
+    id: "capital",
+    dimension: "instruction_following",
+    prompt: "What is the capital of France? Answer in one word.",
+    checks: [{ type: "contains", value: "Paris", ignore_case: true }],
+  },
   { id: "add", dimension: "math", prompt: "What is 2 + 3? Answer with the number only.", checks: [{ type: "numeric_answer", value: 5 }] },
   { id: "lower", dimension: "instruction_following", prompt: "Say hello in lowercase letters only.", checks: [{ type: "lowercase" }] },
-  { id: "colors", dimension: "instruction_following", prompt: "Name three colors, separated by commas.", checks: [{ type: "contains_any", values: ["red", "blue", "green"], ignore_case: true }] },
-  { id: "double", dimension: "math", prompt: "What is 7 times 2? Answer with the number only.", checks: [{ type: "numeric_answer", value: 14 }] },
-  { id: "short", dimension: "instruction_following", prompt: "Describe the sea in at most ten words.", checks: [{ type: "word_count", max: 10 }] },
+  {
+    id: "colors",
+    dimension: "instruction_following",
+    prompt: "Name three colors, separated by commas.",
+    checks: [{ type: "contains_any", values: ["red", "blue", "green"], ignore_case: true }],
+  },
+  {
+    id: "double",
+    dimension: "math",
+    prompt: "What is 7 times 2? Answer with the number only.",
+    checks: [{ type: "numeric_answer", value: 14 }],
+  },
+  {
+    id: "short",
+    dimension: "instruction_following",
+    prompt: "Describe the sea in at most ten words.",
+    checks: [{ type: "word_count", max: 10 }],
+  },
   { id: "english", dimension: "instruction_following", prompt: "Write one sentence about cats.", checks: [{ type: "english_only" }] },
   { id: "json", dimension: "structured", prompt: 'Reply with the JSON object {"a": 1} and nothing else.', checks: [{ type: "json" }] },
-  { id: "minus", dimension: "math", prompt: "What is 10 - 4? Answer with the number only.", checks: [{ type: "numeric_answer", value: 6 }] },
+  {
+    id: "minus",
+    dimension: "math",
+    prompt: "What is 10 - 4? Answer with the number only.",
+    checks: [{ type: "numeric_answer", value: 6 }],
+  },
   { id: "hi", dimension: "latency", prompt: "Say hi." },
 ];
 
@@ -72,8 +97,11 @@ async function evaluator(name: string, env: Record<string, string> = {}): Promis
 
 async function startRun(ev: EvaluatorProcess, body: Record<string, unknown> = {}): Promise<RunView> {
   const suites = await ev.json<{ id: string }[]>("/v1/suites");
-  if (!suites.some((s) => s.id === "ten")) await ev.json("/v1/suites", { body: { id: "ten", description: "ten quick items", items: TEN_ITEMS } });
-  return ev.json<RunView>("/v1/runs", { body: { suite: "ten", models: ["qwen", "phi3"], max_tokens: 24, sampling: { temperature: 0 }, ...body } });
+  if (!suites.some((s) => s.id === "ten"))
+    await ev.json("/v1/suites", { body: { id: "ten", description: "ten quick items", items: TEN_ITEMS } });
+  return ev.json<RunView>("/v1/runs", {
+    body: { suite: "ten", models: ["qwen", "phi3"], max_tokens: 24, sampling: { temperature: 0 }, ...body },
+  });
 }
 
 const finished = (status: string) => ["completed", "partial", "failed", "cancelled"].includes(status);
@@ -111,7 +139,8 @@ describe("evaluator with real model services (SQLite)", () => {
       expect(item.ttft_ms).toBeGreaterThan(0);
       expect(item.total_ms).toBeGreaterThanOrEqual(item.ttft_ms);
       expect(item.tokens_per_second).toBeGreaterThan(0);
-      if (item.item_id === "hi") expect(item.passed).toBeNull(); // latency: scored from timings in the report
+      if (item.item_id === "hi")
+        expect(item.passed).toBeNull(); // latency: scored from timings in the report
       else {
         expect(item.checks.length).toBe(item.checks_total);
         expect(item.checks_total).toBeGreaterThan(0);
@@ -124,7 +153,9 @@ describe("evaluator with real model services (SQLite)", () => {
     const view = await ev.json<RunView>(`/v1/runs/${run.id}`);
     expect(view.status).toBe("completed");
     expect(new Set(view.summary.map((s) => s.model))).toEqual(new Set(["qwen", "phi3"]));
-    expect(view.summary.map((s) => s.dimension)).toEqual(expect.arrayContaining(["instruction_following", "math", "structured", "latency"]));
+    expect(view.summary.map((s) => s.dimension)).toEqual(
+      expect.arrayContaining(["instruction_following", "math", "structured", "latency"]),
+    );
     // The snapshot names the model actually loaded, not the slot.
     for (const s of view.model_snapshots) {
       expect(s.model_name).not.toBe(s.name);
@@ -154,7 +185,12 @@ describe("evaluator with real model services (SQLite)", () => {
     const dbPath = join(dir, "sigkill.db");
     let ev = await startEvaluator({ models: models.models, dbPath, instanceId: "first" });
     const run = await startRun(ev, { max_tokens: 32 });
-    await waitUntil(async () => (await ev.json<RunView>(`/v1/runs/${run.id}`)).progress.done >= 4, { timeoutMs: 120_000, intervalMs: 50, what: "4 stored items", process: ev.process });
+    await waitUntil(async () => (await ev.json<RunView>(`/v1/runs/${run.id}`)).progress.done >= 4, {
+      timeoutMs: 120_000,
+      intervalMs: 50,
+      what: "4 stored items",
+      process: ev.process,
+    });
     await ev.kill();
     const killedAt = new Date().toISOString();
 
@@ -191,7 +227,12 @@ describe("evaluator with real model services (SQLite)", () => {
   it("waits out a model killed mid-run and restarted within the budget: no item fails", async () => {
     const ev = await evaluator("restart-within", { EVALSTACK_RETRY_BUDGET_MS: "120000" });
     const run = await startRun(ev, { repeats: 3 });
-    await waitUntil(async () => (await ev.json<RunView>(`/v1/runs/${run.id}`)).progress.by_model.phi3!.done >= 3, { timeoutMs: 120_000, intervalMs: 50, what: "3 phi3 items", process: ev.process });
+    await waitUntil(async () => (await ev.json<RunView>(`/v1/runs/${run.id}`)).progress.by_model.phi3!.done >= 3, {
+      timeoutMs: 120_000,
+      intervalMs: 50,
+      what: "3 phi3 items",
+      process: ev.process,
+    });
     await models.phi3.stop({ kill: true });
     const doneAtKill = (await ev.json<RunView>(`/v1/runs/${run.id}`)).progress.by_model.phi3!.done;
     expect(doneAtKill).toBeLessThan(30);
@@ -209,7 +250,12 @@ describe("evaluator with real model services (SQLite)", () => {
   it("fails a model's items with a reason when it stays down past the budget; the run ends partial", async () => {
     const ev = await evaluator("down-past-budget", { EVALSTACK_RETRY_BUDGET_MS: "4000" });
     const run = await startRun(ev, { repeats: 3 });
-    await waitUntil(async () => (await ev.json<RunView>(`/v1/runs/${run.id}`)).progress.by_model.phi3!.done >= 2, { timeoutMs: 120_000, intervalMs: 50, what: "2 phi3 items", process: ev.process });
+    await waitUntil(async () => (await ev.json<RunView>(`/v1/runs/${run.id}`)).progress.by_model.phi3!.done >= 2, {
+      timeoutMs: 120_000,
+      intervalMs: 50,
+      what: "2 phi3 items",
+      process: ev.process,
+    });
     await models.phi3.stop();
     const end = await waitForEnd(ev, run.id, 120_000);
     expect(end.status).toBe("partial");

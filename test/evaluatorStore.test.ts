@@ -12,10 +12,22 @@ import { waitUntil } from "./helpers/processes.js";
 
 const items: SuiteItem[] = [
   { id: "a", dimension: "math", messages: [{ role: "user", content: "1+1?" }], checks: [{ type: "numeric_answer", value: 2 }] },
-  { id: "b", dimension: "instruction_following", messages: [{ role: "user", content: "Say hi" }], checks: [{ type: "contains", value: "hi" }] },
+  {
+    id: "b",
+    dimension: "instruction_following",
+    messages: [{ role: "user", content: "Say hi" }],
+    checks: [{ type: "contains", value: "hi" }],
+  },
 ];
 
-function result(runId: string, itemId: string, model: string, repeat: number, passed: boolean | null, status: "completed" | "error" = "completed"): RunItemResult {
+function result(
+  runId: string,
+  itemId: string,
+  model: string,
+  repeat: number,
+  passed: boolean | null,
+  status: "completed" | "error" = "completed",
+): RunItemResult {
   return {
     run_id: runId,
     item_id: itemId,
@@ -101,22 +113,36 @@ describe.each(backends)("store contract: $name", ({ open }) => {
 
   it("stores suites and refuses a duplicate id", async () => {
     await store.createSuite({ id: "mine", description: "two items", items, builtin: false }, "2025-01-02T03:04:05.000Z");
-    await expect(store.createSuite({ id: "mine", description: "again", items, builtin: false }, "2025-01-02T03:04:05.000Z")).rejects.toBeInstanceOf(
-      StoreConflictError,
-    );
+    await expect(
+      store.createSuite({ id: "mine", description: "again", items, builtin: false }, "2025-01-02T03:04:05.000Z"),
+    ).rejects.toBeInstanceOf(StoreConflictError);
     const suite = await store.getSuite("mine");
     expect(suite).toMatchObject({ id: "mine", description: "two items", items, created_at: "2025-01-02T03:04:05.000Z" });
     expect(await store.getSuite("nope")).toBeNull();
-    expect(await store.listSuites()).toEqual([{ id: "mine", description: "two items", item_count: 2, created_at: "2025-01-02T03:04:05.000Z" }]);
+    expect(await store.listSuites()).toEqual([
+      { id: "mine", description: "two items", item_count: 2, created_at: "2025-01-02T03:04:05.000Z" },
+    ]);
   });
 
   it("creates, reads and lists runs with status filter and pagination", async () => {
     const run = await newRun("r1", "2025-01-01T00:00:00.000Z");
-    expect(run).toMatchObject({ id: "r1", status: "queued", total_items: 8, repeats: 2, max_tokens: 16, items, model_snapshots: [], owner: null });
+    expect(run).toMatchObject({
+      id: "r1",
+      status: "queued",
+      total_items: 8,
+      repeats: 2,
+      max_tokens: 16,
+      items,
+      model_snapshots: [],
+      owner: null,
+    });
     expect(run.created_at).toBe("2025-01-01T00:00:00.000Z");
     await newRun("r2", "2025-01-02T00:00:00.000Z");
     await newRun("r3", "2025-01-03T00:00:00.000Z");
-    expect(await store.cancelRun("r2", "2025-01-04T00:00:00.000Z")).toMatchObject({ status: "cancelled", completed_at: "2025-01-04T00:00:00.000Z" });
+    expect(await store.cancelRun("r2", "2025-01-04T00:00:00.000Z")).toMatchObject({
+      status: "cancelled",
+      completed_at: "2025-01-04T00:00:00.000Z",
+    });
     const all = await store.listRuns({ limit: 2, offset: 0 });
     expect(all.total).toBe(3);
     expect(all.runs.map((r) => r.id)).toEqual(["r3", "r2"]);
@@ -197,16 +223,24 @@ describe.each(backends)("store contract: $name", ({ open }) => {
 
     // A's lease on r1 becomes short; once it lapses B takes r1 over, and A can no longer renew or finish it.
     expect(await store.renewLeases("A", ["r1", "r2"], 300)).toEqual(["r1"]);
-    const claimed = await waitUntil(async () => {
-      const ids = await store.claimRuns("B", 60_000, 5);
-      return ids.length ? ids : null;
-    }, { timeoutMs: 10_000, intervalMs: 50, what: "r1's lease to lapse" });
+    const claimed = await waitUntil(
+      async () => {
+        const ids = await store.claimRuns("B", 60_000, 5);
+        return ids.length ? ids : null;
+      },
+      { timeoutMs: 10_000, intervalMs: 50, what: "r1's lease to lapse" },
+    );
     expect(claimed).toEqual(["r1"]);
     expect(await store.renewLeases("A", ["r1"], 60_000)).toEqual([]);
     expect(await store.finishRun("r1", "A", "completed", null, new Date().toISOString())).toBe(false);
     expect(await store.finishRun("r1", "B", "partial", "1 item failed", "2025-02-01T00:00:00.000Z")).toBe(true);
     expect(await store.finishRun("r1", "B", "completed", null, new Date().toISOString())).toBe(false);
-    expect((await store.getRun("r1"))!).toMatchObject({ status: "partial", error: "1 item failed", owner: null, completed_at: "2025-02-01T00:00:00.000Z" });
+    expect((await store.getRun("r1"))!).toMatchObject({
+      status: "partial",
+      error: "1 item failed",
+      owner: null,
+      completed_at: "2025-02-01T00:00:00.000Z",
+    });
 
     await store.releaseLeases("B", ["r2"]);
     expect(await store.claimRuns("A", 60_000, 5)).toEqual(["r2"]);
@@ -226,8 +260,24 @@ describe.each(backends)("store contract: $name", ({ open }) => {
 
   it("records dispatches in order", async () => {
     await newRun("r1");
-    await store.recordDispatch({ run_id: "r1", item_id: "a", model: "qwen", repeat: 0, attempt: 1, instance: "A", sent_at: "2025-01-01T00:00:00.000Z" });
-    await store.recordDispatch({ run_id: "r1", item_id: "a", model: "qwen", repeat: 0, attempt: 2, instance: "A", sent_at: "2025-01-01T00:00:01.000Z" });
+    await store.recordDispatch({
+      run_id: "r1",
+      item_id: "a",
+      model: "qwen",
+      repeat: 0,
+      attempt: 1,
+      instance: "A",
+      sent_at: "2025-01-01T00:00:00.000Z",
+    });
+    await store.recordDispatch({
+      run_id: "r1",
+      item_id: "a",
+      model: "qwen",
+      repeat: 0,
+      attempt: 2,
+      instance: "A",
+      sent_at: "2025-01-01T00:00:01.000Z",
+    });
     expect(await store.listDispatches("r1")).toEqual([
       { run_id: "r1", item_id: "a", model: "qwen", repeat: 0, attempt: 1, instance: "A", sent_at: "2025-01-01T00:00:00.000Z" },
       { run_id: "r1", item_id: "a", model: "qwen", repeat: 0, attempt: 2, instance: "A", sent_at: "2025-01-01T00:00:01.000Z" },

@@ -13,7 +13,8 @@ const run = promisify(execFile);
 
 describe("grpcurl against a model service", () => {
   let service: ModelServiceProcess;
-  const grpcurl = async (...args: string[]) => (await run(GRPCURL, ["-plaintext", ...args.slice(0, -1), service.target, args[args.length - 1]!])).stdout;
+  const grpcurl = async (...args: string[]) =>
+    (await run(GRPCURL, ["-plaintext", ...args.slice(0, -1), service.target, args[args.length - 1]!])).stdout;
   const list = async (symbol?: string) => (await run(GRPCURL, ["-plaintext", service.target, "list", ...(symbol ? [symbol] : [])])).stdout;
   const describeSymbol = async (symbol: string) => (await run(GRPCURL, ["-plaintext", service.target, "describe", symbol])).stdout;
 
@@ -54,12 +55,16 @@ describe("grpcurl against a model service", () => {
     expect(request).not.toMatch(/oneof|requestId|maxTokens/);
     const sampling = await describeSymbol("evalstack.inference.v1.SamplingParams");
     expect(sampling).toContain("optional float top_p = 2;");
-    expect(await describeSymbol("grpc.health.v1.Health")).toContain("rpc Check ( .grpc.health.v1.HealthCheckRequest ) returns ( .grpc.health.v1.HealthCheckResponse );");
+    expect(await describeSymbol("grpc.health.v1.Health")).toContain(
+      "rpc Check ( .grpc.health.v1.HealthCheckRequest ) returns ( .grpc.health.v1.HealthCheckResponse );",
+    );
   });
 
   it("health Check, overall and for the Inference service", async () => {
     expect(JSON.parse(await grpcurl("grpc.health.v1.Health/Check"))).toEqual({ status: "SERVING" });
-    expect(JSON.parse(await grpcurl("-d", '{"service": "evalstack.inference.v1.Inference"}', "grpc.health.v1.Health/Check"))).toEqual({ status: "SERVING" });
+    expect(JSON.parse(await grpcurl("-d", '{"service": "evalstack.inference.v1.Inference"}', "grpc.health.v1.Health/Check"))).toEqual({
+      status: "SERVING",
+    });
   });
 
   it("GetModelInfo names the model loaded", async () => {
@@ -72,14 +77,28 @@ describe("grpcurl against a model service", () => {
   it("a streamed GenerateStream from snake_case JSON: max_tokens is honoured, the chunks' tokens add up", async () => {
     const out = await grpcurl(
       "-d",
-      JSON.stringify({ request_id: "grpcurl-1", messages: [{ role: "user", content: "Tell me about the moon." }], max_tokens: 12, sampling: { temperature: 0, top_p: 1 } }),
+      JSON.stringify({
+        request_id: "grpcurl-1",
+        messages: [{ role: "user", content: "Tell me about the moon." }],
+        max_tokens: 12,
+        sampling: { temperature: 0, top_p: 1 },
+      }),
       "evalstack.inference.v1.Inference/GenerateStream",
     );
     // grpcurl prints one JSON object per message, separated by newlines between the closing and opening braces.
     const chunks = out
       .trim()
       .split(/\n(?=\{)/)
-      .map((c) => JSON.parse(c) as { requestId: string; delta?: string; tokens?: number; finishReason?: string; usage?: { completionTokens: number } });
+      .map(
+        (c) =>
+          JSON.parse(c) as {
+            requestId: string;
+            delta?: string;
+            tokens?: number;
+            finishReason?: string;
+            usage?: { completionTokens: number };
+          },
+      );
     expect(chunks.length).toBeGreaterThan(2);
     expect(chunks.every((c) => c.requestId === "grpcurl-1")).toBe(true);
     const final = chunks[chunks.length - 1]!;
@@ -89,7 +108,11 @@ describe("grpcurl against a model service", () => {
   });
 
   it("a bad field named in snake_case is refused as INVALID_ARGUMENT naming it", async () => {
-    const failure = await grpcurl("-d", '{"messages": [{"role": "user", "content": "hi"}], "max_tokens": -1}', "evalstack.inference.v1.Inference/Generate").then(
+    const failure = await grpcurl(
+      "-d",
+      '{"messages": [{"role": "user", "content": "hi"}], "max_tokens": -1}',
+      "evalstack.inference.v1.Inference/Generate",
+    ).then(
       () => undefined,
       (error: { stdout: string; stderr: string }) => error,
     );

@@ -22,16 +22,36 @@ function helm(args: string[]) {
 describe("helm without --kube-version", () => {
   it("assumes the Kubernetes version of the client-go it was built with, not v1.20", () => {
     // .Capabilities.KubeVersion is what the chart's kubeVersion constraint is checked against.
-    const r = helm(["template", "probe", CHART, "--namespace", "evalstack", "--show-only", "templates/evaluator-service.yaml", "--set", "evaluator.auth.enabled=false"]);
+    const r = helm([
+      "template",
+      "probe",
+      CHART,
+      "--namespace",
+      "evalstack",
+      "--show-only",
+      "templates/evaluator-service.yaml",
+      "--set",
+      "evaluator.auth.enabled=false",
+    ]);
     expect(r.stderr).toBe("");
     expect(r.status).toBe(0);
-    const docs = parseAllDocuments(r.stdout).map((d) => d.toJS() as { kind: string } | null).filter(Boolean);
+    const docs = parseAllDocuments(r.stdout)
+      .map((d) => d.toJS() as { kind: string } | null)
+      .filter(Boolean);
     expect(docs.map((d) => d!.kind)).toEqual(["Service"]);
   });
 
   it("helm template renders the whole chart for every ci/ profile", () => {
     for (const profile of ["gpu", "cpu", "serverless", "ha"]) {
-      const r = helm(["template", "evalstack", CHART, "--namespace", "evalstack", "--values", path.join(CHART, "ci", `${profile}-values.yaml`)]);
+      const r = helm([
+        "template",
+        "evalstack",
+        CHART,
+        "--namespace",
+        "evalstack",
+        "--values",
+        path.join(CHART, "ci", `${profile}-values.yaml`),
+      ]);
       expect(r.stderr, profile).toBe("");
       expect(r.status, profile).toBe(0);
       expect(r.stdout, profile).toContain("kind: Deployment");

@@ -29,7 +29,11 @@ function tool(name: string): string {
 const HELM = tool("helm");
 const KUBECONFORM = tool("kubeconform");
 
-interface Run { status: number | null; stdout: string; stderr: string }
+interface Run {
+  status: number | null;
+  stdout: string;
+  stderr: string;
+}
 function run(cmd: string, args: string[], input?: string): Run {
   const r = spawnSync(cmd, args, { cwd: ROOT, encoding: "utf8", input, maxBuffer: 64 * 1024 * 1024 });
   if (r.error) throw r.error;
@@ -54,10 +58,22 @@ function parse(yamlText: string): K8sObject[] {
     .filter((o): o is K8sObject => o !== null);
 }
 
-function kubeconform(yamlText: string): { status: number | null; resources: Array<{ kind: string; name: string; status: string; msg: string }> } {
+function kubeconform(yamlText: string): {
+  status: number | null;
+  resources: Array<{ kind: string; name: string; status: string; msg: string }>;
+} {
   const r = run(
     KUBECONFORM,
-    ["-strict", "-output", "json", "-kubernetes-version", KUBE_VERSION, "-schema-location", `${SCHEMAS}/{{ .ResourceKind }}{{ .KindSuffix }}.json`, "-"],
+    [
+      "-strict",
+      "-output",
+      "json",
+      "-kubernetes-version",
+      KUBE_VERSION,
+      "-schema-location",
+      `${SCHEMAS}/{{ .ResourceKind }}{{ .KindSuffix }}.json`,
+      "-",
+    ],
     yamlText,
   );
   const report = JSON.parse(r.stdout || "{}") as { resources?: Array<{ kind: string; name: string; status: string; msg: string }> };
@@ -87,7 +103,11 @@ const evaluatorDeployment = (profile: Profile) => {
 };
 // biome-ignore lint/suspicious/noExplicitAny: a rendered container spec
 const envOf = (container: any): Record<string, string> =>
-  Object.fromEntries((container.env ?? []).filter((e: { value?: string }) => e.value !== undefined).map((e: { name: string; value: string }) => [e.name, e.value]));
+  Object.fromEntries(
+    (container.env ?? [])
+      .filter((e: { value?: string }) => e.value !== undefined)
+      .map((e: { name: string; value: string }) => [e.name, e.value]),
+  );
 
 describe("helm lint --strict", () => {
   it.each(PROFILES)("passes for ci/%s-values.yaml", (profile) => {
@@ -113,14 +133,22 @@ describe("kubeconform -strict against the offline schemas", () => {
 
   it("validates every optional template too (load-test Job, HTTPRoute, HPA, dashboard, ServiceMonitors, ScaledObjects)", () => {
     const r = template([
-      "--values", valuesFile("ha"),
-      "--set", "loadTest.enabled=true",
-      "--set", "evaluator.httpRoute.enabled=true",
-      "--set", "evaluator.httpRoute.parentRefs[0].name=gateway",
-      "--set", "evaluator.autoscaling.enabled=true",
-      "--set", "grafanaDashboard.enabled=true",
-      "--set", "modelDefaults.autoscaling.enabled=true",
-      "--set", "otel.endpoint=http://otel-collector.observability:4317",
+      "--values",
+      valuesFile("ha"),
+      "--set",
+      "loadTest.enabled=true",
+      "--set",
+      "evaluator.httpRoute.enabled=true",
+      "--set",
+      "evaluator.httpRoute.parentRefs[0].name=gateway",
+      "--set",
+      "evaluator.autoscaling.enabled=true",
+      "--set",
+      "grafanaDashboard.enabled=true",
+      "--set",
+      "modelDefaults.autoscaling.enabled=true",
+      "--set",
+      "otel.endpoint=http://otel-collector.observability:4317",
     ]);
     expect(r.status, r.stderr).toBe(0);
     const kinds = new Set(parse(r.stdout).map((o) => o.kind));
@@ -137,12 +165,20 @@ describe("kubeconform -strict against the offline schemas", () => {
     const typo = structuredClone(deployment);
     typo.spec.template.spec.containers[0].imagePulPolicy = "Always";
     const scaled = {
-      apiVersion: "keda.sh/v1alpha1", kind: "ScaledObject", metadata: { name: "x" },
+      apiVersion: "keda.sh/v1alpha1",
+      kind: "ScaledObject",
+      metadata: { name: "x" },
       spec: { scaleTargetRef: { name: "x" }, idleReplicaCount: "zero", triggers: [] },
     };
     const job = {
-      apiVersion: "batch/v1", kind: "Job", metadata: { name: "x" },
-      spec: { completionMode: "Indexed", parallelizm: 2, template: { spec: { restartPolicy: "Never", containers: [{ name: "runner", image: "x:1" }] } } },
+      apiVersion: "batch/v1",
+      kind: "Job",
+      metadata: { name: "x" },
+      spec: {
+        completionMode: "Indexed",
+        parallelizm: 2,
+        template: { spec: { restartPolicy: "Never", containers: [{ name: "runner", image: "x:1" }] } },
+      },
     };
     const { status, resources } = kubeconform([typo, scaled, job].map((o) => JSON.stringify(o)).join("\n---\n"));
     expect(status).not.toBe(0);
@@ -154,7 +190,11 @@ describe("kubeconform -strict against the offline schemas", () => {
 
   it("k8s/loadtest/'s plain Job and ConfigMaps validate against the same schemas", () => {
     const text = ["job.yaml", "configmap.yaml"].map((f) => readFileSync(path.join(ROOT, "k8s/loadtest", f), "utf8")).join("\n---\n");
-    expect(parse(text).map((o) => o.kind).sort()).toEqual(["ConfigMap", "ConfigMap", "Job"]);
+    expect(
+      parse(text)
+        .map((o) => o.kind)
+        .sort(),
+    ).toEqual(["ConfigMap", "ConfigMap", "Job"]);
     const { status, resources } = kubeconform(text);
     expect(resources.filter((x) => x.status !== "statusValid")).toEqual([]);
     expect(status).toBe(0);
@@ -230,23 +270,34 @@ describe("policy over the rendered manifests", () => {
     }
   });
 
-  it.each(PROFILES)("%s: every model serves its OpenAI-compatible API on a named http port (qwen 8001, phi3 8002), admitted like gRPC", (profile) => {
-    const httpPorts: Record<string, number> = {};
-    for (const d of modelDeployments(profile)) {
-      const model = d.spec.template.spec.containers.find((c: { name: string }) => c.name === "model");
-      const port = model.ports.find((p: { name: string }) => p.name === "http").containerPort as number;
-      expect(envOf(model).MODEL_HTTP_PORT, d.metadata.name).toBe(String(port));
-      httpPorts[d.metadata.name] = port;
-    }
-    expect(httpPorts).toEqual({ "evalstack-qwen": 8001, "evalstack-phi3": 8002 });
-    for (const s of objects(profile, "Service").filter((o) => o.metadata.labels?.["app.kubernetes.io/component"] === "model")) {
-      expect(s.spec.ports).toContainEqual({ name: "http", port: httpPorts[s.metadata.name], targetPort: "http", protocol: "TCP", appProtocol: "http" });
-    }
-    for (const policy of objects(profile, "NetworkPolicy").filter((o) => o.metadata.labels?.["app.kubernetes.io/component"] === "model")) {
-      const fromPods = policy.spec.ingress.find((rule: { ports: { port: string }[] }) => rule.ports.some((p) => p.port === "grpc"));
-      expect(fromPods.ports, policy.metadata.name).toContainEqual({ port: "http", protocol: "TCP" });
-    }
-  });
+  it.each(PROFILES)(
+    "%s: every model serves its OpenAI-compatible API on a named http port (qwen 8001, phi3 8002), admitted like gRPC",
+    (profile) => {
+      const httpPorts: Record<string, number> = {};
+      for (const d of modelDeployments(profile)) {
+        const model = d.spec.template.spec.containers.find((c: { name: string }) => c.name === "model");
+        const port = model.ports.find((p: { name: string }) => p.name === "http").containerPort as number;
+        expect(envOf(model).MODEL_HTTP_PORT, d.metadata.name).toBe(String(port));
+        httpPorts[d.metadata.name] = port;
+      }
+      expect(httpPorts).toEqual({ "evalstack-qwen": 8001, "evalstack-phi3": 8002 });
+      for (const s of objects(profile, "Service").filter((o) => o.metadata.labels?.["app.kubernetes.io/component"] === "model")) {
+        expect(s.spec.ports).toContainEqual({
+          name: "http",
+          port: httpPorts[s.metadata.name],
+          targetPort: "http",
+          protocol: "TCP",
+          appProtocol: "http",
+        });
+      }
+      for (const policy of objects(profile, "NetworkPolicy").filter(
+        (o) => o.metadata.labels?.["app.kubernetes.io/component"] === "model",
+      )) {
+        const fromPods = policy.spec.ingress.find((rule: { ports: { port: string }[] }) => rule.ports.some((p) => p.port === "grpc"));
+        expect(fromPods.ports, policy.metadata.name).toContainEqual({ port: "http", protocol: "TCP" });
+      }
+    },
+  );
 
   it.each(PROFILES)("%s: the evaluator dials every model's headless Service with dns:///", (profile) => {
     const env = envOf(evaluatorDeployment(profile).spec.template.spec.containers[0]);
@@ -255,7 +306,9 @@ describe("policy over the rendered manifests", () => {
       "qwen=dns:///evalstack-qwen.evalstack.svc.cluster.local:50051",
       "phi3=dns:///evalstack-phi3.evalstack.svc.cluster.local:50052",
     ]);
-    const headless = objects(profile, "Service").filter((s) => s.spec.clusterIP === "None").map((s) => s.metadata.name);
+    const headless = objects(profile, "Service")
+      .filter((s) => s.spec.clusterIP === "None")
+      .map((s) => s.metadata.name);
     for (const t of targets) expect(headless).toContain(t.split("dns:///")[1]!.split(".")[0]);
   });
 
@@ -285,10 +338,12 @@ describe("policy over the rendered manifests", () => {
     for (const d of modelDeployments("serverless")) expect(d.spec.replicas, d.metadata.name).toBeUndefined();
     // The evaluator's retry budget outlasts a cold start (the startup budget of the slowest model).
     const env = envOf(evaluatorDeployment("serverless").spec.template.spec.containers[0]);
-    const slowest = Math.max(...modelDeployments("serverless").map((d) => {
-      const p = d.spec.template.spec.containers[0].startupProbe;
-      return p.periodSeconds * p.failureThreshold * 1000;
-    }));
+    const slowest = Math.max(
+      ...modelDeployments("serverless").map((d) => {
+        const p = d.spec.template.spec.containers[0].startupProbe;
+        return p.periodSeconds * p.failureThreshold * 1000;
+      }),
+    );
     expect(Number(env.EVALSTACK_RETRY_BUDGET_MS)).toBeGreaterThanOrEqual(slowest);
     for (const profile of ["gpu", "cpu", "ha"] as const) expect(objects(profile, "ScaledObject")).toEqual([]);
   });
@@ -307,21 +362,30 @@ describe("policy over the rendered manifests", () => {
     }
   });
 
-  it.each(PROFILES)("%s: NetworkPolicies admit gRPC to models only from the evaluator and load tests, and limit the evaluator's egress", (profile) => {
-    const policies = objects(profile, "NetworkPolicy");
-    for (const d of modelDeployments(profile)) {
-      const policy = policies.find((p) => p.spec.podSelector.matchLabels["evalstack.io/model"] === d.metadata.labels!["evalstack.io/model"]);
-      expect(policy, d.metadata.name).toBeDefined();
-      const grpcRule = policy!.spec.ingress.find((r: { ports: Array<{ port: string }> }) => r.ports.some((p) => p.port === "grpc"));
-      const components = grpcRule.from.map((f: { podSelector: { matchLabels: Record<string, string> } }) => f.podSelector.matchLabels["app.kubernetes.io/component"]);
-      expect(components).toEqual(["evaluator", "loadtest"]);
-      for (const from of grpcRule.from) expect(from.podSelector.matchLabels["app.kubernetes.io/instance"]).toBe("evalstack");
-    }
-    const evaluator = policies.find((p) => p.spec.podSelector.matchLabels["app.kubernetes.io/component"] === "evaluator")!;
-    expect(evaluator.spec.policyTypes).toEqual(["Ingress", "Egress"]);
-    const egressPorts = evaluator.spec.egress.flatMap((r: { ports: Array<{ port: number }> }) => r.ports.map((p) => p.port)).sort((a: number, b: number) => a - b);
-    expect(egressPorts).toEqual(profile === "ha" ? [53, 53, 5432, 50051, 50052] : [53, 53, 50051, 50052]);
-  });
+  it.each(PROFILES)(
+    "%s: NetworkPolicies admit gRPC to models only from the evaluator and load tests, and limit the evaluator's egress",
+    (profile) => {
+      const policies = objects(profile, "NetworkPolicy");
+      for (const d of modelDeployments(profile)) {
+        const policy = policies.find(
+          (p) => p.spec.podSelector.matchLabels["evalstack.io/model"] === d.metadata.labels!["evalstack.io/model"],
+        );
+        expect(policy, d.metadata.name).toBeDefined();
+        const grpcRule = policy!.spec.ingress.find((r: { ports: Array<{ port: string }> }) => r.ports.some((p) => p.port === "grpc"));
+        const components = grpcRule.from.map(
+          (f: { podSelector: { matchLabels: Record<string, string> } }) => f.podSelector.matchLabels["app.kubernetes.io/component"],
+        );
+        expect(components).toEqual(["evaluator", "loadtest"]);
+        for (const from of grpcRule.from) expect(from.podSelector.matchLabels["app.kubernetes.io/instance"]).toBe("evalstack");
+      }
+      const evaluator = policies.find((p) => p.spec.podSelector.matchLabels["app.kubernetes.io/component"] === "evaluator")!;
+      expect(evaluator.spec.policyTypes).toEqual(["Ingress", "Egress"]);
+      const egressPorts = evaluator.spec.egress
+        .flatMap((r: { ports: Array<{ port: number }> }) => r.ports.map((p) => p.port))
+        .sort((a: number, b: number) => a - b);
+      expect(egressPorts).toEqual(profile === "ha" ? [53, 53, 5432, 50051, 50052] : [53, 53, 50051, 50052]);
+    },
+  );
 
   it("every model has a PodDisruptionBudget; weights PVCs are kept on uninstall", () => {
     for (const profile of PROFILES) {
@@ -330,7 +394,8 @@ describe("policy over the rendered manifests", () => {
     }
     const pvcs = objects("gpu", "PersistentVolumeClaim").filter((p) => p.metadata.name.endsWith("-weights"));
     expect(pvcs).toHaveLength(2);
-    for (const pvc of pvcs) expect((pvc.metadata as { annotations?: Record<string, string> }).annotations?.["helm.sh/resource-policy"]).toBe("keep");
+    for (const pvc of pvcs)
+      expect((pvc.metadata as { annotations?: Record<string, string> }).annotations?.["helm.sh/resource-policy"]).toBe("keep");
   });
 
   it("cpu: the small models come from their pinned PyPI wheels, verified by sha256", () => {
@@ -345,7 +410,11 @@ describe("policy over the rendered manifests", () => {
 });
 
 describe("the optional load-test Job (loadTest.enabled): our runner image, not k6", () => {
-  const LOADTEST_LABELS = { "app.kubernetes.io/name": "evalstack", "app.kubernetes.io/instance": "evalstack", "app.kubernetes.io/component": "loadtest" };
+  const LOADTEST_LABELS = {
+    "app.kubernetes.io/name": "evalstack",
+    "app.kubernetes.io/instance": "evalstack",
+    "app.kubernetes.io/component": "loadtest",
+  };
   const render = (profile: Profile, ...set: string[]) => {
     const r = template(["--values", valuesFile(profile), "--set", "loadTest.enabled=true", ...set.flatMap((s) => ["--set", s])]);
     expect(r.stderr).toBe("");
@@ -372,25 +441,31 @@ describe("the optional load-test Job (loadTest.enabled): our runner image, not k
   it("is off by default: no profile renders it, and no k6 image appears anywhere", () => {
     for (const profile of PROFILES) {
       expect(objects(profile, "Job"), profile).toEqual([]);
-      expect(objects(profile).filter((o) => o.metadata.labels?.["app.kubernetes.io/component"] === "loadtest"), profile).toEqual([]);
+      expect(
+        objects(profile).filter((o) => o.metadata.labels?.["app.kubernetes.io/component"] === "loadtest"),
+        profile,
+      ).toEqual([]);
       expect(renderedText.get(profile)).not.toMatch(/grafana\/k6|k6\.io/);
     }
   });
 
-  it.each(PROFILES)("%s: an Indexed Job of `parallelism` runners that all run at once, none retried, valid under kubeconform", (profile) => {
-    const { job, text } = render(profile, "loadTest.parallelism=3");
-    expect(job.metadata.name).toBe("evalstack-loadtest");
-    expect(job.spec.completionMode).toBe("Indexed");
-    expect(job.spec.parallelism).toBe(3);
-    expect(job.spec.completions).toBe(3);
-    // One runner failing its thresholds fails its own index, not the others mid-run.
-    expect(job.spec.backoffLimitPerIndex).toBe(0);
-    expect(job.spec.backoffLimit).toBeUndefined();
-    expect(job.spec.template.spec.restartPolicy).toBe("Never");
-    const { status, resources } = kubeconform(text);
-    expect(resources.filter((x) => x.status !== "statusValid")).toEqual([]);
-    expect(status).toBe(0);
-  });
+  it.each(PROFILES)(
+    "%s: an Indexed Job of `parallelism` runners that all run at once, none retried, valid under kubeconform",
+    (profile) => {
+      const { job, text } = render(profile, "loadTest.parallelism=3");
+      expect(job.metadata.name).toBe("evalstack-loadtest");
+      expect(job.spec.completionMode).toBe("Indexed");
+      expect(job.spec.parallelism).toBe(3);
+      expect(job.spec.completions).toBe(3);
+      // One runner failing its thresholds fails its own index, not the others mid-run.
+      expect(job.spec.backoffLimitPerIndex).toBe(0);
+      expect(job.spec.backoffLimit).toBeUndefined();
+      expect(job.spec.template.spec.restartPolicy).toBe("Never");
+      const { status, resources } = kubeconform(text);
+      expect(resources.filter((x) => x.status !== "statusValid")).toEqual([]);
+      expect(status).toBe(0);
+    },
+  );
 
   it.each(PROFILES)("%s: runner pods are non-root, read-only, seccomp RuntimeDefault, without capabilities or a token", (profile) => {
     const { all, job } = render(profile);
@@ -416,27 +491,36 @@ describe("the optional load-test Job (loadTest.enabled): our runner image, not k
     expect((sa as unknown as { automountServiceAccountToken: boolean }).automountServiceAccountToken).toBe(false);
   });
 
-  it.each(PROFILES)("%s: runs the repository's runner image (loadtests/grpc-generate.ts) against the model's dns:/// address", (profile) => {
-    const { all, job } = render(profile);
-    const runner = runnerOf(job);
-    expect(runner.image).toBe("evalstack/loadtest:0.1.0");
-    expect(runner.image).toMatch(/^[^:]+(:[0-9]+)?(\/[^:]+)*:[A-Za-z0-9_.-]+$/);
-    expect(runner.args).toEqual(["loadtests/grpc-generate.ts"]);
-    const env = envOf(runner);
-    expect(env.TARGET).toBe("dns:///evalstack-qwen.evalstack.svc.cluster.local:50051");
-    // The same address the evaluator dials, and a headless Service of this release.
-    const evaluatorTargets = envOf(all.find((o) => o.kind === "Deployment" && o.metadata.name === "evalstack-evaluator")!.spec.template.spec.containers[0]).EVALSTACK_MODELS!;
-    expect(evaluatorTargets.split(",")).toContain(`qwen=${env.TARGET}`);
-    const service = all.find((o) => o.kind === "Service" && o.metadata.name === "evalstack-qwen")!;
-    expect(service.spec.clusterIP).toBe("None");
-    expect(service.spec.ports.find((p: { name: string }) => p.name === "grpc").port).toBe(50051);
-    expect(env).toMatchObject({
-      SCENARIO: "sweep", SWEEP_VUS: "1,2,4,8", SUMMARY_LINE: "true",
-      THRESHOLD_ERROR_RATE: "0.01", THRESHOLD_TTFT_P95_MS: "2000", THRESHOLD_TPOT_P95_MS: "100",
-    });
-    expect(env.START_AT).toBeUndefined();
-    expect(env.PROMPTS_FILE).toBeUndefined();
-  });
+  it.each(PROFILES)(
+    "%s: runs the repository's runner image (loadtests/grpc-generate.ts) against the model's dns:/// address",
+    (profile) => {
+      const { all, job } = render(profile);
+      const runner = runnerOf(job);
+      expect(runner.image).toBe("evalstack/loadtest:0.1.0");
+      expect(runner.image).toMatch(/^[^:]+(:[0-9]+)?(\/[^:]+)*:[A-Za-z0-9_.-]+$/);
+      expect(runner.args).toEqual(["loadtests/grpc-generate.ts"]);
+      const env = envOf(runner);
+      expect(env.TARGET).toBe("dns:///evalstack-qwen.evalstack.svc.cluster.local:50051");
+      // The same address the evaluator dials, and a headless Service of this release.
+      const evaluatorTargets = envOf(
+        all.find((o) => o.kind === "Deployment" && o.metadata.name === "evalstack-evaluator")!.spec.template.spec.containers[0],
+      ).EVALSTACK_MODELS!;
+      expect(evaluatorTargets.split(",")).toContain(`qwen=${env.TARGET}`);
+      const service = all.find((o) => o.kind === "Service" && o.metadata.name === "evalstack-qwen")!;
+      expect(service.spec.clusterIP).toBe("None");
+      expect(service.spec.ports.find((p: { name: string }) => p.name === "grpc").port).toBe(50051);
+      expect(env).toMatchObject({
+        SCENARIO: "sweep",
+        SWEEP_VUS: "1,2,4,8",
+        SUMMARY_LINE: "true",
+        THRESHOLD_ERROR_RATE: "0.01",
+        THRESHOLD_TTFT_P95_MS: "2000",
+        THRESHOLD_TPOT_P95_MS: "100",
+      });
+      expect(env.START_AT).toBeUndefined();
+      expect(env.PROMPTS_FILE).toBeUndefined();
+    },
+  );
 
   it("follows loadTest.model, the image registry and tag, and passes scenario, settings, thresholds, start time and prompts", () => {
     const { job } = render(
@@ -458,8 +542,12 @@ describe("the optional load-test Job (loadTest.enabled): our runner image, not k
     const env = envOf(runner);
     expect(env).toMatchObject({
       TARGET: "dns:///evalstack-phi3.evalstack.svc.cluster.local:50052",
-      SCENARIO: "rate", RATES: "0.5,1", THRESHOLD_TTFT_P95_MS: "off", THRESHOLD_GOODPUT_MIN: "0.9",
-      START_AT: "2026-12-01T10:00:00Z", PROMPTS_FILE: "/plan/prompts.json",
+      SCENARIO: "rate",
+      RATES: "0.5,1",
+      THRESHOLD_TTFT_P95_MS: "off",
+      THRESHOLD_GOODPUT_MIN: "0.9",
+      START_AT: "2026-12-01T10:00:00Z",
+      PROMPTS_FILE: "/plan/prompts.json",
     });
     expect(env.SWEEP_VUS).toBeUndefined();
     // Each variable once: the chart's own and the settings never collide.
@@ -473,12 +561,27 @@ describe("the optional load-test Job (loadTest.enabled): our runner image, not k
   });
 
   it("scenario capacity: one runner of the capacity search, with its SLO settings; more runners are refused", () => {
-    const { job } = render("gpu", "loadTest.scenario=capacity", "loadTest.parallelism=1", "loadTest.settings.SLO_TTFT_P95_MS=1000", "loadTest.settings.START_RATE=0.5");
+    const { job } = render(
+      "gpu",
+      "loadTest.scenario=capacity",
+      "loadTest.parallelism=1",
+      "loadTest.settings.SLO_TTFT_P95_MS=1000",
+      "loadTest.settings.START_RATE=0.5",
+    );
     const runner = runnerOf(job);
     expect(runner.args).toEqual(["loadtests/capacity-search.ts"]);
     expect(job.spec.parallelism).toBe(1);
     expect(envOf(runner)).toMatchObject({ SCENARIO: "capacity", SLO_TTFT_P95_MS: "1000", START_RATE: "0.5", SUMMARY_LINE: "true" });
-    const refused = template(["--values", valuesFile("gpu"), "--set", "loadTest.enabled=true", "--set", "loadTest.scenario=capacity", "--set", "loadTest.parallelism=3"]);
+    const refused = template([
+      "--values",
+      valuesFile("gpu"),
+      "--set",
+      "loadTest.enabled=true",
+      "--set",
+      "loadTest.scenario=capacity",
+      "--set",
+      "loadTest.parallelism=3",
+    ]);
     expect(refused.status).not.toBe(0);
     expect(refused.stderr).toContain("loadTest.parallelism: a capacity search measures one replica from one runner, set it to 1 (got 3)");
   });
@@ -493,7 +596,9 @@ describe("the optional load-test Job (loadTest.enabled): our runner image, not k
     expect(policies).toHaveLength(2);
     for (const policy of policies) {
       const grpcRule = policy.spec.ingress.find((r: { ports: Array<{ port: string }> }) => r.ports.some((p) => p.port === "grpc"));
-      const admitting = grpcRule.from.filter((f: { podSelector: { matchLabels: Record<string, string> } }) => matches(f.podSelector.matchLabels, labels));
+      const admitting = grpcRule.from.filter((f: { podSelector: { matchLabels: Record<string, string> } }) =>
+        matches(f.podSelector.matchLabels, labels),
+      );
       expect(admitting, policy.metadata.name).toHaveLength(1);
       expect(admitting[0].podSelector.matchLabels).toEqual(LOADTEST_LABELS);
     }
@@ -527,30 +632,114 @@ describe("invalid values fail with a message naming the field", () => {
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
   const cases: Array<[string, string, RegExp]> = [
-    ["a model without a source", "models:\n  - name: qwen\n    image: {repository: evalstack/qwen}\n", /\/models\/0': missing property 'source'/],
-    ["a negative slot count", "models:\n  - name: qwen\n    image: {repository: evalstack/qwen}\n    slots: -1\n    source: {hub: 'hf:a/b/c.gguf'}\n", /\/models\/0\/slots': minimum: got -1, want 1/],
-    ["an unknown GPU resource shape", "models:\n  - name: qwen\n    image: {repository: evalstack/qwen}\n    gpu: {resourceName: nvidia.com/mig-3g}\n    source: {hub: 'hf:a/b/c.gguf'}\n", /\/models\/0\/gpu\/resourceName': 'nvidia.com\/mig-3g' does not match/],
-    ["two kinds of source at once", "models:\n  - name: qwen\n    image: {repository: evalstack/qwen}\n    source: {hub: 'hf:a/b/c.gguf', path: x.gguf}\n", /\/models\/0\/source': 'oneOf' failed/],
-    ["a latest image tag", "models:\n  - name: qwen\n    image: {repository: evalstack/qwen, tag: latest}\n    source: {hub: 'hf:a/b/c.gguf'}\n", /\/models\/0\/image\/tag': 'not' failed/],
+    [
+      "a model without a source",
+      "models:\n  - name: qwen\n    image: {repository: evalstack/qwen}\n",
+      /\/models\/0': missing property 'source'/,
+    ],
+    [
+      "a negative slot count",
+      "models:\n  - name: qwen\n    image: {repository: evalstack/qwen}\n    slots: -1\n    source: {hub: 'hf:a/b/c.gguf'}\n",
+      /\/models\/0\/slots': minimum: got -1, want 1/,
+    ],
+    [
+      "an unknown GPU resource shape",
+      "models:\n  - name: qwen\n    image: {repository: evalstack/qwen}\n    gpu: {resourceName: nvidia.com/mig-3g}\n    source: {hub: 'hf:a/b/c.gguf'}\n",
+      /\/models\/0\/gpu\/resourceName': 'nvidia.com\/mig-3g' does not match/,
+    ],
+    [
+      "two kinds of source at once",
+      "models:\n  - name: qwen\n    image: {repository: evalstack/qwen}\n    source: {hub: 'hf:a/b/c.gguf', path: x.gguf}\n",
+      /\/models\/0\/source': 'oneOf' failed/,
+    ],
+    [
+      "a latest image tag",
+      "models:\n  - name: qwen\n    image: {repository: evalstack/qwen, tag: latest}\n    source: {hub: 'hf:a/b/c.gguf'}\n",
+      /\/models\/0\/image\/tag': 'not' failed/,
+    ],
     ["several evaluator replicas on SQLite", "evaluator:\n  replicas: 3\n", /\/evaluator\/database\/type': value must be 'postgres'/],
-    ["a sha256 that is not one", "models:\n  - name: qwen\n    image: {repository: evalstack/qwen}\n    source: {hub: 'hf:a/b/c.gguf', sha256: abc}\n", /\/models\/0\/source\/sha256': 'abc' does not match/],
+    [
+      "a sha256 that is not one",
+      "models:\n  - name: qwen\n    image: {repository: evalstack/qwen}\n    source: {hub: 'hf:a/b/c.gguf', sha256: abc}\n",
+      /\/models\/0\/source\/sha256': 'abc' does not match/,
+    ],
     ["a load test without runners", "loadTest: {enabled: true, parallelism: 0}\n", /\/loadTest\/parallelism': minimum: got 0, want 1/],
-    ["a latest runner image", "loadTest: {enabled: true, image: {repository: evalstack/loadtest, tag: latest}}\n", /\/loadTest\/image\/tag': 'not' failed/],
-    ["the k6 runner's old values", "loadTest: {enabled: true, runner: {image: {repository: grafana/k6, tag: 1.4.2}}}\n", /\/loadTest': additional properties 'runner' not allowed/],
-    ["an unknown scenario", "loadTest: {enabled: true, scenario: ramp}\n", /\/loadTest\/scenario': value must be one of 'smoke', 'sweep', 'rate', 'soak', 'capacity'/],
-    ["a setting the chart owns", "loadTest: {enabled: true, settings: {TARGET: 'other:50051'}}\n", /\/loadTest\/settings\/TARGET': false schema/],
-    ["a threshold set as a setting", "loadTest: {enabled: true, settings: {THRESHOLD_TTFT_P95_MS: '1'}}\n", /\/loadTest\/settings\/THRESHOLD_TTFT_P95_MS': false schema/],
-    ["a setting that is no variable name", "loadTest: {enabled: true, settings: {maxTokens: '64'}}\n", /\/loadTest\/settings': additional properties 'maxTokens' not allowed/],
-    ["an error-rate threshold above 1", "loadTest: {enabled: true, thresholds: {errorRate: 5}}\n", /\/loadTest\/thresholds\/errorRate': 'anyOf' failed/],
+    [
+      "a latest runner image",
+      "loadTest: {enabled: true, image: {repository: evalstack/loadtest, tag: latest}}\n",
+      /\/loadTest\/image\/tag': 'not' failed/,
+    ],
+    [
+      "the k6 runner's old values",
+      "loadTest: {enabled: true, runner: {image: {repository: grafana/k6, tag: 1.4.2}}}\n",
+      /\/loadTest': additional properties 'runner' not allowed/,
+    ],
+    [
+      "an unknown scenario",
+      "loadTest: {enabled: true, scenario: ramp}\n",
+      /\/loadTest\/scenario': value must be one of 'smoke', 'sweep', 'rate', 'soak', 'capacity'/,
+    ],
+    [
+      "a setting the chart owns",
+      "loadTest: {enabled: true, settings: {TARGET: 'other:50051'}}\n",
+      /\/loadTest\/settings\/TARGET': false schema/,
+    ],
+    [
+      "a threshold set as a setting",
+      "loadTest: {enabled: true, settings: {THRESHOLD_TTFT_P95_MS: '1'}}\n",
+      /\/loadTest\/settings\/THRESHOLD_TTFT_P95_MS': false schema/,
+    ],
+    [
+      "a setting that is no variable name",
+      "loadTest: {enabled: true, settings: {maxTokens: '64'}}\n",
+      /\/loadTest\/settings': additional properties 'maxTokens' not allowed/,
+    ],
+    [
+      "an error-rate threshold above 1",
+      "loadTest: {enabled: true, thresholds: {errorRate: 5}}\n",
+      /\/loadTest\/thresholds\/errorRate': 'anyOf' failed/,
+    ],
     ["a start time that is none", "loadTest: {enabled: true, startAt: tomorrow}\n", /\/loadTest\/startAt': 'tomorrow' does not match/],
-    ["a pod label value with a space", "modelDefaults:\n  podLabels: {team: ml team}\n", /\/modelDefaults\/podLabels\/team': 'ml team' does not match pattern/],
-    ["a label key with a space", "evaluator:\n  podLabels: {'cost center': ml}\n", /\/evaluator\/podLabels': additional properties 'cost center' not allowed/],
-    ["a nodeSelector value longer than a label's 63 characters", `evaluator:\n  nodeSelector: {pool: ${"a".repeat(64)}}\n`, /\/evaluator\/nodeSelector\/pool': '[a]{64}' does not match pattern/],
-    ["a priorityClassName that is no DNS name", "modelDefaults:\n  priorityClassName: GPU_High\n", /\/modelDefaults\/priorityClassName': 'GPU_High' does not match pattern/],
-    ["an OpenAI target whose url is not http(s)", "evaluator: {openaiTargets: [{name: vllm, url: 'vllm:8000'}]}\n", /\/evaluator\/openaiTargets\/0\/url': 'vllm:8000' does not match/],
-    ["an OpenAI target without a name", "evaluator: {openaiTargets: [{url: 'http://vllm:8000/v1'}]}\n", /\/evaluator\/openaiTargets\/0': missing property 'name'/],
-    ["an OpenAI target with zero concurrency", "evaluator: {openaiTargets: [{name: vllm, url: 'http://vllm:8000/v1', concurrency: 0}]}\n", /\/evaluator\/openaiTargets\/0\/concurrency': minimum: got 0, want 1/],
-    ["a load-test selector that admits every pod", "networkPolicy: {loadTestPodSelector: {matchLabels: {}}}\n", /\/networkPolicy\/loadTestPodSelector\/matchLabels': minProperties: got 0, want 1/],
+    [
+      "a pod label value with a space",
+      "modelDefaults:\n  podLabels: {team: ml team}\n",
+      /\/modelDefaults\/podLabels\/team': 'ml team' does not match pattern/,
+    ],
+    [
+      "a label key with a space",
+      "evaluator:\n  podLabels: {'cost center': ml}\n",
+      /\/evaluator\/podLabels': additional properties 'cost center' not allowed/,
+    ],
+    [
+      "a nodeSelector value longer than a label's 63 characters",
+      `evaluator:\n  nodeSelector: {pool: ${"a".repeat(64)}}\n`,
+      /\/evaluator\/nodeSelector\/pool': '[a]{64}' does not match pattern/,
+    ],
+    [
+      "a priorityClassName that is no DNS name",
+      "modelDefaults:\n  priorityClassName: GPU_High\n",
+      /\/modelDefaults\/priorityClassName': 'GPU_High' does not match pattern/,
+    ],
+    [
+      "an OpenAI target whose url is not http(s)",
+      "evaluator: {openaiTargets: [{name: vllm, url: 'vllm:8000'}]}\n",
+      /\/evaluator\/openaiTargets\/0\/url': 'vllm:8000' does not match/,
+    ],
+    [
+      "an OpenAI target without a name",
+      "evaluator: {openaiTargets: [{url: 'http://vllm:8000/v1'}]}\n",
+      /\/evaluator\/openaiTargets\/0': missing property 'name'/,
+    ],
+    [
+      "an OpenAI target with zero concurrency",
+      "evaluator: {openaiTargets: [{name: vllm, url: 'http://vllm:8000/v1', concurrency: 0}]}\n",
+      /\/evaluator\/openaiTargets\/0\/concurrency': minimum: got 0, want 1/,
+    ],
+    [
+      "a load-test selector that admits every pod",
+      "networkPolicy: {loadTestPodSelector: {matchLabels: {}}}\n",
+      /\/networkPolicy\/loadTestPodSelector\/matchLabels': minProperties: got 0, want 1/,
+    ],
   ];
 
   it.each(cases)("%s", (_name, values, message) => {
@@ -565,7 +754,14 @@ describe("invalid values fail with a message naming the field", () => {
   });
 
   it("cluster checks (classes, GPU resources) need a cluster: helm template, which has none, renders with the values they would refuse", () => {
-    const r = template(["--set", "modelDefaults.priorityClassName=gpu-high", "--set", "modelDefaults.runtimeClassName=nvidia", "--set", "modelDefaults.gpu.count=16"]);
+    const r = template([
+      "--set",
+      "modelDefaults.priorityClassName=gpu-high",
+      "--set",
+      "modelDefaults.runtimeClassName=nvidia",
+      "--set",
+      "modelDefaults.gpu.count=16",
+    ]);
     expect(r.stderr).toBe("");
     expect(r.status).toBe(0);
     expect(r.stdout).toContain("priorityClassName: gpu-high");
@@ -573,7 +769,10 @@ describe("invalid values fail with a message naming the field", () => {
 
   it("checks a schema cannot express: duplicate model names, a cold start longer than the retry budget, a load test's model", () => {
     const dup = path.join(dir, "dup.yaml");
-    writeFileSync(dup, "models:\n  - {name: qwen, image: {repository: a}, source: {hub: 'hf:a/b/c.gguf'}}\n  - {name: qwen, image: {repository: a}, source: {hub: 'hf:a/b/c.gguf'}}\n");
+    writeFileSync(
+      dup,
+      "models:\n  - {name: qwen, image: {repository: a}, source: {hub: 'hf:a/b/c.gguf'}}\n  - {name: qwen, image: {repository: a}, source: {hub: 'hf:a/b/c.gguf'}}\n",
+    );
     expect(template(["--values", dup]).stderr).toContain('models[1].name: "qwen" is used by models[0] too');
     const budget = template(["--values", valuesFile("serverless"), "--set", "evaluator.retryBudgetMs=60000"]);
     expect(budget.status).not.toBe(0);
@@ -596,7 +795,14 @@ describe("a third model: one catalog entry plus one `models:` entry, no template
     metricsPort: third.ports.metrics,
     contextSize: third.contextSize,
     slots: third.slots,
-    source: { pypi: { wheels: small.wheels.map((w) => w.requirement), members: small.wheels.map((w) => w.member), file: small.file, sha256: small.sha256 } },
+    source: {
+      pypi: {
+        wheels: small.wheels.map((w) => w.requirement),
+        members: small.wheels.map((w) => w.member),
+        file: small.file,
+        sha256: small.sha256,
+      },
+    },
   };
   let all: K8sObject[];
   let text: string;
@@ -616,7 +822,10 @@ describe("a third model: one catalog entry plus one `models:` entry, no template
   it("renders its Deployment, headless Service, ServiceAccount, weights claim, PodDisruptionBudget and NetworkPolicy", () => {
     const name = `evalstack-${third.name}`;
     for (const kind of ["Deployment", "Service", "ServiceAccount", "PodDisruptionBudget", "NetworkPolicy"]) {
-      expect(all.filter((o) => o.kind === kind && o.metadata.name === name), `${kind} ${name}`).toHaveLength(1);
+      expect(
+        all.filter((o) => o.kind === kind && o.metadata.name === name),
+        `${kind} ${name}`,
+      ).toHaveLength(1);
     }
     expect(all.filter((o) => o.kind === "PersistentVolumeClaim" && o.metadata.name === `${name}-weights`)).toHaveLength(1);
     const deployment = all.find((o) => o.kind === "Deployment" && o.metadata.name === name)!;
@@ -624,8 +833,17 @@ describe("a third model: one catalog entry plus one `models:` entry, no template
     const model = pod.containers[0];
     const appVersion = (parse(readFileSync(path.join(CHART, "Chart.yaml"), "utf8"))[0] as unknown as { appVersion: string }).appVersion;
     expect(model.image).toBe(`evalstack/${third.name}:${appVersion}`);
-    expect(envOf(model)).toMatchObject({ GRPC_PORT: String(third.ports.grpc), MODEL_SOURCE: `/models/${small.file}`, MODEL_SHA256: small.sha256, MODEL_CONTEXT_SIZE: String(third.contextSize) });
-    expect(envOf(pod.initContainers[0])).toMatchObject({ SOURCE_KIND: "pypi", PYPI_FILE: small.file, PYPI_MEMBERS: small.wheels.map((w) => w.member).join(" ") });
+    expect(envOf(model)).toMatchObject({
+      GRPC_PORT: String(third.ports.grpc),
+      MODEL_SOURCE: `/models/${small.file}`,
+      MODEL_SHA256: small.sha256,
+      MODEL_CONTEXT_SIZE: String(third.contextSize),
+    });
+    expect(envOf(pod.initContainers[0])).toMatchObject({
+      SOURCE_KIND: "pypi",
+      PYPI_FILE: small.file,
+      PYPI_MEMBERS: small.wheels.map((w) => w.member).join(" "),
+    });
     const service = all.find((o) => o.kind === "Service" && o.metadata.name === name)!;
     expect(service.spec.clusterIP).toBe("None");
     expect(service.spec.ports).toContainEqual(expect.objectContaining({ name: "grpc", port: third.ports.grpc }));
@@ -663,14 +881,26 @@ describe("OpenAI-compatible servers as models (evaluator.openaiTargets)", () => 
       expect(r.status, r.stderr).toBe(0);
       expect(kubeconform(r.stdout).status).toBe(0);
       const all = parse(r.stdout);
-      const container = all.find((o) => o.kind === "Deployment" && o.metadata.name === "evalstack-evaluator")!.spec.template.spec.containers[0];
+      const container = all.find((o) => o.kind === "Deployment" && o.metadata.name === "evalstack-evaluator")!.spec.template.spec
+        .containers[0];
       const env = envOf(container);
-      expect(env.EVALSTACK_MODELS!.split(",").slice(-2)).toEqual(["my-vllm=openai+http://vllm.inference.svc:8000/v1#Qwen/Qwen2.5-7B-Instruct", "remote=openai+https://api.example.test/v1"]);
+      expect(env.EVALSTACK_MODELS!.split(",").slice(-2)).toEqual([
+        "my-vllm=openai+http://vllm.inference.svc:8000/v1#Qwen/Qwen2.5-7B-Instruct",
+        "remote=openai+https://api.example.test/v1",
+      ]);
       expect(env.EVALSTACK_MODEL_MY_VLLM_CONCURRENCY).toBe("8");
       expect(env.EVALSTACK_MODEL_REMOTE_CONCURRENCY).toBe("1");
-      expect(container.env.find((e: { name: string }) => e.name === "EVALSTACK_MODEL_MY_VLLM_API_KEY").valueFrom).toEqual({ secretKeyRef: { name: "vllm-key", key: "api-key" } });
-      const egress = all.find((o) => o.kind === "NetworkPolicy" && o.metadata.name === "evalstack-evaluator")!.spec.egress as { ports: { port: number }[]; to?: unknown[] }[];
-      expect(egress).toContainEqual({ ports: [{ port: 8000, protocol: "TCP" }], to: [{ namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": "inference" } } }] });
+      expect(container.env.find((e: { name: string }) => e.name === "EVALSTACK_MODEL_MY_VLLM_API_KEY").valueFrom).toEqual({
+        secretKeyRef: { name: "vllm-key", key: "api-key" },
+      });
+      const egress = all.find((o) => o.kind === "NetworkPolicy" && o.metadata.name === "evalstack-evaluator")!.spec.egress as {
+        ports: { port: number }[];
+        to?: unknown[];
+      }[];
+      expect(egress).toContainEqual({
+        ports: [{ port: 8000, protocol: "TCP" }],
+        to: [{ namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": "inference" } } }],
+      });
       expect(egress).toContainEqual({ ports: [{ port: 443, protocol: "TCP" }] });
 
       writeFileSync(file, "evaluator: {openaiTargets: [{name: qwen, url: 'http://x:1/v1'}]}\n");
@@ -685,7 +915,10 @@ describe("plain manifests for kubectl users", () => {
   it("k8s/manifests/<profile>/ match a fresh render of the chart (run scripts/renderManifests.sh after changing it)", () => {
     const out = mkdtempSync(path.join(tmpdir(), "evalstack-manifests-"));
     try {
-      const r = spawnSync("bash", [path.join(ROOT, "scripts/renderManifests.sh"), out], { encoding: "utf8", env: { ...process.env, HELM } });
+      const r = spawnSync("bash", [path.join(ROOT, "scripts/renderManifests.sh"), out], {
+        encoding: "utf8",
+        env: { ...process.env, HELM },
+      });
       expect(r.status, r.stderr).toBe(0);
       expect(readdirSync(MANIFESTS).sort()).toEqual([...PROFILES].sort());
       for (const profile of PROFILES) {
@@ -738,7 +971,18 @@ describe("NOTES.txt", () => {
   });
   afterAll(() => rmSync(copy, { recursive: true, force: true }));
   const renderNotes = (...args: string[]) => {
-    const r = run(HELM, ["template", "evalstack", copy, "--namespace", "evalstack", "--kube-version", KUBE_VERSION, "--show-only", "templates/notes.yaml", ...args]);
+    const r = run(HELM, [
+      "template",
+      "evalstack",
+      copy,
+      "--namespace",
+      "evalstack",
+      "--kube-version",
+      KUBE_VERSION,
+      "--show-only",
+      "templates/notes.yaml",
+      ...args,
+    ]);
     expect(r.status, r.stderr).toBe(0);
     return (parse(r.stdout)[0] as unknown as { notes: string }).notes;
   };
@@ -755,9 +999,15 @@ describe("NOTES.txt", () => {
 
   it("with the load test on: how to wait for its runners, collect their logs and merge them", () => {
     const text = renderNotes("--set", "loadTest.enabled=true", "--set", "loadTest.model=phi3", "--set", "loadTest.parallelism=6");
-    expect(text).toContain("Load test: Job evalstack-loadtest, 6 runners (sweep) against phi3 (dns:///evalstack-phi3.evalstack.svc.cluster.local:50052)");
-    expect(text).toContain("kubectl -n evalstack get job evalstack-loadtest -o jsonpath='{.status.completionTime}{.status.conditions[?(@.type==\"Failed\")].status}'");
-    expect(text).toContain("kubectl -n evalstack logs -l job-name=evalstack-loadtest --tail=-1 --prefix --max-log-requests=6 > runners.log");
+    expect(text).toContain(
+      "Load test: Job evalstack-loadtest, 6 runners (sweep) against phi3 (dns:///evalstack-phi3.evalstack.svc.cluster.local:50052)",
+    );
+    expect(text).toContain(
+      "kubectl -n evalstack get job evalstack-loadtest -o jsonpath='{.status.completionTime}{.status.conditions[?(@.type==\"Failed\")].status}'",
+    );
+    expect(text).toContain(
+      "kubectl -n evalstack logs -l job-name=evalstack-loadtest --tail=-1 --prefix --max-log-requests=6 > runners.log",
+    );
     expect(text).toContain("npx tsx loadtests/merge.ts runners.log");
     expect(text).not.toMatch(/k6/);
   });

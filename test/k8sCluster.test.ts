@@ -36,9 +36,12 @@ const WAIT = ["--wait", "--timeout", "150s"];
 // defaults under restricted" below pins that. Every other case installs in a restricted namespace with the
 // sandbox's node-level parts off, which is what a restricted namespace admits.
 const RESTRICTED_SANDBOX = [
-  "--set", "evaluator.sandbox.seccompProfile.install=false",
-  "--set", "evaluator.sandbox.userNamespace=false",
-  "--set", "evaluator.sandbox.appArmorProfile.type=RuntimeDefault",
+  "--set",
+  "evaluator.sandbox.seccompProfile.install=false",
+  "--set",
+  "evaluator.sandbox.userNamespace=false",
+  "--set",
+  "evaluator.sandbox.appArmorProfile.type=RuntimeDefault",
 ];
 
 let cluster: KubeCluster;
@@ -142,7 +145,15 @@ describe.each(PROFILES)("profile %s", (profile) => {
 
 it("the load-test Job's runner pods complete (KWOK's pod-complete stage) and helm waits for the Job", async () => {
   await inNamespace((ns) => {
-    const r = install(ns, "evalstack", [...profileArgs("cpu"), "--set", "loadTest.enabled=true", "--set", "loadTest.parallelism=3", ...WAIT, "--wait-for-jobs"]);
+    const r = install(ns, "evalstack", [
+      ...profileArgs("cpu"),
+      "--set",
+      "loadTest.enabled=true",
+      "--set",
+      "loadTest.parallelism=3",
+      ...WAIT,
+      "--wait-for-jobs",
+    ]);
     expectClean(r, "helm install with the load test");
     const job = getJson(cluster, ["-n", ns, "job", "evalstack-loadtest"]);
     expect(job.status.succeeded).toBe(3);
@@ -158,12 +169,17 @@ it("the load-test Job's runner pods complete (KWOK's pod-complete stage) and hel
 it("helm upgrade to a changed value rolls the model pods, and helm rollback restores the previous revision", async () => {
   await inNamespace((ns) => {
     const env = (name: string) =>
-      getJson(cluster, ["-n", ns, "deployment", "evalstack-qwen"]).spec.template.spec.containers[0].env.find((e: K8sObject) => e.name === name)?.value;
+      getJson(cluster, ["-n", ns, "deployment", "evalstack-qwen"]).spec.template.spec.containers[0].env.find(
+        (e: K8sObject) => e.name === name,
+      )?.value;
     expectClean(install(ns, "evalstack", WAIT), "helm install");
     expect(env("MODEL_SLOTS")).toBe("2");
     const before = pods(cluster, ns, "evalstack.io/model=qwen").map((p) => p.metadata.name);
 
-    expectClean(helm(cluster, ["upgrade", "evalstack", CHART, "--namespace", ns, "--reuse-values", "--set", "modelDefaults.slots=4", ...WAIT]), "helm upgrade");
+    expectClean(
+      helm(cluster, ["upgrade", "evalstack", CHART, "--namespace", ns, "--reuse-values", "--set", "modelDefaults.slots=4", ...WAIT]),
+      "helm upgrade",
+    );
     expect(env("MODEL_SLOTS")).toBe("4");
     const after = pods(cluster, ns, "evalstack.io/model=qwen");
     expect(after.length).toBe(1);
@@ -172,7 +188,11 @@ it("helm upgrade to a changed value rolls the model pods, and helm rollback rest
 
     expectClean(helm(cluster, ["rollback", "evalstack", "1", "--namespace", ns, ...WAIT]), "helm rollback");
     expect(env("MODEL_SLOTS")).toBe("2");
-    const history = JSON.parse(helm(cluster, ["history", "evalstack", "--namespace", ns, "-o", "json"]).stdout) as Array<{ revision: number; status: string; description: string }>;
+    const history = JSON.parse(helm(cluster, ["history", "evalstack", "--namespace", ns, "-o", "json"]).stdout) as Array<{
+      revision: number;
+      status: string;
+      description: string;
+    }>;
     expect(history.map((h) => [h.revision, h.status])).toEqual([
       [1, "superseded"],
       [2, "superseded"],
@@ -222,7 +242,8 @@ describe("mistakes that render offline but fail on a cluster are refused by the 
       kube(cluster, ["create", "priorityclass", "gpu-inference", "--value=100000", "--description=evalstack test"]);
       try {
         expectClean(install(ns, "evalstack", [...set, ...WAIT]), "helm install with the class");
-        for (const pod of pods(cluster, ns, "app.kubernetes.io/component=model,app.kubernetes.io/instance=evalstack")) expect(pod.spec.priority).toBe(100000);
+        for (const pod of pods(cluster, ns, "app.kubernetes.io/component=model,app.kubernetes.io/instance=evalstack"))
+          expect(pod.spec.priority).toBe(100000);
       } finally {
         kube(cluster, ["delete", "priorityclass", "gpu-inference"]);
       }
@@ -235,7 +256,11 @@ describe("mistakes that render offline but fail on a cluster are refused by the 
       const r = install(ns, "evalstack", set);
       expect(r.status).not.toBe(0);
       expect(r.stderr).toContain('models[0].runtimeClassName: no RuntimeClass "nvidia" in this cluster');
-      kube(cluster, ["apply", "-f", "-"], JSON.stringify({ apiVersion: "node.k8s.io/v1", kind: "RuntimeClass", metadata: { name: "nvidia" }, handler: "nvidia" }));
+      kube(
+        cluster,
+        ["apply", "-f", "-"],
+        JSON.stringify({ apiVersion: "node.k8s.io/v1", kind: "RuntimeClass", metadata: { name: "nvidia" }, handler: "nvidia" }),
+      );
       try {
         expectClean(install(ns, "evalstack", [...set, ...WAIT]), "helm install with the class");
         for (const pod of pods(cluster, ns, "app.kubernetes.io/component=model")) expect(pod.spec.runtimeClassName).toBe("nvidia");
@@ -249,10 +274,14 @@ describe("mistakes that render offline but fail on a cluster are refused by the 
     await inNamespace((ns) => {
       const tooMany = install(ns, "evalstack", ["--set", `modelDefaults.gpu.count=${GPUS_PER_NODE * 2}`]);
       expect(tooMany.status).not.toBe(0);
-      expect(tooMany.stderr).toContain(`models[0].gpu.count: ${GPUS_PER_NODE * 2} nvidia.com/gpu per pod, but no node has more than ${GPUS_PER_NODE}`);
+      expect(tooMany.stderr).toContain(
+        `models[0].gpu.count: ${GPUS_PER_NODE * 2} nvidia.com/gpu per pod, but no node has more than ${GPUS_PER_NODE}`,
+      );
       const mig = install(ns, "evalstack", ["--set", "modelDefaults.gpu.resourceName=nvidia.com/mig-3g.40gb"]);
       expect(mig.status).not.toBe(0);
-      expect(mig.stderr).toContain("models[0].gpu.resourceName: no node offers nvidia.com/mig-3g.40gb (GPU resources the nodes offer: nvidia.com/gpu)");
+      expect(mig.stderr).toContain(
+        "models[0].gpu.resourceName: no node offers nvidia.com/mig-3g.40gb (GPU resources the nodes offer: nvidia.com/gpu)",
+      );
       expect(helm(cluster, ["list", "--namespace", ns, "--all", "--short"]).stdout.trim()).toBe("");
     });
   });
@@ -261,7 +290,10 @@ describe("mistakes that render offline but fail on a cluster are refused by the 
 it("GPU exhaustion: a second release finds every GPU taken, its model pods stay Pending with the scheduler's reason, and run once GPUs are freed", async () => {
   await inNamespace(async (first) => {
     // Two GPUs per model: the first release holds all four.
-    expectClean(install(first, "first", ["--set", "modelDefaults.gpu.count=2", "--set", "evaluator.enabled=false", ...WAIT]), "first release");
+    expectClean(
+      install(first, "first", ["--set", "modelDefaults.gpu.count=2", "--set", "evaluator.enabled=false", ...WAIT]),
+      "first release",
+    );
     await inNamespace(async (second) => {
       const r = install(second, "second", ["--set", "evaluator.enabled=false"]);
       expectClean(r, "second release (no --wait)");
@@ -273,13 +305,23 @@ it("GPU exhaustion: a second release finds every GPU taken, its model pods stay 
           const scheduled = pending.map((p) => (p.status.conditions ?? []).find((c: K8sObject) => c.type === "PodScheduled"));
           // The first attempt may find the claims not bound yet ("unbound immediate PersistentVolumeClaims"); the
           // scheduler retries once they are, and then it is the GPUs.
-          const gpuBound = (c: K8sObject | undefined) => c?.status === "False" && c.reason === "Unschedulable" && /Insufficient nvidia\.com\/gpu/.test(c.message);
+          const gpuBound = (c: K8sObject | undefined) =>
+            c?.status === "False" && c.reason === "Unschedulable" && /Insufficient nvidia\.com\/gpu/.test(c.message);
           return pending.length === 2 && scheduled.every(gpuBound) ? scheduled.map((c) => c.message as string) : undefined;
         },
         { timeoutMs: 90_000, what: "both model pods to be Unschedulable for want of GPUs" },
       );
       for (const message of reasons) expect(message).toMatch(/^0\/2 nodes are available: .*Insufficient nvidia\.com\/gpu/);
-      const events = kube(cluster, ["-n", second, "get", "events", "--field-selector", "reason=FailedScheduling", "-o", "jsonpath={.items[*].message}"]);
+      const events = kube(cluster, [
+        "-n",
+        second,
+        "get",
+        "events",
+        "--field-selector",
+        "reason=FailedScheduling",
+        "-o",
+        "jsonpath={.items[*].message}",
+      ]);
       expect(events).toContain("Insufficient nvidia.com/gpu");
 
       expect(helm(cluster, ["uninstall", "first", "--namespace", first, "--wait"]).status).toBe(0);
@@ -315,7 +357,15 @@ it("the committed plain manifests (k8s/manifests/<profile>/) apply unchanged wit
     const dirs = readdirSync(path.join(ROOT, "k8s/manifests")).sort();
     expect(dirs).toEqual(["cpu", "gpu", "ha", "serverless"]);
     for (const dir of dirs) {
-      const r = cluster.kubectl(["apply", "--server-side", "--dry-run=server", "-n", namespace, "-f", path.join(ROOT, "k8s/manifests", dir)]);
+      const r = cluster.kubectl([
+        "apply",
+        "--server-side",
+        "--dry-run=server",
+        "-n",
+        namespace,
+        "-f",
+        path.join(ROOT, "k8s/manifests", dir),
+      ]);
       expect(r.stderr, `${dir}: stderr`).toBe("");
       expect(r.status, dir).toBe(0);
       expect(r.stdout).toMatch(/deployment\.apps\/evalstack-qwen serverside-applied \(server dry run\)/);

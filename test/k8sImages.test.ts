@@ -10,7 +10,10 @@ import { loadCatalog } from "@evalstack/model-catalog";
 
 const ROOT = path.resolve(import.meta.dirname, "..");
 
-interface Instruction { op: string; args: string }
+interface Instruction {
+  op: string;
+  args: string;
+}
 
 function instructions(file: string): Instruction[] {
   const joined = readFileSync(file, "utf8").replace(/\\\n/g, " ");
@@ -46,10 +49,12 @@ describe.each(images)("services/$service/Dockerfile", ({ service, ports }) => {
   const file = path.join(ROOT, "services", service, "Dockerfile");
   const steps = instructions(file);
   const args = Object.fromEntries(
-    steps.filter((s) => s.op === "ARG" && s.args.includes("=")).map((s) => {
-      const [name, ...value] = s.args.split("=");
-      return [name!, value.join("=").replace(/^"|"$/g, "")];
-    }),
+    steps
+      .filter((s) => s.op === "ARG" && s.args.includes("="))
+      .map((s) => {
+        const [name, ...value] = s.args.split("=");
+        return [name!, value.join("=").replace(/^"|"$/g, "")];
+      }),
   );
   const stages = steps.filter((s) => s.op === "FROM");
   const finalStage = steps.slice(steps.lastIndexOf(stages.at(-1)!));

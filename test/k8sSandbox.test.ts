@@ -23,11 +23,17 @@ const PROFILE = JSON.parse(readFileSync(path.join(CHART, "files/sandbox-seccomp.
 type K8sObject = { kind: string; metadata: { name: string }; spec?: any; data?: Record<string, string> };
 
 function render(args: string[]): K8sObject[] {
-  const r = spawnSync(HELM, ["template", "evalstack", CHART, "--namespace", "evalstack", ...args], { cwd: ROOT, encoding: "utf8", maxBuffer: 64 * 1024 * 1024 });
+  const r = spawnSync(HELM, ["template", "evalstack", CHART, "--namespace", "evalstack", ...args], {
+    cwd: ROOT,
+    encoding: "utf8",
+    maxBuffer: 64 * 1024 * 1024,
+  });
   if (r.error) throw r.error;
   expect(r.stderr).toBe("");
   expect(r.status).toBe(0);
-  return parseAllDocuments(r.stdout).map((d) => d.toJS() as K8sObject | null).filter((o): o is K8sObject => o !== null);
+  return parseAllDocuments(r.stdout)
+    .map((d) => d.toJS() as K8sObject | null)
+    .filter((o): o is K8sObject => o !== null);
 }
 
 const values = (profile: string) => ["--values", path.join(CHART, "ci", `${profile}-values.yaml`)];
@@ -41,7 +47,9 @@ describe("the evaluator pod runs generated code with full isolation by default",
     const pod = deployment.spec.template.spec;
     const container = containerOf(deployment);
     const env = container.env as { name: string; value?: string }[];
-    expect(env.filter((e) => e.name === "EVALSTACK_SANDBOX_ISOLATION")).toEqual([{ name: "EVALSTACK_SANDBOX_ISOLATION", value: "namespaces" }]);
+    expect(env.filter((e) => e.name === "EVALSTACK_SANDBOX_ISOLATION")).toEqual([
+      { name: "EVALSTACK_SANDBOX_ISOLATION", value: "namespaces" },
+    ]);
     // What bubblewrap needs
     expect(container.securityContext.seccompProfile).toEqual({ type: "Localhost", localhostProfile: "evalstack/sandbox-v1.json" });
     expect(container.securityContext.appArmorProfile).toEqual({ type: "Unconfined" });
@@ -50,7 +58,11 @@ describe("the evaluator pod runs generated code with full isolation by default",
     // ... and nothing more
     expect(pod.securityContext.runAsNonRoot).toBe(true);
     expect(pod.securityContext.runAsUser).toBe(10001);
-    expect(container.securityContext).toMatchObject({ allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: { drop: ["ALL"] } });
+    expect(container.securityContext).toMatchObject({
+      allowPrivilegeEscalation: false,
+      readOnlyRootFilesystem: true,
+      capabilities: { drop: ["ALL"] },
+    });
     expect(container.securityContext.privileged).toBeUndefined();
     expect(container.securityContext.capabilities.add).toBeUndefined();
     expect(pod.automountServiceAccountToken).toBe(false);
@@ -71,7 +83,11 @@ describe("the evaluator pod runs generated code with full isolation by default",
     const hostPath = pod.volumes.find((v: { hostPath?: unknown }) => v.hostPath).hostPath;
     expect(hostPath).toEqual({ path: "/var/lib/kubelet/seccomp", type: "DirectoryOrCreate" });
     const container = pod.containers[0];
-    expect(container.securityContext).toMatchObject({ allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: { drop: ["ALL"] } });
+    expect(container.securityContext).toMatchObject({
+      allowPrivilegeEscalation: false,
+      readOnlyRootFilesystem: true,
+      capabilities: { drop: ["ALL"] },
+    });
     // <kubeletRoot>/seccomp + localhostProfile is the file the evaluator's securityContext names
     const mountedAt = container.volumeMounts.find((m: { name: string }) => m.name === "host-seccomp").mountPath;
     expect(container.args[0]).toContain(`mv ${mountedAt}/evalstack/.sandbox-v1.json.tmp ${mountedAt}/evalstack/sandbox-v1.json`);
@@ -81,10 +97,40 @@ describe("the evaluator pod runs generated code with full isolation by default",
   it("the profile opens the namespaces bubblewrap needs and keeps the rest of what RuntimeDefault refuses", () => {
     expect(PROFILE.defaultAction).toBe("SCMP_ACT_ALLOW");
     const denied = new Set(PROFILE.syscalls.filter((s) => s.action === "SCMP_ACT_ERRNO").flatMap((s) => s.names));
-    for (const needed of ["clone", "clone3", "unshare", "mount", "umount2", "pivot_root", "sethostname", "prctl", "setrlimit", "prlimit64"]) {
+    for (const needed of [
+      "clone",
+      "clone3",
+      "unshare",
+      "mount",
+      "umount2",
+      "pivot_root",
+      "sethostname",
+      "prctl",
+      "setrlimit",
+      "prlimit64",
+    ]) {
       expect(denied.has(needed), needed).toBe(false);
     }
-    for (const refused of ["ptrace", "process_vm_readv", "process_vm_writev", "bpf", "kexec_load", "init_module", "finit_module", "setns", "keyctl", "add_key", "userfaultfd", "open_by_handle_at", "perf_event_open", "reboot", "swapon", "io_uring_setup", "mount_setattr", "move_mount"]) {
+    for (const refused of [
+      "ptrace",
+      "process_vm_readv",
+      "process_vm_writev",
+      "bpf",
+      "kexec_load",
+      "init_module",
+      "finit_module",
+      "setns",
+      "keyctl",
+      "add_key",
+      "userfaultfd",
+      "open_by_handle_at",
+      "perf_event_open",
+      "reboot",
+      "swapon",
+      "io_uring_setup",
+      "mount_setattr",
+      "move_mount",
+    ]) {
       expect(denied.has(refused), refused).toBe(true);
     }
   });
@@ -100,7 +146,9 @@ describe("the evaluator pod runs generated code with full isolation by default",
     const gvisor = render(["--set", "evaluator.sandbox.runtimeClassName=gvisor", "--set", "evaluator.auth.enabled=false"]);
     expect(evaluatorOf(gvisor).spec.template.spec.runtimeClassName).toBe("gvisor");
     // a bad profile path is refused by the schema, naming the field
-    const bad = spawnSync(HELM, ["template", "x", CHART, "--set", "evaluator.sandbox.seccompProfile.localhostProfile=../../etc/x.json"], { encoding: "utf8" });
+    const bad = spawnSync(HELM, ["template", "x", CHART, "--set", "evaluator.sandbox.seccompProfile.localhostProfile=../../etc/x.json"], {
+      encoding: "utf8",
+    });
     expect(bad.status).not.toBe(0);
     expect(bad.stderr).toContain("/evaluator/sandbox/seccompProfile/localhostProfile");
   });

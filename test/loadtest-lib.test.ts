@@ -55,7 +55,10 @@ describe("statistics and thresholds", () => {
 
 describe("npm run loadtest arguments", () => {
   it("takes targets from flags before the environment, and starts the local stack without any", () => {
-    expect([...parseTargets("qwen=a:1, phi3=b:2")]).toEqual([["qwen", "a:1"], ["phi3", "b:2"]]);
+    expect([...parseTargets("qwen=a:1, phi3=b:2")]).toEqual([
+      ["qwen", "a:1"],
+      ["phi3", "b:2"],
+    ]);
     expect(() => parseTargets("qwen")).toThrow(/name=host:port/);
     const fromFlag = parseLoadtestArgs(["--targets", "qwen=a:1", "--scenario", "smoke", "--vus", "1,2"], { LOADTEST_TARGETS: "x=y:3" });
     expect([...fromFlag.targets.keys()]).toEqual(["qwen"]);
@@ -74,8 +77,12 @@ describe("npm run loadtest arguments", () => {
 
   it("picks the protocol from --protocol, then LOADTEST_PROTOCOL, else gRPC", () => {
     expect(parseLoadtestArgs([], {}).protocol).toBe("grpc");
-    expect(parseLoadtestArgs(["--protocol", "openai", "--targets", "llama=http://127.0.0.1:8080/v1"], { LOADTEST_PROTOCOL: "grpc" })).toMatchObject({ protocol: "openai" });
-    expect([...parseLoadtestArgs(["--targets", "llama=http://127.0.0.1:8080/v1"], {}).targets.values()]).toEqual(["http://127.0.0.1:8080/v1"]);
+    expect(
+      parseLoadtestArgs(["--protocol", "openai", "--targets", "llama=http://127.0.0.1:8080/v1"], { LOADTEST_PROTOCOL: "grpc" }),
+    ).toMatchObject({ protocol: "openai" });
+    expect([...parseLoadtestArgs(["--targets", "llama=http://127.0.0.1:8080/v1"], {}).targets.values()]).toEqual([
+      "http://127.0.0.1:8080/v1",
+    ]);
     expect(parseLoadtestArgs([], { LOADTEST_PROTOCOL: "openai" }).protocol).toBe("openai");
     expect(() => parseLoadtestArgs(["--protocol", "http"], {})).toThrow(/--protocol: expected grpc or openai, got "http"/);
   });
@@ -106,8 +113,9 @@ describe("executors", () => {
 
   it("constant arrival rate drops iterations when every VU is busy", async () => {
     // 20/s for 1 s with one VU busy 300 ms per iteration: about 4 start, about 16 are dropped.
-    const run = await runConstantArrivalRate({ rate: 20, durationMs: 1_000, maxVUs: 1, gracefulStopMs: 1_000 }, () =>
-      new Promise((r) => setTimeout(r, 300)),
+    const run = await runConstantArrivalRate(
+      { rate: 20, durationMs: 1_000, maxVUs: 1, gracefulStopMs: 1_000 },
+      () => new Promise((r) => setTimeout(r, 300)),
     );
     expect(run.iterations + run.dropped).toBe(20);
     expect(run.iterations).toBeGreaterThanOrEqual(3);
@@ -181,7 +189,14 @@ describe("grpc-generate against a scripted model service", () => {
 
   it("splits a soak into time windows, one row each", async () => {
     const summary = await runGrpcGenerate(
-      optionsFromEnv({ TARGET: fake.target, SCENARIO: "soak", SOAK_VUS: "2", SOAK_DURATION: "1500ms", SOAK_WINDOW: "500ms", MAX_TOKENS: "2" }),
+      optionsFromEnv({
+        TARGET: fake.target,
+        SCENARIO: "soak",
+        SOAK_VUS: "2",
+        SOAK_DURATION: "1500ms",
+        SOAK_WINDOW: "500ms",
+        MAX_TOKENS: "2",
+      }),
     );
     expect(summary.stages.map((s) => s.stage)).toEqual(["soak-w1", "soak-w2", "soak-w3"]);
     expect(summary.stages.map((s) => s.label)).toEqual(["0-0.5 s", "0.5-1 s", "1-1.5 s"]);
@@ -208,7 +223,15 @@ describe("generate --protocol openai against a scripted OpenAI-compatible server
   afterAll(async () => fake.stop());
 
   it("measures TTFT, TPOT and ITL from the SSE chunks, with the output tokens from usage", async () => {
-    const options = optionsFromEnv({ PROTOCOL: "openai", TARGET: fake.baseUrl, SCENARIO: "sweep", SWEEP_VUS: "1,3", STAGE_DURATION: "1s", MAX_TOKENS: "32", TEMPERATURE: "0" });
+    const options = optionsFromEnv({
+      PROTOCOL: "openai",
+      TARGET: fake.baseUrl,
+      SCENARIO: "sweep",
+      SWEEP_VUS: "1,3",
+      STAGE_DURATION: "1s",
+      MAX_TOKENS: "32",
+      TEMPERATURE: "0",
+    });
     const summary = await runGrpcGenerate(options);
     expect(summary.script).toBe("openai-generate");
     expect(summary.target).toBe(`openai+${fake.baseUrl}`);
@@ -223,13 +246,28 @@ describe("generate --protocol openai against a scripted OpenAI-compatible server
     expect(m.llm_output_tokens.med).toBe(11);
     expect(summary.model).toEqual({ name: "fake-openai-model", protocol: "openai" });
     expect(summary.requests.every((r) => r.server === null)).toBe(true); // the OpenAI API has no server timings
-    expect(fake.bodies[0]).toMatchObject({ model: "fake-openai-model", stream: true, stream_options: { include_usage: true }, max_tokens: 32, temperature: 0 });
+    expect(fake.bodies[0]).toMatchObject({
+      model: "fake-openai-model",
+      stream: true,
+      stream_options: { include_usage: true },
+      max_tokens: 32,
+      temperature: 0,
+    });
   });
 
   it("counts refusals by HTTP status", async () => {
     const failing = await startFakeOpenAi({ firstTokenDelayMs: 5, tokenIntervalMs: 5, tokens: 3, failEvery: 2 });
     try {
-      const summary = await runGrpcGenerate(optionsFromEnv({ PROTOCOL: "openai", TARGET: failing.baseUrl, SCENARIO: "smoke", SMOKE_VUS: "1", SMOKE_DURATION: "500ms", THRESHOLD_ERROR_RATE: "0" }));
+      const summary = await runGrpcGenerate(
+        optionsFromEnv({
+          PROTOCOL: "openai",
+          TARGET: failing.baseUrl,
+          SCENARIO: "smoke",
+          SMOKE_VUS: "1",
+          SMOKE_DURATION: "500ms",
+          THRESHOLD_ERROR_RATE: "0",
+        }),
+      );
       expect(summary.metrics.llm_errors.byStatus.HTTP_429).toBeGreaterThan(0);
       expect(summary.thresholdsOk).toBe(false);
     } finally {
@@ -251,7 +289,14 @@ describe("http-evaluator against the API of issue 3 (a fake: replies are immedia
     const evaluator = await startFakeEvaluator();
     try {
       const summary = await runHttpEvaluator(
-        httpOptionsFromEnv({ BASE_URL: evaluator.baseUrl, SCENARIO: "smoke", DURATION: "1s", THINK_TIME: "50ms", POLL_INTERVAL: "10ms", THRESHOLD_ERROR_RATE: "0" }),
+        httpOptionsFromEnv({
+          BASE_URL: evaluator.baseUrl,
+          SCENARIO: "smoke",
+          DURATION: "1s",
+          THINK_TIME: "50ms",
+          POLL_INTERVAL: "10ms",
+          THRESHOLD_ERROR_RATE: "0",
+        }),
       );
       expect(summary.models).toEqual(["qwen", "phi3"]);
       expect(summary.endpoints.map((e) => e.endpoint)).toEqual(expect.arrayContaining(["compare", "score", "create_run", "get_run"]));
@@ -268,10 +313,19 @@ describe("http-evaluator against the API of issue 3 (a fake: replies are immedia
     const evaluator = await startFakeEvaluator();
     try {
       const summary = await runHttpEvaluator(
-        httpOptionsFromEnv({ BASE_URL: evaluator.baseUrl, SCENARIO: "load", DURATION: "1s", SCORE_RATE: "20", COMPARE_VUS: "0", RUN_VUS: "0" }),
+        httpOptionsFromEnv({
+          BASE_URL: evaluator.baseUrl,
+          SCENARIO: "load",
+          DURATION: "1s",
+          SCORE_RATE: "20",
+          COMPARE_VUS: "0",
+          RUN_VUS: "0",
+        }),
       );
       expect(summary.flows).toEqual([expect.objectContaining({ flow: "score", rate: 20, iterations: 20, dropped: 0 })]);
-      expect(summary.thresholds).toContainEqual(expect.objectContaining({ metric: "dropped_iterations", expression: "count<=0", ok: true }));
+      expect(summary.thresholds).toContainEqual(
+        expect.objectContaining({ metric: "dropped_iterations", expression: "count<=0", ok: true }),
+      );
       expect(summary.thresholdsOk).toBe(true);
     } finally {
       await evaluator.stop();

@@ -41,7 +41,9 @@ describe("npm run loadtest -- --scenario smoke (local small models)", () => {
     expect(code, output).toBe(0);
     expect(output).toContain("| Concurrency | Requests |");
     expect(output).toMatch(/Prompts: seed-50 /);
-    expect(readdirSync(out)).toEqual(expect.arrayContaining(["prompts.json", "grpc-generate-qwen.json", "grpc-generate-phi3.json", "http-evaluator.json", "loadtest.md"]));
+    expect(readdirSync(out)).toEqual(
+      expect.arrayContaining(["prompts.json", "grpc-generate-qwen.json", "grpc-generate-phi3.json", "http-evaluator.json", "loadtest.md"]),
+    );
     for (const model of ["qwen", "phi3"]) {
       const summary = JSON.parse(readFileSync(path.join(out, `grpc-generate-${model}.json`), "utf8")) as LlmSummary;
       expect(summary.schema).toBe("evalstack.loadtest.llm/v1");

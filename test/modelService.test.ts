@@ -23,7 +23,10 @@ import { ManagedProcess, REPO_ROOT, startModelService, type ModelServiceProcess 
 const COMMON_ENV = { MODEL_THREADS: "1", MODEL_CONTEXT_SIZE: "2048", LOG_LEVEL: "warn" };
 const LONG_PROMPT = "Write a long story about a dragon who learns to cook. Use many details.";
 /** A grammar that demands 250 numbers: the model cannot end its reply early, so only max_tokens or a cancel stops it. */
-const ENDLESS = { messages: [{ role: "user", content: "List numbers." }], jsonSchema: JSON.stringify({ type: "array", items: { type: "integer" }, minItems: 250 }) };
+const ENDLESS = {
+  messages: [{ role: "user", content: "List numbers." }],
+  jsonSchema: JSON.stringify({ type: "array", items: { type: "integer" }, minItems: 250 }),
+};
 
 interface StreamResult {
   chunks: GenerateChunk[];
@@ -60,9 +63,7 @@ const drain = async (client: InferenceClient, request: Partial<GenerateRequest>,
 };
 
 const generate = (client: InferenceClient, request: Partial<GenerateRequest>) =>
-  new Promise((resolve, reject) =>
-    client.generate(fullRequest(request), (error, reply) => (error ? reject(error) : resolve(reply))),
-  );
+  new Promise((resolve, reject) => client.generate(fullRequest(request), (error, reply) => (error ? reject(error) : resolve(reply))));
 
 const user = (content: string) => [{ role: "user", content }];
 
@@ -239,7 +240,9 @@ describe("model service (qwen slot, small profile)", () => {
       const next = await collect(singleClient, { messages: user("hi"), maxTokens: 4 });
       expect(next.final.timings!.queueMs).toBeLessThan(1_000);
       await expect
-        .poll(async () => Number((await metricsText(single)).match(/finish_reason="cancelled"[^\n]*\} (\d+)/)?.[1] ?? 0), { timeout: 10_000 })
+        .poll(async () => Number((await metricsText(single)).match(/finish_reason="cancelled"[^\n]*\} (\d+)/)?.[1] ?? 0), {
+          timeout: 10_000,
+        })
         .toBeGreaterThan(cancelledBefore);
     });
 
@@ -371,9 +374,16 @@ describe("model service lifecycle", () => {
         if (chunks.length === 2) {
           // The only slot is taken: these two wait in the queue.
           for (let i = 0; i < 2; i++) {
-            refusals.push(grpcError(drain(client, { messages: user(`queued ${i}`), maxTokens: 8 })).then((r) => ({ ...r, settledAt: performance.now() })));
+            refusals.push(
+              grpcError(drain(client, { messages: user(`queued ${i}`), maxTokens: 8 })).then((r) => ({
+                ...r,
+                settledAt: performance.now(),
+              })),
+            );
           }
-          await expect.poll(async () => /^evalstack_server_queue_depth\{[^}]*\} 2$/m.test(await metricsText(service)), { timeout: 20_000 }).toBe(true);
+          await expect
+            .poll(async () => /^evalstack_server_queue_depth\{[^}]*\} 2$/m.test(await metricsText(service)), { timeout: 20_000 })
+            .toBe(true);
           service.process.signal("SIGTERM");
         }
       }
@@ -422,15 +432,35 @@ describe("model service lifecycle", () => {
   });
 
   it.each([
-    ["a model the catalog does not list", { MODEL_NAME: "llama" }, /MODEL_NAME: no model \\"llama\\" in .*catalog\.yaml \(it lists qwen, phi3, /],
+    [
+      "a model the catalog does not list",
+      { MODEL_NAME: "llama" },
+      /MODEL_NAME: no model \\"llama\\" in .*catalog\.yaml \(it lists qwen, phi3, /,
+    ],
     ["no MODEL_NAME at all", {}, /MODEL_NAME: required/],
-    ["a catalog with a bad entry", { MODEL_NAME: "x", MODEL_CATALOG: "BAD" }, /models\[0\] \(x\)\.contextSize: Invalid input: expected number, received string/],
-    ["a profile the entry does not have", { MODEL_NAME: "qwen", MODEL_PROFILE: "huge" }, /MODEL_PROFILE: qwen has no profile 'huge' \(it has small, seed\)/],
+    [
+      "a catalog with a bad entry",
+      { MODEL_NAME: "x", MODEL_CATALOG: "BAD" },
+      /models\[0\] \(x\)\.contextSize: Invalid input: expected number, received string/,
+    ],
+    [
+      "a profile the entry does not have",
+      { MODEL_NAME: "qwen", MODEL_PROFILE: "huge" },
+      /MODEL_PROFILE: qwen has no profile 'huge' \(it has small, seed\)/,
+    ],
   ])("services/model exits 2 on %s, naming it, before loading anything", async (_what, env, message) => {
     const bad = path.join(mkdtempSync(path.join(os.tmpdir(), "evalstack-catalog-")), "catalog.yaml");
-    writeFileSync(bad, "defaultModels: [x]\nmodels:\n  - {name: x, ports: {grpc: 1, metrics: 2, http: 3}, contextSize: big, slots: 1, sampling: {temperature: 0, topP: 1, topK: 1, minP: 0, repeatPenalty: 1}, profiles: {}}\n");
+    writeFileSync(
+      bad,
+      "defaultModels: [x]\nmodels:\n  - {name: x, ports: {grpc: 1, metrics: 2, http: 3}, contextSize: big, slots: 1, sampling: {temperature: 0, topP: 1, topK: 1, minP: 0, repeatPenalty: 1}, profiles: {}}\n",
+    );
     const resolved = Object.fromEntries(Object.entries(env).map(([k, v]) => [k, v === "BAD" ? bad : v]));
-    const child = new ManagedProcess("model", path.join(REPO_ROOT, "services/model/src/main.ts"), { ...COMMON_ENV, GRPC_PORT: "0", METRICS_PORT: "0", ...resolved });
+    const child = new ManagedProcess("model", path.join(REPO_ROOT, "services/model/src/main.ts"), {
+      ...COMMON_ENV,
+      GRPC_PORT: "0",
+      METRICS_PORT: "0",
+      ...resolved,
+    });
     const exit = await child.exited;
     expect(exit.code).toBe(2);
     expect(child.output()).toMatch(message);

@@ -27,7 +27,18 @@ interface Results {
   final_b: { status: string; done: number; total: number; errors: number };
   shapes: Record<string, [number, number]>;
   items_dtypes: Record<string, string>;
-  diff: { model_a: string; model_b: string; dimension: string; score_a: number; score_b: number; score_delta: number; p_value: number; verdict: string; newly_passed: number; newly_failed: number }[];
+  diff: {
+    model_a: string;
+    model_b: string;
+    dimension: string;
+    score_a: number;
+    score_b: number;
+    score_delta: number;
+    p_value: number;
+    verdict: string;
+    newly_passed: number;
+    newly_failed: number;
+  }[];
   changes: { model_a: string; item_id: string; change: string }[];
 }
 
@@ -96,13 +107,22 @@ describe("examples/notebooks/compare.ipynb on the local stack", () => {
     });
     expect(execution.ok, describeFailure(execution.failure)).toBe(true);
 
-    const nb = JSON.parse(readFileSync(execution.out, "utf8")) as { cells: { cell_type: string; execution_count: number | null; outputs?: { output_type: string; name?: string; text?: string | string[]; data?: Record<string, unknown> }[] }[] };
+    const nb = JSON.parse(readFileSync(execution.out, "utf8")) as {
+      cells: {
+        cell_type: string;
+        execution_count: number | null;
+        outputs?: { output_type: string; name?: string; text?: string | string[]; data?: Record<string, unknown> }[];
+      }[];
+    };
     const code = nb.cells.filter((c) => c.cell_type === "code");
     expect(code.every((c) => typeof c.execution_count === "number")).toBe(true);
     const outputs = code.flatMap((c) => c.outputs ?? []);
     expect(outputs.filter((o) => o.output_type === "error")).toEqual([]);
     expect(outputs.filter((o) => o.data?.["image/png"]).length).toBe(3); // scores, latency, score change
-    const stdout = outputs.filter((o) => o.output_type === "stream" && o.name === "stdout").map((o) => (Array.isArray(o.text) ? o.text.join("") : o.text)).join("");
+    const stdout = outputs
+      .filter((o) => o.output_type === "stream" && o.name === "stdout")
+      .map((o) => (Array.isArray(o.text) ? o.text.join("") : o.text))
+      .join("");
     expect(stdout).toMatch(/completed\s+12\/12 \(100%\)/); // progress followed to the end, twice
     expect(stdout.match(/completed\s+12\/12/g)).toHaveLength(2);
     expect(stdout).toContain("results written to");
@@ -127,7 +147,8 @@ describe("examples/notebooks/compare.ipynb on the local stack", () => {
     const itemsA = await api<ApiItem[]>(`/v1/runs/${results.run_a}/items`);
     expect(s.failed).toEqual([itemsA.filter((i) => i.passed === false).length, ITEM_COLUMNS.length + 1]); // + failed_checks
     // Numbers as numbers, timestamps as timestamps, straight from the CSV.
-    for (const column of ["ttft_ms", "tokens_per_second", "total_ms", "completion_tokens", "seq"]) expect(results.items_dtypes[column], column).toMatch(/^(int|float)/);
+    for (const column of ["ttft_ms", "tokens_per_second", "total_ms", "completion_tokens", "seq"])
+      expect(results.items_dtypes[column], column).toMatch(/^(int|float)/);
     expect(results.items_dtypes.completed_at).toMatch(/^datetime64/);
   });
 
@@ -138,9 +159,11 @@ describe("examples/notebooks/compare.ipynb on the local stack", () => {
       api<ApiItem[]>(`/v1/runs/${results.run_a}/items`),
       api<ApiItem[]>(`/v1/runs/${results.run_b}/items`),
     ]);
-    const score = (rows: typeof summaryA, model: string, dimension: string) => rows.find((r) => r.model === model && r.dimension === dimension)!.score;
+    const score = (rows: typeof summaryA, model: string, dimension: string) =>
+      rows.find((r) => r.model === model && r.dimension === dimension)!.score;
     // One reply per (model, item): it passes when its checks pass, or for latency items when it meets the targets.
-    const passes = (i: ApiItem) => (i.dimension === "latency" ? i.status === "completed" && scoreLatency(i, TARGETS).passed : i.passed === true);
+    const passes = (i: ApiItem) =>
+      i.dimension === "latency" ? i.status === "completed" && scoreLatency(i, TARGETS).passed : i.passed === true;
     const outcome = (items: ApiItem[]) => new Map(items.map((i) => [`${i.model}/${i.item_id}`, passes(i)]));
     const a = outcome(itemsA);
     const b = outcome(itemsB);
@@ -151,16 +174,22 @@ describe("examples/notebooks/compare.ipynb on the local stack", () => {
       if (passedA !== passedB) expected.push({ model_a: model, item_id, change: passedB ? "newly_passed" : "newly_failed" });
     }
     const sortKey = (c: { model_a: string; item_id: string }) => `${c.model_a}/${c.item_id}`;
-    expect([...results.changes].sort((x, y) => sortKey(x).localeCompare(sortKey(y)))).toEqual(expected.sort((x, y) => sortKey(x).localeCompare(sortKey(y))));
+    expect([...results.changes].sort((x, y) => sortKey(x).localeCompare(sortKey(y)))).toEqual(
+      expected.sort((x, y) => sortKey(x).localeCompare(sortKey(y))),
+    );
 
-    expect(results.diff.map((r) => `${r.model_a}/${r.dimension}`).sort()).toEqual(MODELS.flatMap((m) => ["instruction_following", "math", "code", "structured", "latency"].map((d) => `${m}/${d}`)).sort());
+    expect(results.diff.map((r) => `${r.model_a}/${r.dimension}`).sort()).toEqual(
+      MODELS.flatMap((m) => ["instruction_following", "math", "code", "structured", "latency"].map((d) => `${m}/${d}`)).sort(),
+    );
     for (const row of results.diff) {
       const where = `${row.model_a} ${row.dimension}`;
       expect(row.model_b, where).toBe(row.model_a);
       expect(row.score_a, where).toBe(score(summaryA, row.model_a, row.dimension));
       expect(row.score_b, where).toBe(score(summaryB, row.model_a, row.dimension));
       expect(row.score_delta, where).toBeCloseTo(row.score_b - row.score_a, 6);
-      const mine = expected.filter((c) => c.model_a === row.model_a && itemsA.find((i) => i.item_id === c.item_id)!.dimension === row.dimension);
+      const mine = expected.filter(
+        (c) => c.model_a === row.model_a && itemsA.find((i) => i.item_id === c.item_id)!.dimension === row.dimension,
+      );
       expect(row.newly_passed, where).toBe(mine.filter((c) => c.change === "newly_passed").length);
       expect(row.newly_failed, where).toBe(mine.filter((c) => c.change === "newly_failed").length);
       expect(row.p_value, where).toBeGreaterThan(0);
@@ -191,7 +220,10 @@ for name, path in endpoints.items():
 out["report"] = {"csv": describe(pd.read_csv(f"{base}/v1/runs/{run_a}/report?format=csv", storage_options=H))}
 print(json.dumps(out))
 `;
-    const run = spawnSync(notebookPython(), ["-c", script, url, TEST_API_KEY, results.run_a, results.run_b], { encoding: "utf8", timeout: 60_000 });
+    const run = spawnSync(notebookPython(), ["-c", script, url, TEST_API_KEY, results.run_a, results.run_b], {
+      encoding: "utf8",
+      timeout: 60_000,
+    });
     expect(run.status, run.stderr).toBe(0);
     type Frame = { shape: [number, number]; columns: string[]; dtypes: Record<string, string>; nested: string[] };
     const tables = JSON.parse(run.stdout) as Record<string, { json?: Frame; csv: Frame }>;
@@ -200,10 +232,50 @@ print(json.dumps(out))
       models: ["pending_requests", "concurrency", "in_flight", "parameter_count", "file_size_bytes", "context_size", "slots", "load_ms"],
       suites: ["item_count"],
       runs: ["repeats", "max_tokens", "total_items", "done", "completed", "errors", "passed"],
-      items: ["seq", "repeat", "score", "checks_passed", "checks_total", "prompt_tokens", "completion_tokens", "queue_ms", "ttft_ms", "decode_ms", "total_ms", "tokens_per_second", "attempts"],
+      items: [
+        "seq",
+        "repeat",
+        "score",
+        "checks_passed",
+        "checks_total",
+        "prompt_tokens",
+        "completion_tokens",
+        "queue_ms",
+        "ttft_ms",
+        "decode_ms",
+        "total_ms",
+        "tokens_per_second",
+        "attempts",
+      ],
       summary: ["items", "replies", "errors", "pass_rate", "score", "ci_low", "ci_high", "instruction_score"],
-      diff: ["paired_items", "items_a", "items_b", "score_a", "score_b", "score_delta", "ci_low_a", "ci_high_b", "instruction_score_delta", "improved_items", "regressed_items", "p_value", "newly_passed", "newly_failed"],
-      diff_items: ["pass_rate_a", "pass_rate_b", "pass_rate_delta", "instruction_score_a", "replies_a", "errors_b", "ttft_ms_a", "ttft_ms_b", "tokens_per_second_a", "tokens_per_second_b"],
+      diff: [
+        "paired_items",
+        "items_a",
+        "items_b",
+        "score_a",
+        "score_b",
+        "score_delta",
+        "ci_low_a",
+        "ci_high_b",
+        "instruction_score_delta",
+        "improved_items",
+        "regressed_items",
+        "p_value",
+        "newly_passed",
+        "newly_failed",
+      ],
+      diff_items: [
+        "pass_rate_a",
+        "pass_rate_b",
+        "pass_rate_delta",
+        "instruction_score_a",
+        "replies_a",
+        "errors_b",
+        "ttft_ms_a",
+        "ttft_ms_b",
+        "tokens_per_second_a",
+        "tokens_per_second_b",
+      ],
       report: ["replies", "errors", "pass_rate", "instruction_score", "ttft_ms", "tokens_per_second", "total_ms"],
     };
     const timestamps: Record<string, string[]> = { runs: ["created_at", "started_at", "completed_at"], items: ["completed_at"] };

@@ -46,13 +46,20 @@ describe("example notebooks", () => {
         const dirty = nb.cells
           .map((c, i) => ({ i, c }))
           .filter(({ c }) => c.cell_type === "code" && ((c.outputs?.length ?? 0) > 0 || (c.execution_count ?? null) !== null));
-        expect(dirty.map(({ i }) => `cell ${i}`), "clear the outputs before committing (Jupyter: Edit > Clear All Outputs)").toEqual([]);
+        expect(
+          dirty.map(({ i }) => `cell ${i}`),
+          "clear the outputs before committing (Jupyter: Edit > Clear All Outputs)",
+        ).toEqual([]);
         // Cell metadata that only a run leaves behind (execution timings, collapsed/scrolled state).
-        for (const c of nb.cells) expect(Object.keys(c.metadata).filter((k) => ["execution", "scrolled", "collapsed"].includes(k))).toEqual([]);
+        for (const c of nb.cells)
+          expect(Object.keys(c.metadata).filter((k) => ["execution", "scrolled", "collapsed"].includes(k))).toEqual([]);
       });
 
       it("imports only requests, pandas, matplotlib and the standard library", () => {
-        const code = load(file).cells.filter((c) => c.cell_type === "code").map(text).join("\n");
+        const code = load(file)
+          .cells.filter((c) => c.cell_type === "code")
+          .map(text)
+          .join("\n");
         const modules = [...code.matchAll(/^\s*(?:import|from)\s+([\w.]+)/gm)].map((m) => m[1]!.split(".")[0]!);
         expect(modules.length).toBeGreaterThan(0);
         expect(modules.filter((m) => !ALLOWED_IMPORTS.has(m))).toEqual([]);
@@ -60,7 +67,10 @@ describe("example notebooks", () => {
       });
 
       it("reads the evaluator URL, API key, suite and token budget from the environment", () => {
-        const code = load(file).cells.filter((c) => c.cell_type === "code").map(text).join("\n");
+        const code = load(file)
+          .cells.filter((c) => c.cell_type === "code")
+          .map(text)
+          .join("\n");
         expect(code).toMatch(/os\.environ\.get\("EVALSTACK_URL", "http:\/\/localhost:8080"\)/);
         expect(code).toMatch(/os\.environ\.get\("EVALSTACK_API_KEY"\)/);
         expect(code).toMatch(/os\.environ\.get\("EVALSTACK_SUITE", "smoke-6"\)/);

@@ -46,8 +46,16 @@ describe("OpenAI-compatible API (qwen slot, small profile)", () => {
 
   beforeAll(async () => {
     [main, single] = await Promise.all([
-      startModelService({ service: "qwen", env: { ...COMMON_ENV, MODEL_SLOTS: "2", MODEL_QUEUE_LIMIT: "4" }, parentDeathSignal: "SIGKILL" }),
-      startModelService({ service: "qwen", env: { ...COMMON_ENV, MODEL_SLOTS: "1", MODEL_QUEUE_LIMIT: "1" }, parentDeathSignal: "SIGKILL" }),
+      startModelService({
+        service: "qwen",
+        env: { ...COMMON_ENV, MODEL_SLOTS: "2", MODEL_QUEUE_LIMIT: "4" },
+        parentDeathSignal: "SIGKILL",
+      }),
+      startModelService({
+        service: "qwen",
+        env: { ...COMMON_ENV, MODEL_SLOTS: "1", MODEL_QUEUE_LIMIT: "1" },
+        parentDeathSignal: "SIGKILL",
+      }),
     ]);
     // maxRetries 0: the client would otherwise retry a 429 or 503 on its own, hiding what the server answered.
     openai = new OpenAI({ baseURL: main.openaiBaseUrl, apiKey: "unused", maxRetries: 0 });
@@ -92,7 +100,12 @@ describe("OpenAI-compatible API (qwen slot, small profile)", () => {
     });
 
     it("a streamed chat completion: the chunks' tokens add up to the usage, and the text is the non-streamed text", async () => {
-      const request = { model: "qwen", messages: [{ role: "user" as const, content: LONG_PROMPT }], max_completion_tokens: 24, temperature: 0 };
+      const request = {
+        model: "qwen",
+        messages: [{ role: "user" as const, content: LONG_PROMPT }],
+        max_completion_tokens: 24,
+        temperature: 0,
+      };
       const stream = await openai.chat.completions.create({ ...request, stream: true, stream_options: { include_usage: true } });
       const chunks: OpenAI.Chat.Completions.ChatCompletionChunk[] = [];
       for await (const chunk of stream) chunks.push(chunk);
@@ -124,7 +137,12 @@ describe("OpenAI-compatible API (qwen slot, small profile)", () => {
       expect(ext(natural)!.finish_reason).toBe("stop");
       expect(natural.usage!.completion_tokens).toBeLessThan(200);
 
-      const free = await openai.chat.completions.create({ model: "qwen", messages: [{ role: "user", content: LONG_PROMPT }], max_tokens: 40, temperature: 0 });
+      const free = await openai.chat.completions.create({
+        model: "qwen",
+        messages: [{ role: "user", content: LONG_PROMPT }],
+        max_tokens: 40,
+        temperature: 0,
+      });
       const words = free.choices[0]!.message.content!.split(/\s+/).filter((w) => w.length >= 4);
       const stopWord = words[Math.min(3, words.length - 1)]!;
       const stopped = await openai.chat.completions.create({
@@ -150,7 +168,11 @@ describe("OpenAI-compatible API (qwen slot, small profile)", () => {
           type: "json_schema",
           json_schema: {
             name: "city",
-            schema: { type: "object", properties: { city: { type: "string" }, population: { type: "integer" } }, required: ["city", "population"] },
+            schema: {
+              type: "object",
+              properties: { city: { type: "string" }, population: { type: "integer" } },
+              required: ["city", "population"],
+            },
           },
         },
       });
@@ -173,7 +195,10 @@ describe("OpenAI-compatible API (qwen slot, small profile)", () => {
     it("a bad request surfaces as the client's BadRequestError with the parameter", async () => {
       const error = await openai.chat.completions
         .create({ model: "qwen", messages: [{ role: "user", content: "hi" }], max_tokens: -1 })
-        .then(() => undefined, (e: unknown) => e);
+        .then(
+          () => undefined,
+          (e: unknown) => e,
+        );
       expect(error).toBeInstanceOf(OpenAI.BadRequestError);
       expect((error as InstanceType<typeof OpenAI.BadRequestError>).param).toBe("max_tokens");
     });
@@ -181,7 +206,14 @@ describe("OpenAI-compatible API (qwen slot, small profile)", () => {
 
   describe("over raw HTTP", () => {
     it("a stream is server-sent events ending in data: [DONE]", async () => {
-      const events = await sseData(await postJson(main.openaiBaseUrl, "/chat/completions", { model: "qwen", messages: [{ role: "user", content: "hi" }], max_tokens: 4, stream: true }));
+      const events = await sseData(
+        await postJson(main.openaiBaseUrl, "/chat/completions", {
+          model: "qwen",
+          messages: [{ role: "user", content: "hi" }],
+          max_tokens: 4,
+          stream: true,
+        }),
+      );
       expect(events[events.length - 1]).toBe("[DONE]");
       expect((events[events.length - 2] as { choices: { finish_reason: string }[] }).choices[0]!.finish_reason).toMatch(/^(stop|length)$/);
     });
@@ -193,11 +225,27 @@ describe("OpenAI-compatible API (qwen slot, small profile)", () => {
       ["max_completion_tokens 0", "/chat/completions", { ...ok, max_tokens: undefined, max_completion_tokens: 0 }, "max_completion_tokens"],
       ["a non-numeric temperature", "/chat/completions", { ...ok, temperature: "hot" }, "temperature"],
       ["an out-of-range temperature", "/chat/completions", { ...ok, temperature: 3 }, "temperature"],
-      ["an overflowing temperature (1e999)", "/chat/completions", `{"model":"qwen","messages":[{"role":"user","content":"hi"}],"temperature":1e999}`, "temperature"],
+      [
+        "an overflowing temperature (1e999)",
+        "/chat/completions",
+        `{"model":"qwen","messages":[{"role":"user","content":"hi"}],"temperature":1e999}`,
+        "temperature",
+      ],
       ["an unknown role", "/chat/completions", { ...ok, messages: [{ role: "wizard", content: "hi" }] }, "messages[0].role"],
       ["too many stop sequences", "/chat/completions", { ...ok, stop: endlessStop }, "stop"],
       ["malformed JSON", "/chat/completions", `{"model": "qwen", "messages": [`, null],
-      ["an invalid response_format schema", "/chat/completions", { ...ok, response_format: { type: "json_schema", json_schema: { name: "x", schema: { type: "object", properties: { a: { type: "wat" } } } } } }, "response_format.json_schema.schema"],
+      [
+        "an invalid response_format schema",
+        "/chat/completions",
+        {
+          ...ok,
+          response_format: {
+            type: "json_schema",
+            json_schema: { name: "x", schema: { type: "object", properties: { a: { type: "wat" } } } },
+          },
+        },
+        "response_format.json_schema.schema",
+      ],
       ["n = 2", "/chat/completions", { ...ok, n: 2 }, "n"],
       ["messages that are a string", "/chat/completions", { ...ok, messages: "hi" }, "messages"],
       ["a stream flag that is a string", "/chat/completions", { ...ok, stream: "yes" }, "stream"],
@@ -214,7 +262,9 @@ describe("OpenAI-compatible API (qwen slot, small profile)", () => {
 
     it("a prompt over the context: 400 context_length_exceeded naming messages (chat) or prompt (completions)", async () => {
       const long = "lorem ipsum ".repeat(3000);
-      const chat = await errorReply(postJson(main.openaiBaseUrl, "/chat/completions", { ...ok, messages: [{ role: "user", content: long }] }));
+      const chat = await errorReply(
+        postJson(main.openaiBaseUrl, "/chat/completions", { ...ok, messages: [{ role: "user", content: long }] }),
+      );
       expect(chat).toMatchObject({ status: 400, error: { param: "messages", code: "context_length_exceeded" } });
       expect(chat.error.message).toMatch(/longer than the context \(2048\)/);
       const completion = await errorReply(postJson(main.openaiBaseUrl, "/completions", { model: "qwen", prompt: long, max_tokens: 4 }));
@@ -231,8 +281,14 @@ describe("OpenAI-compatible API (qwen slot, small profile)", () => {
 
     it("a body over 4 MiB: 413 request_too_large; a GET on a POST route: 405", async () => {
       const huge = { ...ok, messages: [{ role: "user", content: "x".repeat(5 * 1024 * 1024) }] };
-      expect(await errorReply(postJson(main.openaiBaseUrl, "/chat/completions", huge))).toMatchObject({ status: 413, error: { code: "request_too_large" } });
-      expect(await errorReply(fetch(`${main.openaiBaseUrl}/chat/completions`))).toMatchObject({ status: 405, error: { code: "method_not_allowed" } });
+      expect(await errorReply(postJson(main.openaiBaseUrl, "/chat/completions", huge))).toMatchObject({
+        status: 413,
+        error: { code: "request_too_large" },
+      });
+      expect(await errorReply(fetch(`${main.openaiBaseUrl}/chat/completions`))).toMatchObject({
+        status: 405,
+        error: { code: "method_not_allowed" },
+      });
     });
 
     it("keeps serving after all of that: /health SERVING and a good request answered", async () => {
@@ -248,7 +304,12 @@ describe("OpenAI-compatible API (qwen slot, small profile)", () => {
     it("the same greedy request gives the same text over gRPC and over HTTP (chat and completions)", async () => {
       const content = "Tell me about the moon.";
       const viaGrpc = await grpcText(grpc, { messages: [{ role: "user", content }], maxTokens: 24, sampling: { temperature: 0 } });
-      const chat = await openai.chat.completions.create({ model: "qwen", messages: [{ role: "user", content }], max_tokens: 24, temperature: 0 });
+      const chat = await openai.chat.completions.create({
+        model: "qwen",
+        messages: [{ role: "user", content }],
+        max_tokens: 24,
+        temperature: 0,
+      });
       const completion = await openai.completions.create({ model: "qwen", prompt: content, max_tokens: 24, temperature: 0 });
       expect(viaGrpc.text.length).toBeGreaterThan(20);
       expect(chat.choices[0]!.message.content).toBe(viaGrpc.text);
@@ -266,7 +327,13 @@ describe("OpenAI-compatible API (qwen slot, small profile)", () => {
       // The queue's one place: this request waits behind the gRPC stream.
       const queued = singleOpenai.chat.completions.create({ model: "qwen", messages: [{ role: "user", content: "hi" }], max_tokens: 4 });
       await waitUntil(async () => queueDepth(await metricText(single)) === 1, { timeoutMs: 30_000 });
-      const refused = await errorReply(postJson(single.openaiBaseUrl, "/chat/completions", { model: "qwen", messages: [{ role: "user", content: "one more" }], max_tokens: 4 }));
+      const refused = await errorReply(
+        postJson(single.openaiBaseUrl, "/chat/completions", {
+          model: "qwen",
+          messages: [{ role: "user", content: "one more" }],
+          max_tokens: 4,
+        }),
+      );
       expect(refused).toMatchObject({ status: 429, error: { type: "rate_limit_error", code: "queue_full" } });
       expect(refused.headers.get("retry-after")).toBe("1");
       grpcCancel.abort();
@@ -279,18 +346,28 @@ describe("OpenAI-compatible API (qwen slot, small profile)", () => {
     it("a client abort mid-stream cancels the generation and frees the slot: the next request does not queue", async () => {
       const cancelledBefore = await finishReasonCount(single, "cancelled");
       const controller = new AbortController();
-      const stream = await singleOpenai.chat.completions.create({ ...ENDLESS_CHAT, max_tokens: 1000, stream: true }, { signal: controller.signal });
+      const stream = await singleOpenai.chat.completions.create(
+        { ...ENDLESS_CHAT, max_tokens: 1000, stream: true },
+        { signal: controller.signal },
+      );
       let chunks = 0;
       // The client ends the iteration quietly on its own abort (or throws APIUserAbortError, by version).
       const outcome = await (async () => {
         for await (const _ of stream) if (++chunks === 3) controller.abort();
-      })().then(() => "ended", (e: unknown) => e);
+      })().then(
+        () => "ended",
+        (e: unknown) => e,
+      );
       expect(outcome === "ended" || outcome instanceof OpenAI.APIUserAbortError).toBe(true);
       // Chunks the client had already buffered may still come out, but far fewer than the ~1000 left.
       expect(chunks).toBeGreaterThanOrEqual(3);
       expect(chunks).toBeLessThan(50);
       // ~1000 tokens (many seconds) were left: the next request waits at most for the token being decoded.
-      const next = await singleOpenai.chat.completions.create({ model: "qwen", messages: [{ role: "user", content: "hi" }], max_tokens: 4 });
+      const next = await singleOpenai.chat.completions.create({
+        model: "qwen",
+        messages: [{ role: "user", content: "hi" }],
+        max_tokens: 4,
+      });
       expect(ext(next)!.timings!.queue_ms).toBeLessThan(1_000);
       await expect.poll(() => finishReasonCount(single, "cancelled"), { timeout: 10_000 }).toBeGreaterThan(cancelledBefore);
     });

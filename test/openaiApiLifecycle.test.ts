@@ -36,7 +36,10 @@ describe("OpenAI-compatible API lifecycle", () => {
         temperature: 0,
         stream: true,
         stream_options: { include_usage: true },
-        response_format: { type: "json_schema", json_schema: { name: "n", schema: { type: "array", items: { type: "integer" }, minItems: 250 } } },
+        response_format: {
+          type: "json_schema",
+          json_schema: { name: "n", schema: { type: "array", items: { type: "integer" }, minItems: 250 } },
+        },
       });
       expect(stream.status).toBe(200);
       const reader = stream.body!.pipeThrough(new TextDecoderStream()).getReader();
@@ -53,9 +56,19 @@ describe("OpenAI-compatible API lifecycle", () => {
         if (done) break;
         text += value;
       }
-      const events = text.split("\n\n").filter((e) => e.length > 0).map((e) => e.replace(/^data: /, ""));
+      const events = text
+        .split("\n\n")
+        .filter((e) => e.length > 0)
+        .map((e) => e.replace(/^data: /, ""));
       expect(events[events.length - 1]).toBe("[DONE]");
-      const chunks = events.slice(0, -1).map((e) => JSON.parse(e) as { choices: { finish_reason: string | null }[]; x_evalstack?: { tokens: number }; usage?: { completion_tokens: number } });
+      const chunks = events.slice(0, -1).map(
+        (e) =>
+          JSON.parse(e) as {
+            choices: { finish_reason: string | null }[];
+            x_evalstack?: { tokens: number };
+            usage?: { completion_tokens: number };
+          },
+      );
       const usage = chunks[chunks.length - 1]!.usage!;
       expect(chunks[chunks.length - 2]!.choices[0]!.finish_reason).toBe("length");
       expect(chunks.reduce((sum, c) => sum + (c.x_evalstack?.tokens ?? 0), 0)).toBe(usage.completion_tokens);

@@ -26,7 +26,14 @@ beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), "evalstack-openai-target-"));
   [qwen, llama] = await Promise.all([
     startTestModel("qwen"),
-    startLlamaServer({ model: smallModelPath("phi3"), alias: ALIAS, threads: 1, slots: 2, contextPerSlot: 2048, parentDeathSignal: "SIGKILL" }),
+    startLlamaServer({
+      model: smallModelPath("phi3"),
+      alias: ALIAS,
+      threads: 1,
+      slots: 2,
+      contextPerSlot: 2048,
+      parentDeathSignal: "SIGKILL",
+    }),
   ]);
   track(llama.process);
   ev = await startEvaluator({
@@ -82,7 +89,15 @@ describe("an OpenAI-compatible third-party server (llama-server) beside our gRPC
     const byName = new Map(rows.map((r) => [r.name, r]));
     expect(byName.get("qwen")).toMatchObject({ kind: "grpc", health: "SERVING", slots: 2 });
     expect(byName.get("qwen")!.load_ms).toBeGreaterThan(0);
-    expect(byName.get("llama")).toMatchObject({ kind: "openai", target: llama.baseUrl, health: "SERVING", model_name: ALIAS, slots: null, load_ms: null, concurrency: 2 });
+    expect(byName.get("llama")).toMatchObject({
+      kind: "openai",
+      target: llama.baseUrl,
+      health: "SERVING",
+      model_name: ALIAS,
+      slots: null,
+      load_ms: null,
+      concurrency: 2,
+    });
   });
 
   it("runs smoke-6 on both and reports both completely, saying what the OpenAI target does not report", async () => {
@@ -104,12 +119,32 @@ describe("an OpenAI-compatible third-party server (llama-server) beside our gRPC
     const snaps = new Map(run.model_snapshots.map((s) => [s.name, s]));
     expect(snaps.get("qwen")).toMatchObject({ kind: "grpc", target: qwen.target });
     expect(snaps.get("qwen")!.sha256).toMatch(/^[0-9a-f]{64}$/);
-    expect(snaps.get("llama")).toEqual(expect.objectContaining({ kind: "openai", target: llama.baseUrl, model_name: ALIAS, sha256: "", load_ms: null, file_size_bytes: null }));
+    expect(snaps.get("llama")).toEqual(
+      expect.objectContaining({
+        kind: "openai",
+        target: llama.baseUrl,
+        model_name: ALIAS,
+        sha256: "",
+        load_ms: null,
+        file_size_bytes: null,
+      }),
+    );
 
     // Every item of both models stored, with a reply and its measured timings.
-    const items = await ev.json<{ model: string; item_id: string; status: string; reply: string; completion_tokens: number; prompt_tokens: number; ttft_ms: number; total_ms: number; tokens_per_second: number; finish_reason: string }[]>(
-      `/v1/runs/${created.id}/items`,
-    );
+    const items = await ev.json<
+      {
+        model: string;
+        item_id: string;
+        status: string;
+        reply: string;
+        completion_tokens: number;
+        prompt_tokens: number;
+        ttft_ms: number;
+        total_ms: number;
+        tokens_per_second: number;
+        finish_reason: string;
+      }[]
+    >(`/v1/runs/${created.id}/items`);
     expect(items).toHaveLength(12);
     for (const model of ["qwen", "llama"]) {
       const mine = items.filter((i) => i.model === model);
@@ -135,7 +170,14 @@ describe("an OpenAI-compatible third-party server (llama-server) beside our gRPC
     const perf = new Map(report.performance.map((p) => [p.model, p]));
     expect(perf.get("qwen")).toMatchObject({ kind: "grpc", timings_measured: "server", not_reported: [] });
     expect(perf.get("qwen")!.file_size_bytes).toBeGreaterThan(0);
-    expect(perf.get("llama")).toMatchObject({ kind: "openai", timings_measured: "client", model_name: ALIAS, file_size_bytes: null, load_ms: null, peak_ram_bytes: null });
+    expect(perf.get("llama")).toMatchObject({
+      kind: "openai",
+      timings_measured: "client",
+      model_name: ALIAS,
+      file_size_bytes: null,
+      load_ms: null,
+      peak_ram_bytes: null,
+    });
     expect(perf.get("llama")!.not_reported).toEqual(expect.arrayContaining(["file_size_bytes", "load_ms", "peak_ram_bytes"]));
     expect(perf.get("llama")!.ttft_ms_p50).toBeGreaterThan(0);
     expect(perf.get("llama")!.tokens_per_second_p50).toBeGreaterThan(0);
@@ -147,12 +189,18 @@ describe("an OpenAI-compatible third-party server (llama-server) beside our gRPC
     const duration = String.raw`[\d.]+ m?s`; // fmtMs: "830 ms", or "10.6 s" past ten seconds
     expect(row("Load time")).toMatch(new RegExp(String.raw`^\| Load time \| ${duration} \| not reported \|$`));
     expect(row("Peak RAM")).toMatch(/\| not reported \|$/);
-    expect(row("First-token latency p50")).toMatch(new RegExp(String.raw`^\| First-token latency p50 \| ${duration} \| ${duration} \(client-side\) \|$`));
-    expect(md).toContain(`- **llama**: ${ALIAS} (OpenAI-compatible server; size, parameters, load time and memory not reported) at ${llama.baseUrl}`);
+    expect(row("First-token latency p50")).toMatch(
+      new RegExp(String.raw`^\| First-token latency p50 \| ${duration} \| ${duration} \(client-side\) \|$`),
+    );
+    expect(md).toContain(
+      `- **llama**: ${ALIAS} (OpenAI-compatible server; size, parameters, load time and memory not reported) at ${llama.baseUrl}`,
+    );
   }, 420_000);
 
   it("compares one conversation on both side by side", async () => {
-    const out = await ev.json<{ results: { model: string; status: string; reply: string; completion_tokens: number; client_ttft_ms: number | null }[] }>("/v1/compare", {
+    const out = await ev.json<{
+      results: { model: string; status: string; reply: string; completion_tokens: number; client_ttft_ms: number | null }[];
+    }>("/v1/compare", {
       body: { models: ["qwen", "llama"], messages: [{ role: "user", content: "Say hello." }], max_tokens: 8, sampling: { temperature: 0 } },
     });
     expect(out.results.map((r) => [r.model, r.status])).toEqual([

@@ -37,7 +37,10 @@ describe("npx evalstack", () => {
         id: "math-01-seed-students",
         dimension: "math",
         prompt: "一个班级有30人……",
-        checks: [{ type: "numeric_answer", value: 5 }, { type: "steps", min: 1 }],
+        checks: [
+          { type: "numeric_answer", value: 5 },
+          { type: "steps", min: 1 },
+        ],
       }),
     );
     const good = await evalstack("score", "--item", item, "--reply", file("good.txt", "18 + 15 - 8 = 25，30 - 25 = 5人"));
@@ -56,7 +59,15 @@ describe("npx evalstack", () => {
   });
 
   it("score: a code item runs in the sandbox", async () => {
-    const item = file("code.json", JSON.stringify({ id: "c", dimension: "code", prompt: "f", checks: [{ type: "code", language: "python", tests: "assert f(3) == 9" }] }));
+    const item = file(
+      "code.json",
+      JSON.stringify({
+        id: "c",
+        dimension: "code",
+        prompt: "f",
+        checks: [{ type: "code", language: "python", tests: "assert f(3) == 9" }],
+      }),
+    );
     const r = await evalstack("score", "--item", item, "--reply", file("code.txt", "```python\ndef f(x):\n    return x * x\n```"));
     expect(JSON.parse(r.stdout).passed).toBe(true);
   });
@@ -90,7 +101,11 @@ describe("npx evalstack", () => {
       items: 50,
       by_dimension: { instruction_following: 10, math: 10, code: 10, structured: 10, latency: 10 },
     });
-    const bad = await evalstack("validate", "--suite", file("bad.jsonl", '{"id":"a","dimension":"math","prompt":"p","checks":[{"type":"foo"}]}\n'));
+    const bad = await evalstack(
+      "validate",
+      "--suite",
+      file("bad.jsonl", '{"id":"a","dimension":"math","prompt":"p","checks":[{"type":"foo"}]}\n'),
+    );
     expect(bad.code).toBe(2);
     expect(JSON.parse(bad.stderr).detail).toContain("items[0] (line 1).checks[0].type: unknown check type 'foo'");
   });

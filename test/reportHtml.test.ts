@@ -13,7 +13,9 @@ import { syntheticRun } from "@evalstack/evaluator/reports/fixtures";
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
 const OUT = join(import.meta.dirname, "..", "test-results");
-const fixtures = JSON.parse(readFileSync(new URL("../services/evaluator/src/suites/builtin/seed-50.replies.json", import.meta.url), "utf8"));
+const fixtures = JSON.parse(
+  readFileSync(new URL("../services/evaluator/src/suites/builtin/seed-50.replies.json", import.meta.url), "utf8"),
+);
 
 let browser: Browser;
 
@@ -21,7 +23,15 @@ beforeAll(async () => {
   browser = await chromium.launch({
     executablePath: CHROMIUM,
     headless: true,
-    args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run"],
+    args: [
+      "--headless",
+      "--no-sandbox",
+      "--disable-gpu",
+      "--disable-background-networking",
+      "--disable-component-update",
+      "--disable-sync",
+      "--no-first-run",
+    ],
   });
 });
 
@@ -106,7 +116,12 @@ describe("HTML report in headless Chromium", () => {
     const base = syntheticRun(fixtures, 1);
     const template = base.items.find((r) => r.dimension === "math" && r.model === "qwen")!;
     const items = Array.from({ length: 5_000 }, (_, i) =>
-      ["qwen", "phi3"].map((model) => ({ ...template, item_id: `bulk-${String(i).padStart(5, "0")}`, model, reply: i === 4321 ? "</script><b>needle</b>" : template.reply })),
+      ["qwen", "phi3"].map((model) => ({
+        ...template,
+        item_id: `bulk-${String(i).padStart(5, "0")}`,
+        model,
+        reply: i === 4321 ? "</script><b>needle</b>" : template.reply,
+      })),
     ).flat();
     const report = buildReport({ ...base, items });
     expect(report.items).toHaveLength(10_000);

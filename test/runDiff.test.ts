@@ -17,7 +17,12 @@ const KEY = "test-key-0123456789abcdef";
 const auth = { authorization: `Bearer ${KEY}` };
 const json = { ...auth, "content-type": "application/json" };
 
-const items = Array.from({ length: 8 }, (_, i) => ({ id: `q${i}`, dimension: "instruction_following", prompt: `Say ok ${i}`, checks: [{ type: "contains", value: "ok" }] }));
+const items = Array.from({ length: 8 }, (_, i) => ({
+  id: `q${i}`,
+  dimension: "instruction_following",
+  prompt: `Say ok ${i}`,
+  checks: [{ type: "contains", value: "ok" }],
+}));
 
 let dir: string;
 let server: EvaluatorServer;
@@ -25,7 +30,8 @@ let models: FakeModelServer[] = [];
 /** Which items alpha answers correctly now (beta never does). */
 let alphaPasses = new Set<number>();
 
-const call = (path: string, init: RequestInit = {}) => fetch(`${server.url}${path}`, { ...init, headers: { ...auth, ...(init.headers as Record<string, string>) } });
+const call = (path: string, init: RequestInit = {}) =>
+  fetch(`${server.url}${path}`, { ...init, headers: { ...auth, ...(init.headers as Record<string, string>) } });
 
 async function finishedRun(body: Record<string, unknown>): Promise<string> {
   const res = await call("/v1/runs", { method: "POST", headers: json, body: JSON.stringify(body) });
@@ -67,7 +73,10 @@ beforeAll(async () => {
     EVALSTACK_API_KEYS: KEY,
   });
   server = await startServer({ config, log: pino({ level: "silent" }) });
-  for (const [id, suiteItems] of [["eight", items], ["other", items.slice(0, 2)]] as const) {
+  for (const [id, suiteItems] of [
+    ["eight", items],
+    ["other", items.slice(0, 2)],
+  ] as const) {
     const res = await call("/v1/suites", { method: "POST", headers: json, body: JSON.stringify({ id, items: suiteItems }) });
     expect(res.status).toBe(201);
   }
@@ -114,7 +123,15 @@ describe("GET /v1/runs/{a}/diff/{b}", () => {
       newly_failed_items: "q0,q1",
     });
     expect(rows[0]!.p_value).toBeCloseTo(0.6875, 6); // exact McNemar, 2 vs 4 discordant: 2 x P(X <= 2 | n = 6)
-    expect(rows[1]).toMatchObject({ score_a: 0, score_b: 0, score_delta: 0, newly_passed: 0, newly_failed: 0, p_value: 1, verdict: "sample_too_small" });
+    expect(rows[1]).toMatchObject({
+      score_a: 0,
+      score_b: 0,
+      score_delta: 0,
+      newly_passed: 0,
+      newly_failed: 0,
+      p_value: 1,
+      verdict: "sample_too_small",
+    });
     for (const row of rows) expect(Object.keys(row)).toEqual([...DIMENSION_DIFF_COLUMNS]);
 
     // The reverse diff mirrors it.
@@ -132,7 +149,8 @@ describe("GET /v1/runs/{a}/diff/{b}", () => {
     const jsonRows = (await (await call(`/v1/runs/${runA}/diff/${runB}`)).json()) as Record<string, unknown>[];
     expect(rows).toHaveLength(jsonRows.length);
     rows.forEach((row, i) => {
-      for (const column of DIMENSION_DIFF_COLUMNS) expect(row[column], column).toBe(jsonRows[i]![column] === null ? "" : String(jsonRows[i]![column]));
+      for (const column of DIMENSION_DIFF_COLUMNS)
+        expect(row[column], column).toBe(jsonRows[i]![column] === null ? "" : String(jsonRows[i]![column]));
     });
     expect(rows[0]).toMatchObject({ score_delta: "2.5", significant: "false", newly_passed_items: "q4,q5,q6,q7" });
   });
@@ -153,13 +171,32 @@ describe("GET /v1/runs/{a}/diff/{b}", () => {
       q7: "newly_passed",
     });
     expect(all.filter((r) => r.model_a === "beta").every((r) => r.change === "still_failing")).toBe(true);
-    expect(alpha[0]).toMatchObject({ reply_a: "ok", reply_b: "nope", passed_a: true, passed_b: false, pass_rate_delta: -1, failed_checks_a: null });
+    expect(alpha[0]).toMatchObject({
+      reply_a: "ok",
+      reply_b: "nope",
+      passed_a: true,
+      passed_b: false,
+      pass_rate_delta: -1,
+      failed_checks_a: null,
+    });
     expect(alpha[0]!.failed_checks_b).toMatch(/^contains: /);
     expect(typeof alpha[0]!.ttft_ms_a).toBe("number");
 
-    const changed = (await (await call(`/v1/runs/${runA}/diff/${runB}/items?change=newly_passed,newly_failed`)).json()) as { item_id: string; change: string }[];
-    expect(changed.map((r) => `${r.item_id}:${r.change}`)).toEqual(["q0:newly_failed", "q1:newly_failed", "q4:newly_passed", "q5:newly_passed", "q6:newly_passed", "q7:newly_passed"]);
-    const betaOnly = (await (await call(`/v1/runs/${runA}/diff/${runB}/items?model_a=beta&dimension=instruction_following`)).json()) as unknown[];
+    const changed = (await (await call(`/v1/runs/${runA}/diff/${runB}/items?change=newly_passed,newly_failed`)).json()) as {
+      item_id: string;
+      change: string;
+    }[];
+    expect(changed.map((r) => `${r.item_id}:${r.change}`)).toEqual([
+      "q0:newly_failed",
+      "q1:newly_failed",
+      "q4:newly_passed",
+      "q5:newly_passed",
+      "q6:newly_passed",
+      "q7:newly_passed",
+    ]);
+    const betaOnly = (await (
+      await call(`/v1/runs/${runA}/diff/${runB}/items?model_a=beta&dimension=instruction_following`)
+    ).json()) as unknown[];
     expect(betaOnly).toHaveLength(8);
     expect(await (await call(`/v1/runs/${runA}/diff/${runB}/items?dimension=math`)).json()).toEqual([]);
 
@@ -185,8 +222,14 @@ describe("GET /v1/runs/{a}/diff/{b}", () => {
   });
 
   it("is in the OpenAPI document", async () => {
-    const doc = (await (await fetch(`${server.url}/openapi.json`)).json()) as { paths: Record<string, Record<string, { parameters?: { name: string }[] }>> };
-    expect(doc.paths["/v1/runs/{id}/diff/{other}"]?.get?.parameters?.map((p) => p.name)).toEqual(expect.arrayContaining(["id", "other", "model_a", "model_b", "format"]));
-    expect(doc.paths["/v1/runs/{id}/diff/{other}/items"]?.get?.parameters?.map((p) => p.name)).toEqual(expect.arrayContaining(["change", "dimension"]));
+    const doc = (await (await fetch(`${server.url}/openapi.json`)).json()) as {
+      paths: Record<string, Record<string, { parameters?: { name: string }[] }>>;
+    };
+    expect(doc.paths["/v1/runs/{id}/diff/{other}"]?.get?.parameters?.map((p) => p.name)).toEqual(
+      expect.arrayContaining(["id", "other", "model_a", "model_b", "format"]),
+    );
+    expect(doc.paths["/v1/runs/{id}/diff/{other}/items"]?.get?.parameters?.map((p) => p.name)).toEqual(
+      expect.arrayContaining(["change", "dimension"]),
+    );
   });
 });

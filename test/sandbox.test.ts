@@ -8,7 +8,14 @@ import { join } from "node:path";
 import { createServer, type Server } from "node:net";
 import { monitorEventLoopDelay } from "node:perf_hooks";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { defaultSandboxConfig, Sandbox, SandboxUnavailableError, scoreReply, validateItem, type SandboxConfig } from "@evalstack/evaluator/scoring";
+import {
+  defaultSandboxConfig,
+  Sandbox,
+  SandboxUnavailableError,
+  scoreReply,
+  validateItem,
+  type SandboxConfig,
+} from "@evalstack/evaluator/scoring";
 
 // One sandbox per configuration, as the evaluator builds one from its config.
 const sandbox = new Sandbox(defaultSandboxConfig());
@@ -129,7 +136,9 @@ describe("sandbox: hostile programs", () => {
     expect(r.exitCode).not.toBe(0);
     expect(r.stdout).not.toContain("allocated");
     expect(r.stderr).toContain("MemoryError");
-    const js = await sandbox.run("javascript", "const b = Buffer.alloc(10 * 1024 ** 3, 1); console.log('allocated', b.length);\n", { timeoutMs: 10_000 });
+    const js = await sandbox.run("javascript", "const b = Buffer.alloc(10 * 1024 ** 3, 1); console.log('allocated', b.length);\n", {
+      timeoutMs: 10_000,
+    });
     expect(js.exitCode).not.toBe(0);
     expect(js.stdout).not.toContain("allocated");
     await expectHealthy();
@@ -219,14 +228,18 @@ describe("sandbox: hostile programs", () => {
       expect(r.exitCode, r.stderr).toBe(0);
       const env = JSON.parse(r.stdout) as Record<string, string>;
       expect(env.EVALSTACK_TEST_SECRET).toBeUndefined();
-      expect(Object.keys(env).every((k) => ["PATH", "HOME", "TMPDIR", "LANG", "PYTHONIOENCODING", "LC_CTYPE", "PWD"].includes(k))).toBe(true);
+      expect(Object.keys(env).every((k) => ["PATH", "HOME", "TMPDIR", "LANG", "PYTHONIOENCODING", "LC_CTYPE", "PWD"].includes(k))).toBe(
+        true,
+      );
     } finally {
       delete process.env.EVALSTACK_TEST_SECRET;
     }
   });
 
   it("runs programs niced and first in line for the OOM killer, so memory pressure hits them, not the evaluator", async () => {
-    const r = await sandbox.run("python", "import os\nprint(os.nice(0), open('/proc/self/oom_score_adj').read().strip())", { timeoutMs: 10_000 });
+    const r = await sandbox.run("python", "import os\nprint(os.nice(0), open('/proc/self/oom_score_adj').read().strip())", {
+      timeoutMs: 10_000,
+    });
     expect(r.exitCode, r.stderr).toBe(0);
     expect(r.stdout.trim()).toBe("10 1000");
     const own = (await import("node:fs")).readFileSync("/proc/self/oom_score_adj", "utf8").trim();
@@ -296,19 +309,28 @@ describe("sandbox: an evaluator that is not root", () => {
         ].join("\n"),
         { mode: 0o644 },
       );
-      const stdout = execFileSync("setpriv", [`--reuid=${uid}`, `--regid=${uid}`, "--clear-groups", process.execPath, "--import", "tsx", script], {
-        encoding: "utf8",
-        env: { PATH: process.env.PATH ?? "/usr/bin:/bin", HOME: dir, LOG_LEVEL: "silent" },
-        timeout: 120_000,
-      });
-      const result = JSON.parse(stdout.trim().split("\n").pop()!) as { uid: number; modes: Record<string, string>; runs: Record<string, unknown> };
+      const stdout = execFileSync(
+        "setpriv",
+        [`--reuid=${uid}`, `--regid=${uid}`, "--clear-groups", process.execPath, "--import", "tsx", script],
+        {
+          encoding: "utf8",
+          env: { PATH: process.env.PATH ?? "/usr/bin:/bin", HOME: dir, LOG_LEVEL: "silent" },
+          timeout: 120_000,
+        },
+      );
+      const result = JSON.parse(stdout.trim().split("\n").pop()!) as {
+        uid: number;
+        modes: Record<string, string>;
+        runs: Record<string, unknown>;
+      };
       expect(result.uid).toBe(uid);
       expect(result.modes).toEqual({ namespaces: "namespaces", rlimits: "unavailable" });
       // inside its user namespace the program is uid 1000
       expect(result.runs["namespaces:python"]).toBe(1000);
       expect(result.runs["namespaces:javascript"]).toBe(1000);
       // rlimits as a non-root user would run the program as the evaluator's own user: refused, saying why
-      for (const lang of ["python", "javascript"]) expect(String(result.runs[`rlimits:${lang}`])).toMatch(/^error .*rlimits needs the evaluator to run as root/);
+      for (const lang of ["python", "javascript"])
+        expect(String(result.runs[`rlimits:${lang}`])).toMatch(/^error .*rlimits needs the evaluator to run as root/);
     } finally {
       await rm(dir, { recursive: true, force: true });
     }
@@ -345,10 +367,18 @@ describe("code checks through the sandbox", () => {
       id: "even-squares",
       dimension: "code",
       prompt: "写一个 Python 函数，接收一个整数列表，返回其中所有偶数的平方和。",
-      checks: [{ type: "code", language: "python", tests: "f = [v for k, v in list(globals().items()) if callable(v) and not k.startswith('_')][-1]\nassert f([1, 2, 3, 4]) == 20\nassert f([]) == 0\n" }],
+      checks: [
+        {
+          type: "code",
+          language: "python",
+          tests:
+            "f = [v for k, v in list(globals().items()) if callable(v) and not k.startswith('_')][-1]\nassert f([1, 2, 3, 4]) == 20\nassert f([]) == 0\n",
+        },
+      ],
     });
     const qwen = "```python\ndef sum_of_even_squares(nums):\n    return sum(x**2 for x in nums if x % 2 == 0)\n```";
-    const phi3 = "```python\ndef square_sum_evens(lst):\n    total = 0\n    for num in lst:\n        if num % 2 == 0:\n            total += num * num\n    return total\n```";
+    const phi3 =
+      "```python\ndef square_sum_evens(lst):\n    total = 0\n    for num in lst:\n        if num % 2 == 0:\n            total += num * num\n    return total\n```";
     const wrong = "```python\ndef f(nums):\n    return sum(x for x in nums if x % 2 == 0)\n```";
     expect((await scoreReply(item, qwen, { sandbox })).passed).toBe(true);
     expect((await scoreReply(item, phi3, { sandbox })).passed).toBe(true);

@@ -13,7 +13,14 @@ const python = validateItem({
   id: "py-double",
   dimension: "code",
   prompt: "Write double(x).",
-  checks: [{ type: "code", language: "python", tests: "# tests-only-7f3a\nassert double(2) == 4\nassert double(-3) == -6\nassert double('ab') == 'abab'\n", timeout_ms: 10_000 }],
+  checks: [
+    {
+      type: "code",
+      language: "python",
+      tests: "# tests-only-7f3a\nassert double(2) == 4\nassert double(-3) == -6\nassert double('ab') == 'abab'\n",
+      timeout_ms: 10_000,
+    },
+  ],
 });
 const javascript = validateItem({
   id: "js-double",
@@ -23,7 +30,8 @@ const javascript = validateItem({
     {
       type: "code",
       language: "javascript",
-      tests: "const assert = require('node:assert');\nassert.strictEqual(double(2), 4);\nassert.strictEqual(double(-3), -6);\nassert.deepStrictEqual(double([1]), [1, 1]);\n",
+      tests:
+        "const assert = require('node:assert');\nassert.strictEqual(double(2), 4);\nassert.strictEqual(double(-3), -6);\nassert.deepStrictEqual(double([1]), [1, 1]);\n",
       timeout_ms: 10_000,
     },
   ],
@@ -61,7 +69,10 @@ print(text, file=sys.stderr)
 
 const PY_FORGERIES: [string, string][] = [
   ["prints everything it can read, then exits 0", `${PY_LEAK}\nsys.exit(0)`],
-  ["writes what it read to every open descriptor, then os._exit(0)", `${PY_LEAK}\nfor fd in range(3, 64):\n    try:\n        os.write(fd, (text + '\\n').encode())\n    except OSError:\n        pass\nos._exit(0)`],
+  [
+    "writes what it read to every open descriptor, then os._exit(0)",
+    `${PY_LEAK}\nfor fd in range(3, 64):\n    try:\n        os.write(fd, (text + '\\n').encode())\n    except OSError:\n        pass\nos._exit(0)`,
+  ],
   [
     "forges the protocol on its descriptors: claims every call returned True",
     `import os, json\nfor fd in range(3, 64):\n    try:\n        os.write(fd, (json.dumps({'ready': [['double', {'$h': 0, 'fn': 'double'}]]}) + '\\n' + (json.dumps({'ok': True}) + '\\n') * 20).encode())\n    except OSError:\n        pass\nos._exit(0)`,
@@ -70,9 +81,18 @@ const PY_FORGERIES: [string, string][] = [
     "walks the interpreter frames to the harness's globals and calls its send and exit",
     `import sys\nframe = sys._getframe()\nwhile frame.f_back is not None:\n    frame = frame.f_back\ng = frame.f_globals\nfor name in list(g):\n    if callable(g[name]) and 'send' in name:\n        try:\n            g[name]({'ok': True})\n            g[name]({'op': 'exit'})\n        except Exception:\n            pass\nimport os\nos._exit(0)\ndef double(x):\n    return 0`,
   ],
-  ["kills its parent and every process it can see, then exits 0", `import os, signal\nfor pid in [os.getppid(), 1] + [int(p) for p in os.listdir('/proc') if p.isdigit()]:\n    try:\n        os.kill(pid, signal.SIGKILL) if pid != os.getpid() else None\n    except OSError:\n        pass\nos._exit(0)`],
-  ["returns an object equal to everything", `class Anything:\n    def __eq__(self, other):\n        return True\n    def __ne__(self, other):\n        return False\n    __hash__ = object.__hash__\ndef double(x):\n    return Anything()`],
-  ["replaces the builtins' AssertionError and assert's helpers, then answers wrongly", `import builtins\nbuiltins.AssertionError = type('Nothing', (BaseException,), {})\nbuiltins.__import__ = lambda *a, **k: None\ndef double(x):\n    return 0`],
+  [
+    "kills its parent and every process it can see, then exits 0",
+    `import os, signal\nfor pid in [os.getppid(), 1] + [int(p) for p in os.listdir('/proc') if p.isdigit()]:\n    try:\n        os.kill(pid, signal.SIGKILL) if pid != os.getpid() else None\n    except OSError:\n        pass\nos._exit(0)`,
+  ],
+  [
+    "returns an object equal to everything",
+    `class Anything:\n    def __eq__(self, other):\n        return True\n    def __ne__(self, other):\n        return False\n    __hash__ = object.__hash__\ndef double(x):\n    return Anything()`,
+  ],
+  [
+    "replaces the builtins' AssertionError and assert's helpers, then answers wrongly",
+    `import builtins\nbuiltins.AssertionError = type('Nothing', (BaseException,), {})\nbuiltins.__import__ = lambda *a, **k: None\ndef double(x):\n    return 0`,
+  ],
   ["exits 0 from inside the function under test", `import sys\ndef double(x):\n    sys.exit(0)`],
   ["exits 0 with os._exit inside the function under test", `import os\ndef double(x):\n    os._exit(0)`],
 ];
@@ -94,15 +114,27 @@ console.error(text);
 
 const JS_FORGERIES: [string, string][] = [
   ["prints everything it can read, then exits 0", `${JS_LEAK}\nprocess.exit(0);`],
-  ["writes what it read to every open descriptor, then exits 0", `${JS_LEAK}\nfor (let fd = 3; fd < 64; fd++) { try { fs.writeSync(fd, text + '\\n'); } catch {} }\nprocess.reallyExit ? process.reallyExit(0) : process.exit(0);`],
+  [
+    "writes what it read to every open descriptor, then exits 0",
+    `${JS_LEAK}\nfor (let fd = 3; fd < 64; fd++) { try { fs.writeSync(fd, text + '\\n'); } catch {} }\nprocess.reallyExit ? process.reallyExit(0) : process.exit(0);`,
+  ],
   [
     "forges the protocol on its descriptors: claims every call returned 4",
     `const fs = require('node:fs');\nconst lines = JSON.stringify({ ready: [['double', { $h: 0, fn: 'double' }]] }) + '\\n' + (JSON.stringify({ ok: 4 }) + '\\n').repeat(20);\nfor (let fd = 3; fd < 64; fd++) { try { fs.writeSync(fd, lines); } catch {} }\nprocess.exit(0);`,
   ],
-  ["kills its parent and pid 1, then exits 0", `for (const pid of [process.ppid, 1]) { try { process.kill(pid, 'SIGKILL'); } catch {} }\nprocess.exit(0);`],
-  ["returns an object that converts to anything", `function double(x) { return { valueOf: () => 2 * x, [Symbol.toPrimitive]: () => 2 * x, length: 2, 0: x, 1: x }; }`],
+  [
+    "kills its parent and pid 1, then exits 0",
+    `for (const pid of [process.ppid, 1]) { try { process.kill(pid, 'SIGKILL'); } catch {} }\nprocess.exit(0);`,
+  ],
+  [
+    "returns an object that converts to anything",
+    `function double(x) { return { valueOf: () => 2 * x, [Symbol.toPrimitive]: () => 2 * x, length: 2, 0: x, 1: x }; }`,
+  ],
   ["exits 0 from inside the function under test", `function double(x) { process.exit(0); }`],
-  ["overrides node:assert in its own process, then answers wrongly", `const assert = require('node:assert');\nassert.strictEqual = () => {};\nassert.deepStrictEqual = () => {};\nfunction double(x) { return 0; }`],
+  [
+    "overrides node:assert in its own process, then answers wrongly",
+    `const assert = require('node:assert');\nassert.strictEqual = () => {};\nassert.deepStrictEqual = () => {};\nfunction double(x) { return 0; }`,
+  ],
 ];
 
 describe("forged completion: replies that do not implement the function all fail (Python)", () => {
@@ -129,7 +161,9 @@ describe("forged completion: replies that do not implement the function all fail
 
 describe("forged completion: replies that do not implement the function all fail (JavaScript)", () => {
   it("a correct reply passes the same item (control)", async () => {
-    const r = await scoreReply(javascript, "```js\nfunction double(x) { return Array.isArray(x) ? [...x, ...x] : 2 * x; }\n```", { sandbox });
+    const r = await scoreReply(javascript, "```js\nfunction double(x) { return Array.isArray(x) ? [...x, ...x] : 2 * x; }\n```", {
+      sandbox,
+    });
     expect(r.passed, JSON.stringify(r.checks)).toBe(true);
   });
 

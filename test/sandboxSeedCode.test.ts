@@ -12,7 +12,10 @@ const fixtures = JSON.parse(
 ) as Record<string, { pass: string; fail: string }>;
 const sandbox = new Sandbox(defaultSandboxConfig());
 const scoreReply = (item: SuiteItem, reply: string) => scoreWith(item, reply, { sandbox });
-const codeItems = builtinSuites().find((s) => s.id === "seed-50")?.items.filter((i) => i.dimension === "code") ?? [];
+const codeItems =
+  builtinSuites()
+    .find((s) => s.id === "seed-50")
+    ?.items.filter((i) => i.dimension === "code") ?? [];
 
 describe("seed-50 code items: the passing reply passes, the failing reply fails", () => {
   it("has ten code items", () => expect(codeItems).toHaveLength(10));
@@ -30,7 +33,8 @@ describe("seed-50 code items: the passing reply passes, the failing reply fails"
 describe("code check", () => {
   const py = (tests: string, extra: object = {}) =>
     validateItem({ id: "c", dimension: "code", prompt: "write f", checks: [{ type: "code", language: "python", tests, ...extra }] });
-  const js = (tests: string) => validateItem({ id: "j", dimension: "code", prompt: "write f", checks: [{ type: "code", language: "javascript", tests }] });
+  const js = (tests: string) =>
+    validateItem({ id: "j", dimension: "code", prompt: "write f", checks: [{ type: "code", language: "javascript", tests }] });
 
   it("passes both of the seed article's answers (the two function names differ)", async () => {
     const item = codeItems.find((i) => i.id === "code-01-seed-even-squares");

@@ -16,7 +16,11 @@ async function waitFor<T>(probe: () => T | undefined, what: string): Promise<T> 
 describe("ManagedProcess", () => {
   it("keeps the output, reports the exit, and hands lines to echo", async () => {
     const lines: string[] = [];
-    const p = new ManagedProcess({ name: "printer", args: ["-e", "console.log('one'); console.error('two'); process.stdout.write('three'); process.exit(3)"], echo: (l) => lines.push(l) });
+    const p = new ManagedProcess({
+      name: "printer",
+      args: ["-e", "console.log('one'); console.error('two'); process.stdout.write('three'); process.exit(3)"],
+      echo: (l) => lines.push(l),
+    });
     expect(await p.exited).toEqual({ code: 3, signal: null });
     expect(p.hasExited).toBe(true);
     for (const text of ["one", "two", "three"]) expect(p.logs()).toContain(text);
@@ -28,7 +32,10 @@ describe("ManagedProcess", () => {
     // A node process that starts a grandchild (sleep) and ignores nothing: SIGTERM to the group ends both.
     const p = new ManagedProcess({
       name: "parent",
-      args: ["-e", "require('child_process').spawn('sleep', ['60'], { stdio: 'ignore' }); console.log('started'); setInterval(() => {}, 1000)"],
+      args: [
+        "-e",
+        "require('child_process').spawn('sleep', ['60'], { stdio: 'ignore' }); console.log('started'); setInterval(() => {}, 1000)",
+      ],
       detached: true,
     });
     await p.waitForOutput(/started/, 10_000);
@@ -39,7 +46,10 @@ describe("ManagedProcess", () => {
   });
 
   it("escalates to SIGKILL when SIGTERM is ignored", async () => {
-    const p = new ManagedProcess({ name: "stubborn", args: ["-e", "process.on('SIGTERM', () => {}); console.log('ready'); setInterval(() => {}, 1000)"] });
+    const p = new ManagedProcess({
+      name: "stubborn",
+      args: ["-e", "process.on('SIGTERM', () => {}); console.log('ready'); setInterval(() => {}, 1000)"],
+    });
     await p.waitForOutput(/ready/, 10_000);
     const started = Date.now();
     expect(await p.stop("SIGTERM", 300)).toEqual({ code: null, signal: "SIGKILL" });

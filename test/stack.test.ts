@@ -20,7 +20,11 @@ const trees: (() => ProcessIdentity[])[] = [];
 afterEach(async () => {
   // A failed test may leave its launcher running: kill its group, then anything recorded below it.
   await Promise.all(launched.splice(0).map((p) => p.stop("SIGKILL", 5_000)));
-  for (const p of trees.splice(0).flatMap((tree) => tree()).filter(isRunning)) process.kill(p.pid, "SIGKILL");
+  for (const p of trees
+    .splice(0)
+    .flatMap((tree) => tree())
+    .filter(isRunning))
+    process.kill(p.pid, "SIGKILL");
 });
 afterAll(async () => {
   await Promise.all(servers.map((s) => new Promise((r) => s.close(r))));
@@ -29,7 +33,8 @@ afterAll(async () => {
 
 async function freePortArgs(): Promise<string[]> {
   const args: string[] = [];
-  for (const flag of ["--evaluator-port", "--qwen-port", "--phi3-port", "--qwen-metrics-port", "--phi3-metrics-port"]) args.push(flag, String(await freePort()));
+  for (const flag of ["--evaluator-port", "--qwen-port", "--phi3-port", "--qwen-metrics-port", "--phi3-metrics-port"])
+    args.push(flag, String(await freePort()));
   return args;
 }
 
@@ -78,7 +83,9 @@ describe("npm run stack", () => {
     const out = run.process.logs();
     expect(out).toContain("EVALSTACK_AUTH=off");
     const url = out.match(/evaluator {2}(http:\/\/127\.0\.0\.1:\d+)/)![1]!;
-    const targets: Record<string, string> = Object.fromEntries([...out.matchAll(/^ {2}(qwen|phi3) +(127\.0\.0\.1:\d+) \(gRPC\)/gm)].map((m) => [m[1]!, m[2]!]));
+    const targets: Record<string, string> = Object.fromEntries(
+      [...out.matchAll(/^ {2}(qwen|phi3) +(127\.0\.0\.1:\d+) \(gRPC\)/gm)].map((m) => [m[1]!, m[2]!]),
+    );
     expect(Object.keys(targets).sort()).toEqual(["phi3", "qwen"]);
     expect(out).toContain(`EVALSTACK_MODELS=qwen=${targets.qwen},phi3=${targets.phi3}`);
 
@@ -121,7 +128,9 @@ describe("npm run stack", () => {
         // the stream ends when the service goes away
       }
     })().catch(() => {});
-    await waitUntil(async () => /^evalstack_server_slots_busy(\{[^}]*\})? 1$/m.test(await (await fetch(metricsUrl)).text()), { what: "qwen busy with the request" });
+    await waitUntil(async () => /^evalstack_server_slots_busy(\{[^}]*\})? 1$/m.test(await (await fetch(metricsUrl)).text()), {
+      what: "qwen busy with the request",
+    });
     const tree = run.tree();
 
     run.ctrlC();

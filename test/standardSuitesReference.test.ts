@@ -7,7 +7,14 @@ import { mkdtemp, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { ensureAllSuiteData, parseGsm8k, parseHumanEval, suiteDataPath, type HumanEvalProblem, type SuiteItem } from "@evalstack/evaluator/suites";
+import {
+  ensureAllSuiteData,
+  parseGsm8k,
+  parseHumanEval,
+  suiteDataPath,
+  type HumanEvalProblem,
+  type SuiteItem,
+} from "@evalstack/evaluator/suites";
 import { freePort } from "./helpers/ports.js";
 import { startTsProcess, stopAll, waitUntil } from "./helpers/processes.js";
 
@@ -96,13 +103,21 @@ describe("humaneval through POST /v1/score in the real sandbox", () => {
       const item = items.get(p.task_id) as SuiteItem;
       return [
         { p, item, kind: "canonical completion", reply: p.canonical_solution, expect: true },
-        { p, item, kind: "canonical as a whole function", reply: "Here it is:\n```python\n" + p.prompt + p.canonical_solution + "```\n", expect: true },
+        {
+          p,
+          item,
+          kind: "canonical as a whole function",
+          reply: "Here it is:\n```python\n" + p.prompt + p.canonical_solution + "```\n",
+          expect: true,
+        },
         { p, item, kind: "return None", reply: "    return None\n", expect: false },
         { p, item, kind: "pass", reply: "```python\n" + `def ${p.entry_point}(*args, **kwargs):\n    pass\n` + "```", expect: false },
       ];
     });
     const results = await pooled(cases, 4, async (c) => ({ c, r: await score(c.item, c.reply) }));
-    const wrong = results.filter(({ c, r }) => r.passed !== c.expect || r.error !== undefined).map(({ c, r }) => `${c.p.task_id} ${c.kind}: ${r.checks[0]?.detail ?? r.error}`);
+    const wrong = results
+      .filter(({ c, r }) => r.passed !== c.expect || r.error !== undefined)
+      .map(({ c, r }) => `${c.p.task_id} ${c.kind}: ${r.checks[0]?.detail ?? r.error}`);
     expect(wrong).toEqual([]);
     expect(results.filter(({ r }) => r.passed)).toHaveLength(2 * 164);
   }, 900_000);

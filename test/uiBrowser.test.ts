@@ -38,7 +38,15 @@ beforeAll(async () => {
     chromium.launch({
       executablePath: CHROMIUM,
       headless: true,
-      args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run"],
+      args: [
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        "--no-first-run",
+      ],
     }),
   ]);
   evaluator = await startEvaluator({ models: models.models, dbPath: join(dir, "ui.db") });
@@ -78,7 +86,10 @@ describe("web UI in headless Chromium, on the real small models", () => {
       ["/v1/runs", {}],
       ["/v1/models", {}],
       ["/v1/runs/run_x/events", {}],
-      ["/v1/compare/stream", { method: "POST", headers: { "content-type": "application/json" }, body: '{"messages":[{"role":"user","content":"hi"}]}' }],
+      [
+        "/v1/compare/stream",
+        { method: "POST", headers: { "content-type": "application/json" }, body: '{"messages":[{"role":"user","content":"hi"}]}' },
+      ],
       ["/v1/runs", { method: "POST", headers: { "content-type": "application/json" }, body: '{"suite":"smoke-6","models":["qwen"]}' }],
     ];
     for (const [path, init] of calls) {
@@ -126,7 +137,10 @@ describe("web UI in headless Chromium, on the real small models", () => {
     })()`);
     await page.click("#pg-send");
     await page.waitForSelector('body[data-playground-state="done"]', { timeout: 90_000 });
-    expect(await page.locator(".reply-card").evaluateAll((nodes) => nodes.map((n) => n.getAttribute("data-model")))).toEqual(["qwen", "phi3"]);
+    expect(await page.locator(".reply-card").evaluateAll((nodes) => nodes.map((n) => n.getAttribute("data-model")))).toEqual([
+      "qwen",
+      "phi3",
+    ]);
     for (const model of ["qwen", "phi3"]) {
       const card = page.locator(`.reply-card[data-model="${model}"]`);
       const stat = async (k: string) => (await card.locator(`[data-stat="${k}"]`).textContent())!;
@@ -233,7 +247,11 @@ describe("web UI in headless Chromium, on the real small models", () => {
 
   it("models: health, GetModelInfo and this evaluator's load while a long run keeps both models busy", async () => {
     // seed-50 on both models (100 replies): busy for longer than this test and the next two need.
-    longRunId = (await evaluator.json<{ id: string }>("/v1/runs", { body: { suite: "seed-50", models: ["qwen", "phi3"], max_tokens: 16, sampling: { temperature: 0 } } })).id;
+    longRunId = (
+      await evaluator.json<{ id: string }>("/v1/runs", {
+        body: { suite: "seed-50", models: ["qwen", "phi3"], max_tokens: 16, sampling: { temperature: 0 } },
+      })
+    ).id;
     await page.click('nav a[href="/models"]');
     await page.waitForSelector("#models");
     for (const model of ["qwen", "phi3"]) {

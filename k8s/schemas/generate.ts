@@ -57,15 +57,35 @@ function isSchema(value: unknown): value is Schema {
 const SCHEMA_MAPS = new Set(["properties", "patternProperties", "$defs", "definitions", "dependentSchemas"]);
 /** Keywords whose value is one schema or a list of schemas. */
 const SCHEMA_VALUES = new Set([
-  "items", "additionalProperties", "not", "if", "then", "else", "contains", "propertyNames",
-  "unevaluatedProperties", "unevaluatedItems", "allOf", "anyOf", "oneOf", "prefixItems",
+  "items",
+  "additionalProperties",
+  "not",
+  "if",
+  "then",
+  "else",
+  "contains",
+  "propertyNames",
+  "unevaluatedProperties",
+  "unevaluatedItems",
+  "allOf",
+  "anyOf",
+  "oneOf",
+  "prefixItems",
 ]);
 /** Annotations and Kubernetes extensions that do not constrain validation. */
 const DROPPED = (key: string): boolean =>
-  key === "description" || key === "default" || key === "example" || key === "x-kubernetes-group-version-kind" ||
-  key === "x-kubernetes-list-type" || key === "x-kubernetes-list-map-keys" || key === "x-kubernetes-map-type" ||
-  key === "x-kubernetes-validations" || key === "x-kubernetes-patch-strategy" || key === "x-kubernetes-patch-merge-key" ||
-  key === "x-kubernetes-unions" || key === "x-kubernetes-embedded-resource";
+  key === "description" ||
+  key === "default" ||
+  key === "example" ||
+  key === "x-kubernetes-group-version-kind" ||
+  key === "x-kubernetes-list-type" ||
+  key === "x-kubernetes-list-map-keys" ||
+  key === "x-kubernetes-map-type" ||
+  key === "x-kubernetes-validations" ||
+  key === "x-kubernetes-patch-strategy" ||
+  key === "x-kubernetes-patch-merge-key" ||
+  key === "x-kubernetes-unions" ||
+  key === "x-kubernetes-embedded-resource";
 
 /** Copies a schema without annotations, applying `visit` to every sub-schema (after its children). */
 function transform(schema: Schema, visit: (s: Schema) => Schema): Schema {
@@ -73,13 +93,13 @@ function transform(schema: Schema, visit: (s: Schema) => Schema): Schema {
   for (const [key, value] of Object.entries(schema)) {
     if (DROPPED(key)) continue;
     if (SCHEMA_MAPS.has(key) && isSchema(value)) {
-      out[key] = Object.fromEntries(
-        Object.entries(value).map(([name, sub]) => [name, isSchema(sub) ? transform(sub, visit) : sub]),
-      );
+      out[key] = Object.fromEntries(Object.entries(value).map(([name, sub]) => [name, isSchema(sub) ? transform(sub, visit) : sub]));
     } else if (SCHEMA_VALUES.has(key)) {
       out[key] = Array.isArray(value)
         ? value.map((sub) => (isSchema(sub) ? transform(sub, visit) : sub))
-        : isSchema(value) ? transform(value, visit) : value;
+        : isSchema(value)
+          ? transform(value, visit)
+          : value;
     } else {
       out[key] = value;
     }
@@ -113,8 +133,7 @@ function closure(schema: Schema, defs: Record<string, Schema>): Set<string> {
 }
 
 /** Points every ref at this document's own `$defs`. */
-const localRefs = (s: Schema): Schema =>
-  typeof s.$ref === "string" ? { ...s, $ref: s.$ref.replace(/^.*#\/\$defs\//, "#/$defs/") } : s;
+const localRefs = (s: Schema): Schema => (typeof s.$ref === "string" ? { ...s, $ref: s.$ref.replace(/^.*#\/\$defs\//, "#/$defs/") } : s);
 
 function complete(root: Schema, defs: Record<string, Schema>): Schema {
   const body = transform(root, localRefs);
@@ -149,7 +168,14 @@ function kindFile(group: string, version: string, kind: string): string {
 function crdSchemas(file: string, defs: Record<string, Schema>): Array<[string, Schema]> {
   const result: Array<[string, Schema]> = [];
   for (const doc of parseAllDocuments(readFileSync(file, "utf8"))) {
-    const crd = doc.toJS() as { kind?: string; spec?: { group: string; names: { kind: string }; versions: Array<{ name: string; served?: boolean; schema?: { openAPIV3Schema: Schema } }> } };
+    const crd = doc.toJS() as {
+      kind?: string;
+      spec?: {
+        group: string;
+        names: { kind: string };
+        versions: Array<{ name: string; served?: boolean; schema?: { openAPIV3Schema: Schema } }>;
+      };
+    };
     if (crd?.kind !== "CustomResourceDefinition" || !crd.spec) continue;
     const { group, names, versions } = crd.spec;
     for (const version of versions) {

@@ -40,8 +40,15 @@ export interface GenerateClient {
   close(): void;
 }
 
-export function createGenerateClient(options: { protocol: Protocol; target: string; servedModel?: string; apiKey?: string }): GenerateClient {
-  return options.protocol === "grpc" ? new GrpcGenerateClient(options.target) : new OpenAiGenerateClient(options.target, options.servedModel, options.apiKey);
+export function createGenerateClient(options: {
+  protocol: Protocol;
+  target: string;
+  servedModel?: string;
+  apiKey?: string;
+}): GenerateClient {
+  return options.protocol === "grpc"
+    ? new GrpcGenerateClient(options.target)
+    : new OpenAiGenerateClient(options.target, options.servedModel, options.apiKey);
 }
 
 /** TPOT over the decode part of the request, as both protocols report it. */
@@ -52,7 +59,13 @@ function tpot(e2eMs: number, ttftMs: number, outputTokens: number): number | nul
 const statusName = (code: number) => (grpcStatus as unknown as Record<number, string>)[code] ?? `CODE_${code}`;
 
 /** One GenerateStream call on a given client, timed on the client's clock (capacity-search shares it). */
-export function grpcGenerateOnce(client: InferenceClient, prompt: Prompt, settings: GenerateSettings, requestId: string, signal: AbortSignal): Promise<Measured> {
+export function grpcGenerateOnce(
+  client: InferenceClient,
+  prompt: Prompt,
+  settings: GenerateSettings,
+  requestId: string,
+  signal: AbortSignal,
+): Promise<Measured> {
   return new Promise((resolve) => {
     let ttftMs: number | null = null;
     let lastTextAt: number | null = null;
@@ -240,7 +253,13 @@ export class OpenAiGenerateClient implements GenerateClient {
       };
     } catch (error) {
       const e2eMs = performance.now() - started;
-      const status = timeout.aborted ? "DEADLINE_EXCEEDED" : error instanceof OpenAiHttpError ? (error.status === 0 ? "UNAVAILABLE" : `HTTP_${error.status}`) : "ERROR";
+      const status = timeout.aborted
+        ? "DEADLINE_EXCEEDED"
+        : error instanceof OpenAiHttpError
+          ? error.status === 0
+            ? "UNAVAILABLE"
+            : `HTTP_${error.status}`
+          : "ERROR";
       return {
         ok: false,
         status,

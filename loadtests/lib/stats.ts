@@ -27,7 +27,16 @@ export function trendStats(values: readonly number[]): TrendStats {
   const sorted = [...values].sort((a, b) => a - b);
   const count = sorted.length;
   if (count === 0) {
-    return { count: 0, min: Number.NaN, max: Number.NaN, avg: Number.NaN, med: Number.NaN, p90: Number.NaN, p95: Number.NaN, p99: Number.NaN };
+    return {
+      count: 0,
+      min: Number.NaN,
+      max: Number.NaN,
+      avg: Number.NaN,
+      med: Number.NaN,
+      p90: Number.NaN,
+      p95: Number.NaN,
+      p99: Number.NaN,
+    };
   }
   let sum = 0;
   for (const v of sorted) sum += v;

@@ -28,7 +28,11 @@ export async function startFakeEvaluator({ models = ["qwen", "phi3"], pollsToCom
       const parsed = body ? (JSON.parse(body) as Record<string, unknown>) : {};
       const run = /^\/v1\/runs\/([^/]+)$/.exec(url.pathname);
       if (url.pathname === "/readyz") return send(200, { status: "ready" });
-      if (req.method === "GET" && url.pathname === "/v1/models") return send(200, models.map((name) => ({ name, target: "fake" })));
+      if (req.method === "GET" && url.pathname === "/v1/models")
+        return send(
+          200,
+          models.map((name) => ({ name, target: "fake" })),
+        );
       if (req.method === "POST" && url.pathname === "/v1/suites") {
         const id = String(parsed.id);
         if (suites.has(id)) return send(409, { title: "suite exists" });
@@ -36,7 +40,10 @@ export async function startFakeEvaluator({ models = ["qwen", "phi3"], pollsToCom
         return send(201, { id });
       }
       if (req.method === "POST" && url.pathname === "/v1/compare") {
-        return send(200, { id: "cmp-1", results: (parsed.models as string[]).map((model) => ({ model, status: "completed", reply: "red" })) });
+        return send(200, {
+          id: "cmp-1",
+          results: (parsed.models as string[]).map((model) => ({ model, status: "completed", reply: "red" })),
+        });
       }
       if (req.method === "POST" && url.pathname === "/v1/score") return send(200, { passed: true, score: 1, checks: [] });
       if (req.method === "POST" && url.pathname === "/v1/runs") {

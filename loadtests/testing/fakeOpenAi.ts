@@ -28,7 +28,9 @@ export async function startFakeOpenAi(options: FakeOpenAiOptions): Promise<FakeO
     req.on("data", (d) => (text += d));
     req.on("end", async () => {
       if (req.method === "GET" && req.url === "/v1/models") {
-        res.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify({ object: "list", data: [{ id: "fake-openai-model", object: "model" }] }));
+        res
+          .writeHead(200, { "content-type": "application/json" })
+          .end(JSON.stringify({ object: "list", data: [{ id: "fake-openai-model", object: "model" }] }));
         return;
       }
       if (req.method !== "POST" || req.url !== "/v1/chat/completions") return void res.writeHead(404).end();
@@ -36,7 +38,9 @@ export async function startFakeOpenAi(options: FakeOpenAiOptions): Promise<FakeO
       bodies.push(body);
       const n = ++count;
       if (options.failEvery && n % options.failEvery === 0) {
-        res.writeHead(429, { "content-type": "application/json" }).end(JSON.stringify({ error: { message: "queue full", type: "rate_limit_error", param: null, code: null } }));
+        res
+          .writeHead(429, { "content-type": "application/json" })
+          .end(JSON.stringify({ error: { message: "queue full", type: "rate_limit_error", param: null, code: null } }));
         return;
       }
       const tokens = Math.min(options.tokens, body.max_tokens ?? options.tokens);
@@ -45,10 +49,23 @@ export async function startFakeOpenAi(options: FakeOpenAiOptions): Promise<FakeO
       await sleep(options.firstTokenDelayMs);
       for (let i = 0; i < tokens; i++) {
         if (i > 0) await sleep(options.tokenIntervalMs);
-        chunk({ object: "chat.completion.chunk", model: "fake-openai-model", choices: [{ index: 0, delta: { content: `t${i} ` }, finish_reason: null }] });
+        chunk({
+          object: "chat.completion.chunk",
+          model: "fake-openai-model",
+          choices: [{ index: 0, delta: { content: `t${i} ` }, finish_reason: null }],
+        });
       }
-      chunk({ object: "chat.completion.chunk", model: "fake-openai-model", choices: [{ index: 0, delta: {}, finish_reason: tokens < options.tokens ? "length" : "stop" }] });
-      chunk({ object: "chat.completion.chunk", model: "fake-openai-model", choices: [], usage: { prompt_tokens: 9, completion_tokens: tokens, total_tokens: 9 + tokens } });
+      chunk({
+        object: "chat.completion.chunk",
+        model: "fake-openai-model",
+        choices: [{ index: 0, delta: {}, finish_reason: tokens < options.tokens ? "length" : "stop" }],
+      });
+      chunk({
+        object: "chat.completion.chunk",
+        model: "fake-openai-model",
+        choices: [],
+        usage: { prompt_tokens: 9, completion_tokens: tokens, total_tokens: 9 + tokens },
+      });
       res.end("data: [DONE]\n\n");
     });
   });

@@ -59,7 +59,12 @@ export async function resolveSuite(evaluator: Evaluator, suite: string, io: Cons
     return suite;
   }
   const text = readFileSync(file, "utf8");
-  const base = path.basename(file).replace(/\.jsonl?$/i, "").toLowerCase().replace(/[^a-z0-9._-]+/g, "-").replace(/^[^a-z0-9]+/, "");
+  const base = path
+    .basename(file)
+    .replace(/\.jsonl?$/i, "")
+    .toLowerCase()
+    .replace(/[^a-z0-9._-]+/g, "-")
+    .replace(/^[^a-z0-9]+/, "");
   const id = `${base.slice(0, 48) || "suite"}-${createHash("sha256").update(text).digest("hex").slice(0, 12)}`;
   const description = `uploaded by npm run compare from ${path.basename(file)}`;
   let res: Response;
@@ -75,7 +80,11 @@ export async function resolveSuite(evaluator: Evaluator, suite: string, io: Cons
   if (parsed !== undefined) {
     const items = Array.isArray(parsed) ? parsed : (parsed as { items?: unknown }).items;
     if (!Array.isArray(items)) throw new LaunchError(`--suite ${suite}: a JSON suite is an array of items or {"items": [...]}`);
-    res = await evaluator.call("/v1/suites", { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ id, description, items }) });
+    res = await evaluator.call("/v1/suites", {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ id, description, items }),
+    });
   } else {
     res = await evaluator.call(`/v1/suites?id=${encodeURIComponent(id)}&description=${encodeURIComponent(description)}`, {
       method: "POST",
@@ -88,7 +97,10 @@ export async function resolveSuite(evaluator: Evaluator, suite: string, io: Cons
     io.out(`  suite ${id}: ${shortPath(file)} was uploaded before (same content)\n`);
     return id;
   }
-  if (!res.ok) throw new LaunchError(`--suite ${shortPath(file)} is not a valid suite (${res.status}): ${await problem(res)}\nSee docs/suite-format.md; check a file with: npx evalstack validate --suite ${shortPath(file)}`);
+  if (!res.ok)
+    throw new LaunchError(
+      `--suite ${shortPath(file)} is not a valid suite (${res.status}): ${await problem(res)}\nSee docs/suite-format.md; check a file with: npx evalstack validate --suite ${shortPath(file)}`,
+    );
   const row = (await res.json()) as { item_count?: number };
   io.out(`  suite ${id}: ${row.item_count ?? "?"} items from ${shortPath(file)}\n`);
   return id;
@@ -157,7 +169,11 @@ async function compare(
   const evaluator = stack.evaluator!.process;
 
   const suites: string[] = [];
-  for (const part of args.suite.split(",").map((s) => s.trim()).filter(Boolean)) suites.push(await resolveSuite(evaluator, part, io));
+  for (const part of args.suite
+    .split(",")
+    .map((s) => s.trim())
+    .filter(Boolean))
+    suites.push(await resolveSuite(evaluator, part, io));
   const suite = suites.join(",");
   const unfinished = ((await evaluator.json<RunRow[]>("/v1/runs?status=running,queued")) ?? []).filter((r) => r.id);
   if (unfinished.length > 0) {
@@ -197,8 +213,15 @@ async function compare(
   io.out(`\n${renderTerminalReport(report, io.style)}\n`);
   io.out(`${io.style.bold("Reports")}\n${files.map((f) => `  ${shortPath(f)}`).join("\n")}\n`);
   const errors = report.models.reduce((n, m) => n + m.errors, 0);
-  if (errors > 0) io.err(io.style.bad(`note: ${errors} repl${errors === 1 ? "y" : "ies"} ended in an error (counted as failures); the reports' item tables say why\n`));
-  io.out(`\ncompare: ${duration((Date.now() - startedAt) / 1000)} in all (stack ready after ${duration((readyAt - startedAt) / 1000)}, run ${duration((Date.now() - readyAt) / 1000)})\n`);
+  if (errors > 0)
+    io.err(
+      io.style.bad(
+        `note: ${errors} repl${errors === 1 ? "y" : "ies"} ended in an error (counted as failures); the reports' item tables say why\n`,
+      ),
+    );
+  io.out(
+    `\ncompare: ${duration((Date.now() - startedAt) / 1000)} in all (stack ready after ${duration((readyAt - startedAt) / 1000)}, run ${duration((Date.now() - readyAt) / 1000)})\n`,
+  );
 
   if (args.keepRunning) {
     io.out(`\n${describeEndpoints(stack, io)}The stack keeps running (--keep-running); Ctrl-C stops it.\n`);
@@ -216,7 +239,9 @@ export async function main(): Promise<number> {
   let runId: string | undefined;
   const interrupts = handleInterrupts({
     onFirst: (signal) =>
-      io.err(`\n${signal === "SIGINT" ? "Ctrl-C" : signal}: ${runId ? `cancelling run ${runId} and ` : ""}stopping everything compare started (Ctrl-C again to kill at once)\n`),
+      io.err(
+        `\n${signal === "SIGINT" ? "Ctrl-C" : signal}: ${runId ? `cancelling run ${runId} and ` : ""}stopping everything compare started (Ctrl-C again to kill at once)\n`,
+      ),
     onSecond: (signal) => {
       io.err(`${signal === "SIGINT" ? "Ctrl-C" : signal} again: killing every process of the stack now\n`);
       stack?.kill(); // processes still starting are killed by the stack's exit hook
@@ -225,11 +250,19 @@ export async function main(): Promise<number> {
   });
   let code: number;
   try {
-    code = await compare(args, io, interrupts.signal, (s) => (stack = s), (id) => (runId = id));
+    code = await compare(
+      args,
+      io,
+      interrupts.signal,
+      (s) => (stack = s),
+      (id) => (runId = id),
+    );
   } catch (error) {
     const interrupted = interrupts.signal.aborted;
     if (runId && stack?.evaluator) {
-      const res = await stack.evaluator.process.call(`/v1/runs/${runId}/cancel`, { method: "POST", signal: AbortSignal.timeout(5_000) }).catch(() => undefined);
+      const res = await stack.evaluator.process
+        .call(`/v1/runs/${runId}/cancel`, { method: "POST", signal: AbortSignal.timeout(5_000) })
+        .catch(() => undefined);
       io.err(res?.ok ? `  run ${runId} cancelled\n` : `  run ${runId}: could not cancel (${res ? res.status : "no answer"})\n`);
     }
     if (interrupted) code = signalExitCode((interrupts.signal.reason as InterruptedError).signal ?? "SIGINT");
@@ -237,7 +270,13 @@ export async function main(): Promise<number> {
       code = 1;
       const message =
         error instanceof StackExitedError
-          ? `${error.message}\n${io.style.dim(error.output.split("\n").slice(-12).map((l) => `    ${l}`).join("\n"))}`
+          ? `${error.message}\n${io.style.dim(
+              error.output
+                .split("\n")
+                .slice(-12)
+                .map((l) => `    ${l}`)
+                .join("\n"),
+            )}`
           : error instanceof LaunchError
             ? error.message
             : `${(error as Error).message ?? String(error)}`;

@@ -40,7 +40,13 @@ export class LaunchError extends Error {}
 export function findPython(env: NodeJS.ProcessEnv = process.env): { path: string } | { missing: string } {
   const candidates = env.EVALSTACK_SANDBOX_PYTHON
     ? [env.EVALSTACK_SANDBOX_PYTHON]
-    : ["/usr/bin/python3", ...(env.PATH ?? "/usr/bin:/bin").split(":").filter(Boolean).map((d) => path.join(d, "python3"))];
+    : [
+        "/usr/bin/python3",
+        ...(env.PATH ?? "/usr/bin:/bin")
+          .split(":")
+          .filter(Boolean)
+          .map((d) => path.join(d, "python3")),
+      ];
   for (const candidate of candidates) {
     try {
       accessSync(candidate, constants.X_OK);
@@ -50,7 +56,11 @@ export function findPython(env: NodeJS.ProcessEnv = process.env): { path: string
     const probe = spawnSync(candidate, ["-c", "import sys; print(sys.version_info[0])"], { encoding: "utf8", timeout: 15_000 });
     if (probe.status === 0 && probe.stdout.trim() === "3") return { path: candidate };
   }
-  return { missing: env.EVALSTACK_SANDBOX_PYTHON ? `EVALSTACK_SANDBOX_PYTHON=${env.EVALSTACK_SANDBOX_PYTHON} is not a working python3` : "no python3 found (/usr/bin/python3 or on PATH)" };
+  return {
+    missing: env.EVALSTACK_SANDBOX_PYTHON
+      ? `EVALSTACK_SANDBOX_PYTHON=${env.EVALSTACK_SANDBOX_PYTHON} is not a working python3`
+      : "no python3 found (/usr/bin/python3 or on PATH)",
+  };
 }
 
 function mb(bytes: number): string {
@@ -110,7 +120,10 @@ export async function ensureModels(args: StackArgs, io: Console): Promise<void> 
       const rate = seconds > 0 ? p.bytes / seconds : 0;
       line.update(`  ${service}: ${progressBar(fraction)} ${mb(p.bytes)}${total ? ` of ~${mb(total)}` : ""}  ${mb(rate)}/s`);
     });
-    if (fetching && file) line.done(`  ${service}: ${path.relative(REPO_ROOT, file).startsWith("..") ? file : path.relative(REPO_ROOT, file)} (sha256 verified, ${((Date.now() - started) / 1000).toFixed(0)} s)`);
+    if (fetching && file)
+      line.done(
+        `  ${service}: ${path.relative(REPO_ROOT, file).startsWith("..") ? file : path.relative(REPO_ROOT, file)} (sha256 verified, ${((Date.now() - started) / 1000).toFixed(0)} s)`,
+      );
   }
 }
 
@@ -158,15 +171,25 @@ function eventPrinter(args: StackArgs, io: Console): (event: StackEvent) => void
 export async function launchStack(args: StackArgs, io: Console, signal: AbortSignal): Promise<LocalStack> {
   const { style } = io;
   const names = args.modelNames.join(" and ");
-  io.out(`${style.bold("evalstack")}: profile ${args.profile}, models ${names}; the evaluator runs with EVALSTACK_AUTH=off (no API key), listening on 127.0.0.1 only\n`);
+  io.out(
+    `${style.bold("evalstack")}: profile ${args.profile}, models ${names}; the evaluator runs with EVALSTACK_AUTH=off (no API key), listening on 127.0.0.1 only\n`,
+  );
   const python = findPython();
   if ("missing" in python) {
-    io.err(style.bad(`warning: ${python.missing}: the code items' checks cannot run here, so those items are recorded as errors (never as passes). Install python3 or set EVALSTACK_SANDBOX_PYTHON.\n`));
+    io.err(
+      style.bad(
+        `warning: ${python.missing}: the code items' checks cannot run here, so those items are recorded as errors (never as passes). Install python3 or set EVALSTACK_SANDBOX_PYTHON.\n`,
+      ),
+    );
   }
-  const fromHub = args.localModels.map((name) => ({ name, profile: args.catalog.profile(name, args.profile) })).filter((m) => m.profile.hub);
+  const fromHub = args.localModels
+    .map((name) => ({ name, profile: args.catalog.profile(name, args.profile) }))
+    .filter((m) => m.profile.hub);
   if (fromHub.length > 0) {
     const what = fromHub.map((m) => `${m.profile.description} (~${(m.profile.approxBytes / 1e9).toFixed(1)} GB)`).join(" and ");
-    io.out(`  the ${args.profile} profile downloads ${what} from the hub into the model cache on first use (resumable, sha256-pinned where the catalog pins it); GPU offload when one is present\n`);
+    io.out(
+      `  the ${args.profile} profile downloads ${what} from the hub into the model cache on first use (resumable, sha256-pinned where the catalog pins it); GPU offload when one is present\n`,
+    );
   }
   try {
     await ensureModels(args, io);
@@ -190,7 +213,13 @@ export async function launchStack(args: StackArgs, io: Console, signal: AbortSig
     }
     if (error instanceof StackStartError) {
       throw new LaunchError(
-        `${error.message}\n${style.dim(error.output.split("\n").slice(-12).map((l) => `    ${l}`).join("\n"))}\nEverything the launcher had started has been stopped.`,
+        `${error.message}\n${style.dim(
+          error.output
+            .split("\n")
+            .slice(-12)
+            .map((l) => `    ${l}`)
+            .join("\n"),
+        )}\nEverything the launcher had started has been stopped.`,
       );
     }
     throw error;
@@ -203,10 +232,16 @@ export function describeEndpoints(stack: LocalStack, io: Console): string {
   if (stack.evaluator) {
     const e = stack.evaluator;
     lines.push(`  evaluator  ${e.url}  (API ${e.url}/v1, docs ${e.url}/docs, metrics ${e.url}/metrics; no API key needed) pid ${e.pid}`);
-    lines.push(`             store sqlite:${path.relative(REPO_ROOT, e.dbPath).startsWith("..") ? e.dbPath : path.relative(REPO_ROOT, e.dbPath)}`);
+    lines.push(
+      `             store sqlite:${path.relative(REPO_ROOT, e.dbPath).startsWith("..") ? e.dbPath : path.relative(REPO_ROOT, e.dbPath)}`,
+    );
   }
   for (const m of stack.models) {
-    lines.push(m.local ? `  ${m.name.padEnd(9)}  ${m.target} (gRPC)  metrics ${m.metricsUrl}  pid ${m.pid}` : `  ${m.name.padEnd(9)}  ${m.target} (gRPC, not started here)`);
+    lines.push(
+      m.local
+        ? `  ${m.name.padEnd(9)}  ${m.target} (gRPC)  metrics ${m.metricsUrl}  pid ${m.pid}`
+        : `  ${m.name.padEnd(9)}  ${m.target} (gRPC, not started here)`,
+    );
   }
   lines.push(`  EVALSTACK_MODELS=${stack.modelsEnv}`);
   const targets = stack.models.map((m) => `${m.name}=${m.target}`).join(",");

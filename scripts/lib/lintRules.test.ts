@@ -35,7 +35,8 @@ function fixtureRepo(extra: Record<string, string>): string {
     "packages/core/src/index.ts": 'export { helper } from "./helper.js";\n',
     "packages/core/src/helper.ts": "export const helper = 1;\n",
     "services/api/package.json": manifest("@fixture/api"),
-    "services/api/src/main.ts": 'import { helper } from "@fixture/core";\nimport { local } from "./local.js";\nexport const x = helper + local;\n',
+    "services/api/src/main.ts":
+      'import { helper } from "@fixture/core";\nimport { local } from "./local.js";\nexport const x = helper + local;\n',
     "services/api/src/local.ts": "export const local = 2;\n",
     "loadtests/package.json": manifest("@fixture/loadtests"),
     "loadtests/lib/stats.ts": "export const p50 = 0;\n",

@@ -77,7 +77,10 @@ export function findBoundaryViolations(root: string, files: string[] = sourceFil
         const target = path.posix.normalize(path.posix.join(path.posix.dirname(file), specifier));
         const targetOwner = owningWorkspace(workspaces, target);
         if (targetOwner.dir === owner.dir) continue;
-        const via = targetOwner.dir === "" ? "move what both need into a package" : `import it from "${targetOwner.name}" (add it to its package.json exports)`;
+        const via =
+          targetOwner.dir === ""
+            ? "move what both need into a package"
+            : `import it from "${targetOwner.name}" (add it to its package.json exports)`;
         violations.push({
           file,
           line: lineOf(imported.pos),

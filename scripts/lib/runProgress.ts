@@ -51,7 +51,12 @@ export class RunProgress {
   item(event: ItemEvent): void {
     const s = this.state.get(event.model);
     if (!s) return;
-    if (event.status === "completed" && event.tokens_per_second !== null && event.tokens_per_second > 0 && (event.completion_tokens ?? 1) > 1) {
+    if (
+      event.status === "completed" &&
+      event.tokens_per_second !== null &&
+      event.tokens_per_second > 0 &&
+      (event.completion_tokens ?? 1) > 1
+    ) {
       s.speeds.push(event.tokens_per_second);
     }
   }

@@ -38,16 +38,52 @@ describe("compare options", () => {
 
   it("reads every option, flags over environment", () => {
     const a = parseCompareArgs(
-      ["--profile", "seed", "--suite", "my.jsonl", "--repeats", "3", "--concurrency", "qwen=2,phi3=1", "--max-tokens", "64", "--keep-running", "--temperature", "0.7", "--seed", "9", "--qwen-port", "0", "--evaluator-port", "18080", "--db", "/tmp/x.db"],
+      [
+        "--profile",
+        "seed",
+        "--suite",
+        "my.jsonl",
+        "--repeats",
+        "3",
+        "--concurrency",
+        "qwen=2,phi3=1",
+        "--max-tokens",
+        "64",
+        "--keep-running",
+        "--temperature",
+        "0.7",
+        "--seed",
+        "9",
+        "--qwen-port",
+        "0",
+        "--evaluator-port",
+        "18080",
+        "--db",
+        "/tmp/x.db",
+      ],
       { EVALSTACK_PORT: "9999", PHI3_GRPC_PORT: "60052" },
     );
-    expect(a).toMatchObject({ profile: "seed", suite: "my.jsonl", repeats: 3, concurrency: { qwen: 2, phi3: 1 }, maxTokens: 64, keepRunning: true, temperature: 0.7, seed: 9, dbPath: "/tmp/x.db" });
+    expect(a).toMatchObject({
+      profile: "seed",
+      suite: "my.jsonl",
+      repeats: 3,
+      concurrency: { qwen: 2, phi3: 1 },
+      maxTokens: 64,
+      keepRunning: true,
+      temperature: 0.7,
+      seed: 9,
+      dbPath: "/tmp/x.db",
+    });
     expect(a.ports).toEqual({ models: { qwen: { grpc: 0 }, phi3: { grpc: 60052 } }, evaluator: 18080 });
     expect(parseCompareArgs(["--concurrency", "4"], {}).concurrency).toBe(4);
   });
 
   it("--suite a,b with --limit and --shuffle-seed", () => {
-    expect(parseCompareArgs(["--suite", "seed-50,humaneval", "--limit", "40", "--shuffle-seed", "1"], {})).toMatchObject({ suite: "seed-50,humaneval", limit: 40, shuffleSeed: 1 });
+    expect(parseCompareArgs(["--suite", "seed-50,humaneval", "--limit", "40", "--shuffle-seed", "1"], {})).toMatchObject({
+      suite: "seed-50,humaneval",
+      limit: 40,
+      shuffleSeed: 1,
+    });
   });
 
   it("--models: catalog models by name, running ones as name=host:port; a port flag for every catalog model", () => {
@@ -55,7 +91,9 @@ describe("compare options", () => {
     expect(a.localModels).toEqual(["qwen"]);
     expect(a.externalModels).toEqual({ remote: "10.0.0.5:50051" });
     expect(a.modelNames).toEqual(["qwen", "remote"]);
-    const third = loadCatalog().names().find((n) => n !== "qwen" && n !== "phi3")!;
+    const third = loadCatalog()
+      .names()
+      .find((n) => n !== "qwen" && n !== "phi3")!;
     const b = parseCompareArgs(["--models", `qwen,phi3,${third}`, `--${third}-metrics-port`, "0", "--free-ports"], {});
     expect(b.localModels).toEqual(["qwen", "phi3", third]);
     expect(b.ports).toEqual({ models: { [third]: { metrics: 0 } } });

@@ -132,7 +132,8 @@ type Values = Record<string, string | boolean | undefined>;
 
 function integer(text: string, what: string, min: number, max: number): number {
   const n = Number(text);
-  if (!/^\s*-?\d+\s*$/.test(text) || !Number.isSafeInteger(n) || n < min || n > max) throw new UsageError(`${what}: expected an integer from ${min} to ${max}, got "${text}"`);
+  if (!/^\s*-?\d+\s*$/.test(text) || !Number.isSafeInteger(n) || n < min || n > max)
+    throw new UsageError(`${what}: expected an integer from ${min} to ${max}, got "${text}"`);
   return n;
 }
 
@@ -149,16 +150,22 @@ function stackArgs(values: Values, env: NodeJS.ProcessEnv, catalog: Catalog): St
   const externalModels: Record<string, string> = {};
   const modelNames: string[] = [];
   const given = values.models as string | undefined;
-  for (const part of (given ?? catalog.defaultModels.join(",")).split(",").map((p) => p.trim()).filter(Boolean)) {
+  for (const part of (given ?? catalog.defaultModels.join(","))
+    .split(",")
+    .map((p) => p.trim())
+    .filter(Boolean)) {
     const [name, target] = part.split("=").map((s) => s.trim()) as [string, string | undefined];
     if (modelNames.includes(name)) throw new UsageError(`--models: ${name} is named twice`);
     if (target !== undefined) {
-      if (!/^[A-Za-z0-9][A-Za-z0-9_-]*$/.test(name) || !/^[^\s:]+:\d+$/.test(target)) throw new UsageError(`--models: expected name or name=host:port, got "${part}"`);
+      if (!/^[A-Za-z0-9][A-Za-z0-9_-]*$/.test(name) || !/^[^\s:]+:\d+$/.test(target))
+        throw new UsageError(`--models: expected name or name=host:port, got "${part}"`);
       externalModels[name] = target;
     } else if (catalog.has(name)) {
       localModels.push(name);
     } else {
-      throw new UsageError(`--models: "${name}" is not in the model catalog (${catalog.names().join(", ")}; models/catalog.yaml); give a running one as ${name}=host:port`);
+      throw new UsageError(
+        `--models: "${name}" is not in the model catalog (${catalog.names().join(", ")}; models/catalog.yaml); give a running one as ${name}=host:port`,
+      );
     }
     modelNames.push(name);
   }
@@ -166,7 +173,8 @@ function stackArgs(values: Values, env: NodeJS.ProcessEnv, catalog: Catalog): St
   const profile = (values.profile as string | undefined) ?? env.MODEL_PROFILE ?? "small";
   for (const name of localModels) {
     const profiles = Object.keys(catalog.model(name).profiles);
-    if (!profiles.includes(profile)) throw new UsageError(`--profile ${profile}: ${name} has no such profile in the catalog (it has ${profiles.join(", ")})`);
+    if (!profiles.includes(profile))
+      throw new UsageError(`--profile ${profile}: ${name} has no such profile in the catalog (it has ${profiles.join(", ")})`);
   }
   const ports: StackPortRequest = {};
   for (const { key, flag, env: name } of portFlags(catalog)) {
@@ -198,7 +206,11 @@ export function parseStackArgs(argv: string[], env: NodeJS.ProcessEnv = process.
   return stackArgs(parse(argv, stackOptions(catalog)), env, catalog);
 }
 
-export function parseCompareArgs(argv: string[], env: NodeJS.ProcessEnv = process.env, catalog: Catalog = catalogFromEnv(env)): CompareArgs {
+export function parseCompareArgs(
+  argv: string[],
+  env: NodeJS.ProcessEnv = process.env,
+  catalog: Catalog = catalogFromEnv(env),
+): CompareArgs {
   const values = parse(argv, { ...stackOptions(catalog), ...COMPARE_OPTIONS });
   const base = stackArgs(values, env, catalog);
   const text = (name: string) => values[name] as string | undefined;
@@ -207,15 +219,20 @@ export function parseCompareArgs(argv: string[], env: NodeJS.ProcessEnv = proces
   if (c !== undefined) {
     if (c.includes("=")) {
       concurrency = {};
-      for (const part of c.split(",").map((p) => p.trim()).filter(Boolean)) {
+      for (const part of c
+        .split(",")
+        .map((p) => p.trim())
+        .filter(Boolean)) {
         const [name, n] = part.split("=") as [string, string | undefined];
-        if (!base.modelNames.includes(name)) throw new UsageError(`--concurrency: ${name} is not one of the models (${base.modelNames.join(", ")})`);
+        if (!base.modelNames.includes(name))
+          throw new UsageError(`--concurrency: ${name} is not one of the models (${base.modelNames.join(", ")})`);
         concurrency[name] = integer(n ?? "", `--concurrency ${name}`, 1, 256);
       }
     } else concurrency = integer(c, "--concurrency", 1, 256);
   }
   const temperature = Number(text("temperature") ?? 0);
-  if (!Number.isFinite(temperature) || temperature < 0 || temperature > 5) throw new UsageError(`--temperature: expected a number from 0 to 5, got "${text("temperature")}"`);
+  if (!Number.isFinite(temperature) || temperature < 0 || temperature > 5)
+    throw new UsageError(`--temperature: expected a number from 0 to 5, got "${text("temperature")}"`);
   const maxTokens = text("max-tokens");
   const limit = text("limit");
   const shuffleSeed = text("shuffle-seed");
@@ -240,7 +257,10 @@ function commonHelp(catalog: Catalog): string {
   const row = (left: string, text: string, env = "") => `  ${left.padEnd(24)} ${text}${env ? ` [${env}]` : ""}`;
   const ports = portFlags(catalog).map((p) => row(`--${p.flag} N`, `default ${p.defaultPort}`, p.env));
   return [
-    row("--models a,b,c", `models of the catalog (models/catalog.yaml: ${catalog.names().join(", ")}; default ${catalog.defaultModels.join(",")});`),
+    row(
+      "--models a,b,c",
+      `models of the catalog (models/catalog.yaml: ${catalog.names().join(", ")}; default ${catalog.defaultModels.join(",")});`,
+    ),
     row("", "name=host:port uses one that already runs"),
     row("--profile NAME", "small (default): the small GGUFs registry packages ship, CPU; seed: the real", "MODEL_PROFILE"),
     row("", "Qwen2.5-7B-Instruct and Phi-3-mini GGUFs from the hub (resumable, sha256-pinned,"),

@@ -22,7 +22,9 @@ export async function main(): Promise<number> {
   try {
     const startedAt = Date.now();
     stack = await launchStack(args, io, interrupts.signal);
-    io.out(`  stack ready in ${((Date.now() - startedAt) / 1000).toFixed(1)} s\n\n${describeEndpoints(stack, io)}\nRunning; Ctrl-C stops everything.\n`);
+    io.out(
+      `  stack ready in ${((Date.now() - startedAt) / 1000).toFixed(1)} s\n\n${describeEndpoints(stack, io)}\nRunning; Ctrl-C stops everything.\n`,
+    );
     const signal = interrupts.signal;
     await Promise.race([new Promise((resolve) => signal.addEventListener("abort", resolve, { once: true })), stack.failure]);
   } catch (error) {
@@ -31,10 +33,17 @@ export async function main(): Promise<number> {
       code = 1;
       const message =
         error instanceof StackExitedError
-          ? `${error.message}\n${io.style.dim(error.output.split("\n").slice(-12).map((l) => `    ${l}`).join("\n"))}`
+          ? `${error.message}\n${io.style.dim(
+              error.output
+                .split("\n")
+                .slice(-12)
+                .map((l) => `    ${l}`)
+                .join("\n"),
+            )}`
           : (error as Error).message;
       io.err(`${io.style.bad("stack failed:")} ${message}\n`);
-      if (!(error instanceof LaunchError) && !(error instanceof StackExitedError) && process.env.DEBUG) io.err(`${(error as Error).stack}\n`);
+      if (!(error instanceof LaunchError) && !(error instanceof StackExitedError) && process.env.DEBUG)
+        io.err(`${(error as Error).stack}\n`);
     }
   }
   if (stack) {

@@ -35,7 +35,14 @@ describe("renderTerminalReport", () => {
   });
 
   it("aligns columns (every row of a table is as wide as its rule)", () => {
-    const lines = table(["A", "Bee"], [["一二", "1"], ["x", "22"]], [false, true]).split("\n");
+    const lines = table(
+      ["A", "Bee"],
+      [
+        ["一二", "1"],
+        ["x", "22"],
+      ],
+      [false, true],
+    ).split("\n");
     expect(lines).toEqual(["  A     Bee", "  ────  ───", "  一二    1", "  x      22"]);
     expect(displayWidth(ANSI.bold("ab"))).toBe(2);
   });

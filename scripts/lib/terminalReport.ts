@@ -1,7 +1,16 @@
 // The report (GET /v1/runs/{id}/report?format=json) for a terminal: the seed's tables — scores per dimension
 // side by side with their intervals, McNemar p and verdict; the performance table; recommendations. The
 // numbers come from the evaluator's report module; only the layout is made here.
-import { capacityTable, describeSnapshot, fmtP, performanceTable, suiteTable, verdictWithSampleSize, type Comparison, type Report } from "@evalstack/evaluator/reports";
+import {
+  capacityTable,
+  describeSnapshot,
+  fmtP,
+  performanceTable,
+  suiteTable,
+  verdictWithSampleSize,
+  type Comparison,
+  type Report,
+} from "@evalstack/evaluator/reports";
 
 export interface Style {
   bold(text: string): string;
@@ -30,7 +39,18 @@ export function displayWidth(text: string): number {
   // biome-ignore lint/suspicious/noControlCharactersInRegex: strips ANSI colour codes (ESC [ ... m)
   for (const ch of text.replace(/\x1b\[[0-9;]*m/g, "")) {
     const code = ch.codePointAt(0)!;
-    width += (code >= 0x1100 && code <= 0x115f) || (code >= 0x2e80 && code <= 0xa4cf) || (code >= 0xac00 && code <= 0xd7a3) || (code >= 0xf900 && code <= 0xfaff) || (code >= 0xfe30 && code <= 0xfe4f) || (code >= 0xff00 && code <= 0xff60) || (code >= 0xffe0 && code <= 0xffe6) || (code >= 0x1f300 && code <= 0x1faff) || (code >= 0x20000 && code <= 0x3fffd) ? 2 : 1;
+    width +=
+      (code >= 0x1100 && code <= 0x115f) ||
+      (code >= 0x2e80 && code <= 0xa4cf) ||
+      (code >= 0xac00 && code <= 0xd7a3) ||
+      (code >= 0xf900 && code <= 0xfaff) ||
+      (code >= 0xfe30 && code <= 0xfe4f) ||
+      (code >= 0xff00 && code <= 0xff60) ||
+      (code >= 0xffe0 && code <= 0xffe6) ||
+      (code >= 0x1f300 && code <= 0x1faff) ||
+      (code >= 0x20000 && code <= 0x3fffd)
+        ? 2
+        : 1;
   }
   return width;
 }
@@ -66,11 +86,7 @@ export function renderTerminalReport(report: Report, style: Style = PLAIN): stri
   out.push(`  code sandbox: ${report.sandbox.summary}`);
   for (const m of report.models) {
     const s = m.snapshot;
-    out.push(
-      s
-        ? `  ${m.name}: ${describeSnapshot(s)}`
-        : `  ${m.name}: no model info stored`,
-    );
+    out.push(s ? `  ${m.name}: ${describeSnapshot(s)}` : `  ${m.name}: no model info stored`);
   }
   out.push("");
 
@@ -86,15 +102,25 @@ export function renderTerminalReport(report: Report, style: Style = PLAIN): stri
     return [d.label, String(d.items), ...cells, ...(pair ? [c ? fmtP(c.p_value) : "", c ? verdictText(c, style) : ""] : [])];
   });
   out.push(table(header, rows, [false, true, ...models.map(() => true), true, false], style));
-  const withErrors = report.dimensions.flatMap((d) => d.per_model.filter((s) => s.errors > 0).map((s) => `${d.label} / ${s.model}: ${s.errors}`));
+  const withErrors = report.dimensions.flatMap((d) =>
+    d.per_model.filter((s) => s.errors > 0).map((s) => `${d.label} / ${s.model}: ${s.errors}`),
+  );
   if (withErrors.length > 0) out.push(style.bad(`  Replies that ended in an error (counted as failures): ${withErrors.join("; ")}.`));
   out.push("");
 
   const suites = suiteTable(report);
   if (suites.length > 0) {
     out.push(style.bold("Suites (pass@1 %, 95% Wilson interval) and published scores of the model as loaded"));
-    out.push(table(["Suite", "Items", "Model", "Measured", "pass@k", "Published"], suites.map((r) => [r.suite, r.items, r.model, r.measured, r.passAtK, r.published]), [false, true, false, true, false, false], style));
-    for (const r of suites.filter((x) => x.publishedUnder)) out.push(style.dim(`  ${r.model} on ${r.suite}: published ${r.published}; ${r.publishedUnder}`));
+    out.push(
+      table(
+        ["Suite", "Items", "Model", "Measured", "pass@k", "Published"],
+        suites.map((r) => [r.suite, r.items, r.model, r.measured, r.passAtK, r.published]),
+        [false, true, false, true, false, false],
+        style,
+      ),
+    );
+    for (const r of suites.filter((x) => x.publishedUnder))
+      out.push(style.dim(`  ${r.model} on ${r.suite}: published ${r.published}; ${r.publishedUnder}`));
     out.push("");
   }
 
@@ -125,7 +151,14 @@ export function renderTerminalReport(report: Report, style: Style = PLAIN): stri
 
   if (report.recommendations.length > 0) {
     out.push(style.bold("Recommendations"));
-    out.push(table(["Scenario", "Recommendation"], report.recommendations.map((r) => [r.scenario, r.recommendation]), [], style));
+    out.push(
+      table(
+        ["Scenario", "Recommendation"],
+        report.recommendations.map((r) => [r.scenario, r.recommendation]),
+        [],
+        style,
+      ),
+    );
     out.push("");
   }
   for (const n of report.notes) out.push(`Note: ${n}`);

@@ -52,7 +52,9 @@ export async function startTestModel(name: string, env: Record<string, string> =
 }
 
 /** Both model services, started side by side. */
-export async function startTestModels(env: Record<string, string> = {}): Promise<{ qwen: TestModel; phi3: TestModel; models: string; stop(): Promise<void> }> {
+export async function startTestModels(
+  env: Record<string, string> = {},
+): Promise<{ qwen: TestModel; phi3: TestModel; models: string; stop(): Promise<void> }> {
   const [qwen, phi3] = await Promise.all([startTestModel("qwen", env), startTestModel("phi3", env)]);
   return {
     qwen,

@@ -33,7 +33,9 @@ export function postgresBinDir(): string {
     // pg_config is optional
   }
   if (existsSync("/usr/lib/postgresql")) {
-    const versions = readdirSync("/usr/lib/postgresql").filter((v) => /^\d+$/.test(v)).sort((a, b) => Number(b) - Number(a));
+    const versions = readdirSync("/usr/lib/postgresql")
+      .filter((v) => /^\d+$/.test(v))
+      .sort((a, b) => Number(b) - Number(a));
     for (const v of versions) candidates.push(`/usr/lib/postgresql/${v}/bin`);
   }
   for (const dir of candidates) if (existsSync(join(dir, "initdb")) && existsSync(join(dir, "postgres"))) return dir;
@@ -68,12 +70,16 @@ export async function startPostgres(options: { timeoutMs?: number } = {}): Promi
   chmodSync(dataDir, 0o700);
   if (user) chownSync(dataDir, user.uid, user.gid);
   try {
-    execFileSync(join(bin, "initdb"), ["-D", join(dataDir, "data"), "-U", "postgres", "--auth=trust", "-E", "UTF8", "--no-sync", "--locale=C"], {
-      uid: user?.uid,
-      gid: user?.gid,
-      stdio: "pipe",
-      cwd: dataDir,
-    });
+    execFileSync(
+      join(bin, "initdb"),
+      ["-D", join(dataDir, "data"), "-U", "postgres", "--auth=trust", "-E", "UTF8", "--no-sync", "--locale=C"],
+      {
+        uid: user?.uid,
+        gid: user?.gid,
+        stdio: "pipe",
+        cwd: dataDir,
+      },
+    );
   } catch (error) {
     const e = error as { stderr?: Buffer; message: string };
     rmSync(dataDir, { recursive: true, force: true });
@@ -86,14 +92,22 @@ export async function startPostgres(options: { timeoutMs?: number } = {}): Promi
       name: `postgres:${port}`,
       command: join(bin, "postgres"),
       args: [
-        "-D", join(dataDir, "data"),
-        "-p", String(port),
-        "-c", "listen_addresses=127.0.0.1",
-        "-c", `unix_socket_directories=${dataDir}`,
-        "-c", "fsync=off",
-        "-c", "synchronous_commit=off",
-        "-c", "full_page_writes=off",
-        "-c", "max_connections=100",
+        "-D",
+        join(dataDir, "data"),
+        "-p",
+        String(port),
+        "-c",
+        "listen_addresses=127.0.0.1",
+        "-c",
+        `unix_socket_directories=${dataDir}`,
+        "-c",
+        "fsync=off",
+        "-c",
+        "synchronous_commit=off",
+        "-c",
+        "full_page_writes=off",
+        "-c",
+        "max_connections=100",
       ],
       uid: user?.uid,
       gid: user?.gid,
@@ -101,7 +115,12 @@ export async function startPostgres(options: { timeoutMs?: number } = {}): Promi
     });
     const url = `postgres://postgres@127.0.0.1:${port}/postgres`;
     try {
-      await waitUntil(() => canConnect(url), { timeoutMs: options.timeoutMs ?? 30_000, intervalMs: 100, what: `PostgreSQL on ${port}`, process: server });
+      await waitUntil(() => canConnect(url), {
+        timeoutMs: options.timeoutMs ?? 30_000,
+        intervalMs: 100,
+        what: `PostgreSQL on ${port}`,
+        process: server,
+      });
     } catch (error) {
       await server.stop("SIGINT");
       if (attempt < 3 && /could not bind|Address already in use/i.test(server.logs())) continue;

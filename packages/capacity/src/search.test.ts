@@ -5,14 +5,24 @@ import { judgeStep, searchCapacity, type CapacitySearchOptions, type CapacitySlo
  * A replica with `slots` parallel slots and a fixed service time, fed at a constant arrival rate: each
  * request waits for the earliest free slot (FIFO). TTFT = queue wait + `firstTokenMs`; TPOT constant.
  */
-function simulate(rate: number, { slots, serviceMs, firstTokenMs = 50, tokens = 10, warmupMs = 5_000, windowMs = 20_000 }: {
-  slots: number;
-  serviceMs: number;
-  firstTokenMs?: number;
-  tokens?: number;
-  warmupMs?: number;
-  windowMs?: number;
-}): StepRun {
+function simulate(
+  rate: number,
+  {
+    slots,
+    serviceMs,
+    firstTokenMs = 50,
+    tokens = 10,
+    warmupMs = 5_000,
+    windowMs = 20_000,
+  }: {
+    slots: number;
+    serviceMs: number;
+    firstTokenMs?: number;
+    tokens?: number;
+    warmupMs?: number;
+    windowMs?: number;
+  },
+): StepRun {
   const free = Array.from({ length: slots }, () => 0);
   const requests: StepRequest[] = [];
   const end = warmupMs + windowMs;
@@ -35,9 +45,18 @@ function simulate(rate: number, { slots, serviceMs, firstTokenMs = 50, tokens = 
 }
 
 const slo: CapacitySlo = { ttftP95Ms: 1000, tpotP95Ms: 200, errorRate: 0.01 };
-const search: CapacitySearchOptions = { startRate: 0.25, minRate: 0.03, maxRate: 64, precision: 0.05, maxSteps: 20, windowMs: 20_000, minRequests: 10 };
-const measureWith = (replica: { slots: number; serviceMs: number; firstTokenMs?: number; tokens?: number }) => (rate: number, windowMs: number) =>
-  Promise.resolve(simulate(rate, { ...replica, windowMs }));
+const search: CapacitySearchOptions = {
+  startRate: 0.25,
+  minRate: 0.03,
+  maxRate: 64,
+  precision: 0.05,
+  maxSteps: 20,
+  windowMs: 20_000,
+  minRequests: 10,
+};
+const measureWith =
+  (replica: { slots: number; serviceMs: number; firstTokenMs?: number; tokens?: number }) => (rate: number, windowMs: number) =>
+    Promise.resolve(simulate(rate, { ...replica, windowMs }));
 
 describe("judgeStep", () => {
   it("counts only requests that start inside the measurement window", () => {
@@ -129,6 +148,8 @@ describe("searchCapacity", () => {
   });
 
   it("refuses a start rate of 0", async () => {
-    await expect(searchCapacity(() => Promise.reject(new Error("not reached")), slo, { ...search, startRate: 0 })).rejects.toThrow(/--start-rate: must be > 0/);
+    await expect(searchCapacity(() => Promise.reject(new Error("not reached")), slo, { ...search, startRate: 0 })).rejects.toThrow(
+      /--start-rate: must be > 0/,
+    );
   });
 });

@@ -121,7 +121,10 @@ export function validateSearchOptions(options: CapacitySearchOptions): void {
     [options.precision > 0 && options.precision < 1, `--precision: must be between 0 and 1, got ${options.precision}`],
     [Number.isInteger(options.maxSteps) && options.maxSteps >= 2, `--max-steps: must be an integer >= 2, got ${options.maxSteps}`],
     [options.windowMs > 0, `--step-duration: must be > 0, got ${options.windowMs} ms`],
-    [Number.isInteger(options.minRequests) && options.minRequests >= 1, `--min-requests: must be an integer >= 1, got ${options.minRequests}`],
+    [
+      Number.isInteger(options.minRequests) && options.minRequests >= 1,
+      `--min-requests: must be an integer >= 1, got ${options.minRequests}`,
+    ],
   ];
   for (const [ok, message] of checks) if (!ok) throw new Error(message);
 }
@@ -131,7 +134,13 @@ export function stepWindowMs(rate: number, options: Pick<CapacitySearchOptions, 
   return Math.max(options.windowMs, Math.ceil((options.minRequests * 1000) / rate));
 }
 
-const p95 = (values: number[]) => (values.length ? percentile([...values].sort((a, b) => a - b), 95) : null);
+const p95 = (values: number[]) =>
+  values.length
+    ? percentile(
+        [...values].sort((a, b) => a - b),
+        95,
+      )
+    : null;
 const mean = (values: number[]) => (values.length ? values.reduce((a, b) => a + b, 0) / values.length : null);
 
 /** Judges one step against the SLOs, from the requests that started inside its measurement window. */

@@ -34,17 +34,19 @@ export interface Sizing {
 }
 
 export function validateSizingOptions(options: SizingOptions): void {
-  if (!(Number.isFinite(options.targetRps) && options.targetRps > 0)) throw new Error(`--target-rps: must be a number > 0, got ${options.targetRps}`);
+  if (!(Number.isFinite(options.targetRps) && options.targetRps > 0))
+    throw new Error(`--target-rps: must be a number > 0, got ${options.targetRps}`);
   if (!(Number.isFinite(options.headroom) && options.headroom >= 0 && options.headroom < 1)) {
     throw new Error(`--headroom: must be a share from 0 to below 1 (0.2 = plan each replica at 80%), got ${options.headroom}`);
   }
-  if (!(Number.isFinite(options.gpuHourUsd) && options.gpuHourUsd >= 0)) throw new Error(`--gpu-hour-usd: must be a number >= 0, got ${options.gpuHourUsd}`);
+  if (!(Number.isFinite(options.gpuHourUsd) && options.gpuHourUsd >= 0))
+    throw new Error(`--gpu-hour-usd: must be a number >= 0, got ${options.gpuHourUsd}`);
 }
-
 
 export function sizeModel(result: CapacityResult, gpusPerReplica: number, options: SizingOptions): Sizing {
   validateSizingOptions(options);
-  if (!(Number.isInteger(gpusPerReplica) && gpusPerReplica >= 0)) throw new Error(`--gpus-per-replica: must be a whole number >= 0, got ${gpusPerReplica}`);
+  if (!(Number.isInteger(gpusPerReplica) && gpusPerReplica >= 0))
+    throw new Error(`--gpus-per-replica: must be a whole number >= 0, got ${gpusPerReplica}`);
   const model = result.model?.service || result.model?.name || result.target;
   const base = { model, sha256: result.model?.sha256 ?? null, slo: result.slo, gpusPerReplica };
   if (result.sustainableRps <= 0 || !result.atSustainable) {
@@ -95,8 +97,10 @@ export function readCapacityResult(file: string): CapacityResult {
     throw new Error(`${file}: not a readable JSON file (${(error as Error).message})`);
   }
   const result = parsed as Partial<CapacityResult>;
-  if (result?.schema !== "evalstack.capacity/v1") throw new Error(`${file}: not a capacity result (schema "${String(result?.schema)}", expected "evalstack.capacity/v1")`);
-  if (typeof result.sustainableRps !== "number" || !Array.isArray(result.curve) || !result.slo) throw new Error(`${file}: a capacity result without sustainableRps, curve or slo`);
+  if (result?.schema !== "evalstack.capacity/v1")
+    throw new Error(`${file}: not a capacity result (schema "${String(result?.schema)}", expected "evalstack.capacity/v1")`);
+  if (typeof result.sustainableRps !== "number" || !Array.isArray(result.curve) || !result.slo)
+    throw new Error(`${file}: a capacity result without sustainableRps, curve or slo`);
   return result as CapacityResult;
 }
 
@@ -111,7 +115,8 @@ export function loadCapacityResults(from: string, model?: string): { file: strin
         .filter((name) => /^capacity-.*\.json$/.test(name))
         .map((name) => path.join(from, name))
     : [from];
-  if (files.length === 0) throw new Error(`--from ${from}: no capacity results (capacity-*.json) in this folder; run loadtests/capacity-search.ts first`);
+  if (files.length === 0)
+    throw new Error(`--from ${from}: no capacity results (capacity-*.json) in this folder; run loadtests/capacity-search.ts first`);
   const newest = new Map<string, { file: string; result: CapacityResult }>();
   for (const file of files) {
     const result = readCapacityResult(file);

@@ -1,10 +1,5 @@
 import { Metadata, status, type ServiceError } from "@grpc/grpc-js";
-import {
-  InferenceClient,
-  FinishReason,
-  type GenerateChunk,
-  type GenerateRequest,
-} from "./gen/evalstack/inference/v1/inference.js";
+import { InferenceClient, FinishReason, type GenerateChunk, type GenerateRequest } from "./gen/evalstack/inference/v1/inference.js";
 import { clientChannelOptions, dialTarget, insecure } from "./channel.js";
 
 export function createInferenceClient(target: string): InferenceClient {
@@ -53,11 +48,7 @@ export function isServiceError(error: unknown): error is ServiceError {
 }
 
 /** Codes on which a caller should retry the same request later (the model pod is starting, busy or slow). */
-export const RETRYABLE_CODES: ReadonlySet<number> = new Set([
-  status.UNAVAILABLE,
-  status.RESOURCE_EXHAUSTED,
-  status.DEADLINE_EXCEEDED,
-]);
+export const RETRYABLE_CODES: ReadonlySet<number> = new Set([status.UNAVAILABLE, status.RESOURCE_EXHAUSTED, status.DEADLINE_EXCEEDED]);
 
 export function finishReasonName(reason: FinishReason): string {
   return (FinishReason[reason] ?? "UNSPECIFIED").toLowerCase();

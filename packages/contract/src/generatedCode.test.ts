@@ -20,10 +20,7 @@ describe("generated contract code", () => {
   it("matches what `npm run gen` produces from proto/ (regenerate and commit when this fails)", () => {
     const out = mkdtempSync(path.join(os.tmpdir(), "evalstack-gen-"));
     try {
-      const template = readFileSync(path.join(root, "buf.gen.yaml"), "utf8").replace(
-        "out: packages/contract/src/gen",
-        `out: ${out}`,
-      );
+      const template = readFileSync(path.join(root, "buf.gen.yaml"), "utf8").replace("out: packages/contract/src/gen", `out: ${out}`);
       const templateFile = path.join(out, "..", `${path.basename(out)}.buf.gen.yaml`);
       writeFileSync(templateFile, template);
       execFileSync(path.join(root, "node_modules/.bin/buf"), ["generate", "--template", templateFile], { cwd: root });
@@ -48,7 +45,9 @@ describe("generated contract code", () => {
   });
 
   it("third_party/proto's health.proto is the one grpc-health-check serves", () => {
-    expect(readFileSync(path.join(root, "third_party/proto/grpc/health/v1/health.proto"), "utf8")).toBe(readFileSync(healthProtoPath, "utf8"));
+    expect(readFileSync(path.join(root, "third_party/proto/grpc/health/v1/health.proto"), "utf8")).toBe(
+      readFileSync(healthProtoPath, "utf8"),
+    );
   });
 
   it("the proto passes buf lint", () => {

@@ -69,12 +69,21 @@ function headersFor(options: OpenAiCallOptions): Record<string, string> {
 }
 
 /** One streamed chat completion. Throws OpenAiHttpError for HTTP and connection failures. */
-export async function streamChatCompletion(baseUrl: string, request: OpenAiChatRequest, options: OpenAiCallOptions = {}): Promise<OpenAiStreamResult> {
+export async function streamChatCompletion(
+  baseUrl: string,
+  request: OpenAiChatRequest,
+  options: OpenAiCallOptions = {},
+): Promise<OpenAiStreamResult> {
   const body = { ...request, stream: true, stream_options: { include_usage: true } };
   const sentAt = performance.now();
   let response: Response;
   try {
-    response = await fetch(`${baseUrl}/chat/completions`, { method: "POST", headers: headersFor(options), body: JSON.stringify(body), signal: options.signal });
+    response = await fetch(`${baseUrl}/chat/completions`, {
+      method: "POST",
+      headers: headersFor(options),
+      body: JSON.stringify(body),
+      signal: options.signal,
+    });
   } catch (error) {
     if (options.signal?.aborted) throw options.signal.reason;
     throw new OpenAiHttpError(0, `cannot reach ${baseUrl}: ${causeOf(error)}`);
@@ -83,7 +92,16 @@ export async function streamChatCompletion(baseUrl: string, request: OpenAiChatR
   if (!response.ok) throw await httpError(response);
   if (!response.body) throw new OpenAiHttpError(502, "the response has no body");
 
-  const result: OpenAiStreamResult = { text: "", finishReason: "", usage: null, sentAt, headersAt, contentChunkTimes: [], endedAt: 0, model: request.model };
+  const result: OpenAiStreamResult = {
+    text: "",
+    finishReason: "",
+    usage: null,
+    sentAt,
+    headersAt,
+    contentChunkTimes: [],
+    endedAt: 0,
+    model: request.model,
+  };
   let sawDone = false;
   try {
     for await (const data of sseData(response.body)) {
@@ -97,7 +115,8 @@ export async function streamChatCompletion(baseUrl: string, request: OpenAiChatR
       } catch {
         throw new OpenAiHttpError(502, `the stream sent an event that is not JSON: ${data.slice(0, 120)}`);
       }
-      if (chunk.error) throw new OpenAiHttpError(500, `the server reported an error mid-stream: ${chunk.error.message ?? JSON.stringify(chunk.error)}`);
+      if (chunk.error)
+        throw new OpenAiHttpError(500, `the server reported an error mid-stream: ${chunk.error.message ?? JSON.stringify(chunk.error)}`);
       if (chunk.model) result.model = chunk.model;
       const choice = chunk.choices?.[0];
       const delta = choice?.delta?.content;
@@ -107,7 +126,8 @@ export async function streamChatCompletion(baseUrl: string, request: OpenAiChatR
         options.onDelta?.(delta);
       }
       if (choice?.finish_reason) result.finishReason = choice.finish_reason;
-      if (chunk.usage) result.usage = { promptTokens: chunk.usage.prompt_tokens ?? 0, completionTokens: chunk.usage.completion_tokens ?? 0 };
+      if (chunk.usage)
+        result.usage = { promptTokens: chunk.usage.prompt_tokens ?? 0, completionTokens: chunk.usage.completion_tokens ?? 0 };
     }
   } catch (error) {
     if (options.signal?.aborted) throw options.signal.reason;

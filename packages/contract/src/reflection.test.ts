@@ -6,14 +6,19 @@ import { DescriptorReflection, MODEL_SERVER_SERVICES } from "./reflection.js";
 const reflection = new DescriptorReflection(MODEL_SERVER_SERVICES);
 
 function filesFor(request: Record<string, unknown>) {
-  const reply = reflection.answer(request) as { file_descriptor_response?: { file_descriptor_proto: Uint8Array[] }; error_response?: unknown };
+  const reply = reflection.answer(request) as {
+    file_descriptor_response?: { file_descriptor_proto: Uint8Array[] };
+    error_response?: unknown;
+  };
   expect(reply.error_response).toBeUndefined();
   return reply.file_descriptor_response!.file_descriptor_proto.map((b) => fromBinary(FileDescriptorProtoSchema, b));
 }
 
 describe("DescriptorReflection", () => {
   it("lists every service a model server exposes", () => {
-    const reply = reflection.answer({ message_request: "list_services", list_services: "" }) as { list_services_response: { service: { name: string }[] } };
+    const reply = reflection.answer({ message_request: "list_services", list_services: "" }) as {
+      list_services_response: { service: { name: string }[] };
+    };
     expect(reply.list_services_response.service.map((s) => s.name)).toEqual([...MODEL_SERVER_SERVICES]);
   });
 
@@ -29,16 +34,25 @@ describe("DescriptorReflection", () => {
   });
 
   it("finds the file of a method and of the health service, and a file by name", () => {
-    expect(filesFor({ message_request: "file_containing_symbol", file_containing_symbol: "evalstack.inference.v1.Inference.GenerateStream" })[0]!.name).toBe(
-      "evalstack/inference/v1/inference.proto",
+    expect(
+      filesFor({ message_request: "file_containing_symbol", file_containing_symbol: "evalstack.inference.v1.Inference.GenerateStream" })[0]!
+        .name,
+    ).toBe("evalstack/inference/v1/inference.proto");
+    expect(filesFor({ message_request: "file_containing_symbol", file_containing_symbol: "grpc.health.v1.Health" })[0]!.name).toBe(
+      "grpc/health/v1/health.proto",
     );
-    expect(filesFor({ message_request: "file_containing_symbol", file_containing_symbol: "grpc.health.v1.Health" })[0]!.name).toBe("grpc/health/v1/health.proto");
-    expect(filesFor({ message_request: "file_by_filename", file_by_filename: "grpc/reflection/v1/reflection.proto" })[0]!.package).toBe("grpc.reflection.v1");
+    expect(filesFor({ message_request: "file_by_filename", file_by_filename: "grpc/reflection/v1/reflection.proto" })[0]!.package).toBe(
+      "grpc.reflection.v1",
+    );
   });
 
   it("answers NOT_FOUND for an unknown symbol or file", () => {
-    expect(reflection.answer({ message_request: "file_containing_symbol", file_containing_symbol: "no.such.Thing" })).toMatchObject({ error_response: { error_code: 5 } });
-    expect(reflection.answer({ message_request: "file_by_filename", file_by_filename: "nope.proto" })).toMatchObject({ error_response: { error_code: 5 } });
+    expect(reflection.answer({ message_request: "file_containing_symbol", file_containing_symbol: "no.such.Thing" })).toMatchObject({
+      error_response: { error_code: 5 },
+    });
+    expect(reflection.answer({ message_request: "file_by_filename", file_by_filename: "nope.proto" })).toMatchObject({
+      error_response: { error_code: 5 },
+    });
   });
 
   it("refuses to list a service the descriptors do not define", () => {

@@ -27,7 +27,9 @@ describe("startCluster", () => {
     const port = (server.address() as net.AddressInfo).port;
     const dir = tempDir();
     try {
-      await expect(startCluster({ dir, ports: { apiserver: port } })).rejects.toThrow(`port ${port} (apiserver) is already in use on 127.0.0.1`);
+      await expect(startCluster({ dir, ports: { apiserver: port } })).rejects.toThrow(
+        `port ${port} (apiserver) is already in use on 127.0.0.1`,
+      );
       expect(recordedDaemons(dir)).toEqual([]);
     } finally {
       server.close();
@@ -54,7 +56,9 @@ describe("pki", () => {
     expect(text).toContain("IP Address:127.0.0.1");
     expect(text).toContain("IP Address:10.96.0.1");
     expect(text).toContain("DNS:kubernetes.default.svc.cluster.local");
-    expect(spawnSync("openssl", ["verify", "-CAfile", pki.caCert, pki.serverCert], { encoding: "utf8" }).stdout.trim()).toBe(`${pki.serverCert}: OK`);
+    expect(spawnSync("openssl", ["verify", "-CAfile", pki.caCert, pki.serverCert], { encoding: "utf8" }).stdout.trim()).toBe(
+      `${pki.serverCert}: OK`,
+    );
     expect(new Set(Object.values(pki.tokens)).size).toBe(4);
   });
 });

@@ -96,7 +96,9 @@ export async function startCluster(options: StartClusterOptions = {}): Promise<K
       "--unsafe-no-fsync",
       "--log-level=warn",
     ]);
-    await waitReady(etcd, "etcd /health", () => httpGet(`http://127.0.0.1:${ports.etcd}/health`).then((b) => b.includes('"health":"true"')));
+    await waitReady(etcd, "etcd /health", () =>
+      httpGet(`http://127.0.0.1:${ports.etcd}/health`).then((b) => b.includes('"health":"true"')),
+    );
 
     const apiserver = spawn("kube-apiserver", "kube-apiserver", [
       `--etcd-servers=http://127.0.0.1:${ports.etcd}`,
@@ -119,7 +121,12 @@ export async function startCluster(options: StartClusterOptions = {}): Promise<K
       "--profiling=false",
     ]);
     const token = pki.tokens.admin;
-    await waitReady(apiserver, "kube-apiserver /readyz", () => httpsGet(`${server}/readyz`, pki.caCert, token).then((b) => b.trim() === "ok"), 180_000);
+    await waitReady(
+      apiserver,
+      "kube-apiserver /readyz",
+      () => httpsGet(`${server}/readyz`, pki.caCert, token).then((b) => b.trim() === "ok"),
+      180_000,
+    );
 
     const componentArgs = (client: Client, port: number) => [
       `--kubeconfig=${kubeconfigs[client]}`,
@@ -140,8 +147,12 @@ export async function startCluster(options: StartClusterOptions = {}): Promise<K
       "--profiling=false",
     ]);
     const scheduler = spawn("kube-scheduler", "kube-scheduler", [...componentArgs("scheduler", ports.scheduler), "--profiling=false"]);
-    await waitReady(controllerManager, "kube-controller-manager /healthz", () => httpsGet(`https://127.0.0.1:${ports.controllerManager}/healthz`).then((b) => b.trim() === "ok"));
-    await waitReady(scheduler, "kube-scheduler /readyz", () => httpsGet(`https://127.0.0.1:${ports.scheduler}/readyz`).then((b) => b.trim() === "ok"));
+    await waitReady(controllerManager, "kube-controller-manager /healthz", () =>
+      httpsGet(`https://127.0.0.1:${ports.controllerManager}/healthz`).then((b) => b.trim() === "ok"),
+    );
+    await waitReady(scheduler, "kube-scheduler /readyz", () =>
+      httpsGet(`https://127.0.0.1:${ports.scheduler}/readyz`).then((b) => b.trim() === "ok"),
+    );
 
     const kwok = spawn("kwok", "kwok", [
       `--kubeconfig=${kubeconfigs.kwok}`,
@@ -154,7 +165,11 @@ export async function startCluster(options: StartClusterOptions = {}): Promise<K
     await waitReady(kwok, "kwok /healthz", () => httpGet(`http://127.0.0.1:${ports.kwok}/healthz`).then((b) => b.trim() === "ok"));
 
     const kubectl = (args: string[], input?: string) => {
-      const r = spawnSync(toolPath("kubectl"), ["--kubeconfig", kubeconfig, ...args], { encoding: "utf8", input, maxBuffer: 64 * 1024 * 1024 });
+      const r = spawnSync(toolPath("kubectl"), ["--kubeconfig", kubeconfig, ...args], {
+        encoding: "utf8",
+        input,
+        maxBuffer: 64 * 1024 * 1024,
+      });
       if (r.error) throw r.error;
       return { status: r.status, stdout: r.stdout, stderr: r.stderr };
     };
@@ -184,7 +199,8 @@ async function choosePorts(fixed: Partial<ClusterPorts>): Promise<ClusterPorts> 
   for (const name of names) {
     const port = fixed[name];
     if (port !== undefined && port !== 0) {
-      if (await portInUse(port)) throw new Error(`port ${port} (${name}) is already in use on 127.0.0.1: choose another or leave it to the launcher`);
+      if (await portInUse(port))
+        throw new Error(`port ${port} (${name}) is already in use on 127.0.0.1: choose another or leave it to the launcher`);
       ports[name] = port;
     } else {
       ports[name] = await freePort();
@@ -205,7 +221,9 @@ async function waitReady(daemon: Daemon, what: string, probe: () => Promise<bool
       last = (error as Error).message;
     }
     if (Date.now() > until) {
-      throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${last ? ` (last: ${last})` : ""}; log ${daemon.log}:\n${tail(daemon.log)}`);
+      throw new Error(
+        `timed out after ${timeoutMs} ms waiting for ${what}${last ? ` (last: ${last})` : ""}; log ${daemon.log}:\n${tail(daemon.log)}`,
+      );
     }
     await new Promise((r) => setTimeout(r, 250));
   }
@@ -214,7 +232,10 @@ async function waitReady(daemon: Daemon, what: string, probe: () => Promise<bool
 function httpGet(url: string): Promise<string> {
   return new Promise((resolve, reject) => {
     const req = httpRequest(url, { timeout: 5_000 }, (res) => collect(res, resolve, reject));
-    req.on("error", reject).on("timeout", () => req.destroy(new Error("timeout"))).end();
+    req
+      .on("error", reject)
+      .on("timeout", () => req.destroy(new Error("timeout")))
+      .end();
   });
 }
 
@@ -230,7 +251,10 @@ function httpsGet(url: string, ca?: string, token?: string): Promise<string> {
       },
       (res) => collect(res, resolve, reject),
     );
-    req.on("error", reject).on("timeout", () => req.destroy(new Error("timeout"))).end();
+    req
+      .on("error", reject)
+      .on("timeout", () => req.destroy(new Error("timeout")))
+      .end();
   });
 }
 

@@ -76,7 +76,9 @@ function must(r: ReturnType<Kubectl>, what: string): string {
 
 export async function applyFixtures(kubectl: Kubectl, log: (line: string) => void): Promise<void> {
   const crdDir = toolFile("crds");
-  const crds = readdirSync(crdDir).filter((f) => f.endsWith(".yaml")).map((f) => path.join(crdDir, f));
+  const crds = readdirSync(crdDir)
+    .filter((f) => f.endsWith(".yaml"))
+    .map((f) => path.join(crdDir, f));
   // Server-side: these CRDs exceed the client-side last-applied annotation's size limit.
   must(kubectl(["apply", "--server-side", ...crds.flatMap((f) => ["-f", f])]), "installing the CRDs");
   // Polled rather than `kubectl wait`, which fails on an object whose status has no conditions yet.
@@ -88,15 +90,21 @@ export async function applyFixtures(kubectl: Kubectl, log: (line: string) => voi
   log(`CRDs established: ${crds.map((f) => path.basename(f)).join(", ")}`);
   // Client-side apply creates the nodes with their status (capacity, allocatable) as a kubelet registers
   // them; server-side apply would drop status, which the node strategy resets.
-  must(kubectl(["apply", "-f", "-"], JSON.stringify({ apiVersion: "v1", kind: "List", items: fixtureObjects() })), "creating the nodes, StorageClass and volumes");
-  const ready = (name: string) => kubectl(["get", "node", name, "-o", 'jsonpath={.status.conditions[?(@.type=="Ready")].status}']).stdout.trim() === "True";
+  must(
+    kubectl(["apply", "-f", "-"], JSON.stringify({ apiVersion: "v1", kind: "List", items: fixtureObjects() })),
+    "creating the nodes, StorageClass and volumes",
+  );
+  const ready = (name: string) =>
+    kubectl(["get", "node", name, "-o", 'jsonpath={.status.conditions[?(@.type=="Ready")].status}']).stdout.trim() === "True";
   await waitFor(() => ready(GPU_NODE) && ready(CPU_NODE), "the KWOK nodes to be Ready");
   // The node lifecycle controller lifts the not-ready taint once the node is Ready; schedule only after.
   await waitFor(() => {
     const taints = must(kubectl(["get", "nodes", "-o", "jsonpath={.items[*].spec.taints[*].key}"]), "reading node taints");
     return !taints.includes("node.kubernetes.io/not-ready");
   }, "the not-ready taints to be lifted");
-  log(`nodes Ready: ${GPU_NODE} (${GPUS_PER_NODE} × ${GPU_RESOURCE}, ${GPU_PRODUCT}, tainted ${GPU_RESOURCE}:NoSchedule), ${CPU_NODE}; StorageClass ${STORAGE_CLASS} (default) with ${VOLUME_COUNT} volumes`);
+  log(
+    `nodes Ready: ${GPU_NODE} (${GPUS_PER_NODE} × ${GPU_RESOURCE}, ${GPU_PRODUCT}, tainted ${GPU_RESOURCE}:NoSchedule), ${CPU_NODE}; StorageClass ${STORAGE_CLASS} (default) with ${VOLUME_COUNT} volumes`,
+  );
 }
 
 /**
@@ -104,7 +112,17 @@ export async function applyFixtures(kubectl: Kubectl, log: (line: string) => voi
  * namespace, its claims go, and their Retain volumes keep a claimRef to a claim that no longer exists.
  */
 export function recycleReleasedVolumes(kubectl: Kubectl): number {
-  const out = must(kubectl(["get", "pv", "-l", "evalstack.io/fixture=volume", "-o", "jsonpath={range .items[?(@.status.phase==\"Released\")]}{.metadata.name}{\"\\n\"}{end}"]), "listing volumes");
+  const out = must(
+    kubectl([
+      "get",
+      "pv",
+      "-l",
+      "evalstack.io/fixture=volume",
+      "-o",
+      'jsonpath={range .items[?(@.status.phase=="Released")]}{.metadata.name}{"\\n"}{end}',
+    ]),
+    "listing volumes",
+  );
   const released = out.split("\n").filter(Boolean);
   for (const name of released) {
     must(kubectl(["patch", "pv", name, "--type=json", "-p", '[{"op":"remove","path":"/spec/claimRef"}]']), `recycling ${name}`);

@@ -51,13 +51,32 @@ export function generatePki(dir: string, serviceIp: string): Pki {
     ].join("\n"),
   );
   openssl(
-    ["x509", "-req", "-in", "apiserver.csr", "-CA", "ca.crt", "-CAkey", "ca.key", "-CAcreateserial", "-days", "365", "-out", "apiserver.crt", "-extfile", "apiserver.ext"],
+    [
+      "x509",
+      "-req",
+      "-in",
+      "apiserver.csr",
+      "-CA",
+      "ca.crt",
+      "-CAkey",
+      "ca.key",
+      "-CAcreateserial",
+      "-days",
+      "365",
+      "-out",
+      "apiserver.crt",
+      "-extfile",
+      "apiserver.ext",
+    ],
     dir,
   );
   openssl(["genpkey", "-algorithm", "RSA", "-pkeyopt", "rsa_keygen_bits:2048", "-out", "sa.key"], dir);
   openssl(["pkey", "-in", "sa.key", "-pubout", "-out", "sa.pub"], dir);
 
-  const tokens = Object.fromEntries(Object.keys(CLIENTS).map((client) => [client, randomBytes(24).toString("hex")])) as Record<Client, string>;
+  const tokens = Object.fromEntries(Object.keys(CLIENTS).map((client) => [client, randomBytes(24).toString("hex")])) as Record<
+    Client,
+    string
+  >;
   const lines = (Object.keys(CLIENTS) as Client[]).map((client, i) => {
     const { user, groups } = CLIENTS[client];
     return `${tokens[client]},${user},uid-${i + 1}${groups.length ? `,"${groups.join(",")}"` : ""}`;

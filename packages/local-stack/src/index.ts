@@ -1,5 +1,14 @@
 export { freePort, portInUse } from "./freePort.js";
-export { ManagedProcess, ProcessExitedError, unlessExited, tsxArgs, setprivPath, REPO_ROOT, type ExitStatus, type ProcessOptions } from "./managedProcess.js";
+export {
+  ManagedProcess,
+  ProcessExitedError,
+  unlessExited,
+  tsxArgs,
+  setprivPath,
+  REPO_ROOT,
+  type ExitStatus,
+  type ProcessOptions,
+} from "./managedProcess.js";
 export { waitUntil, type WaitOptions } from "./waitUntil.js";
 export {
   startModelService,
@@ -30,5 +39,11 @@ export {
   type Profile,
 } from "./localStack.js";
 export { ensureProfileWeights, profileWeightsCached, type FetchProgress } from "./modelWeights.js";
-export { startLlamaServer, llamaServerPath, LLAMA_SERVER_VERSION, type LlamaServerOptions, type LlamaServerProcess } from "./llamaServer.js";
+export {
+  startLlamaServer,
+  llamaServerPath,
+  LLAMA_SERVER_VERSION,
+  type LlamaServerOptions,
+  type LlamaServerProcess,
+} from "./llamaServer.js";
 export { descendantsOf, identify, isRunning, type ProcessIdentity } from "./processTree.js";

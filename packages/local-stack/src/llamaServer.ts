@@ -48,23 +48,39 @@ export async function startLlamaServer(options: LlamaServerOptions): Promise<Lla
   if (!existsSync(binary)) {
     const dir = path.dirname(path.dirname(binary));
     const built = existsSync(dir) ? readdirSync(dir).filter((f) => f.startsWith("llama-server-")) : [];
-    throw new Error(`llama-server is not installed at ${binary}${built.length ? ` (found ${built.join(", ")})` : ""}: run bash scripts/ci/install-llama-server.sh`);
+    throw new Error(
+      `llama-server is not installed at ${binary}${built.length ? ` (found ${built.join(", ")})` : ""}: run bash scripts/ci/install-llama-server.sh`,
+    );
   }
   const port = options.port ?? (await freePort());
   const slots = options.slots ?? 2;
   const args = [
-    "--model", options.model,
-    "--alias", options.alias,
-    "--host", "127.0.0.1",
-    "--port", String(port),
-    "--threads", String(options.threads ?? 1),
-    "--threads-batch", String(options.threads ?? 1),
-    "--parallel", String(slots),
-    "--ctx-size", String((options.contextPerSlot ?? 2048) * slots),
+    "--model",
+    options.model,
+    "--alias",
+    options.alias,
+    "--host",
+    "127.0.0.1",
+    "--port",
+    String(port),
+    "--threads",
+    String(options.threads ?? 1),
+    "--threads-batch",
+    String(options.threads ?? 1),
+    "--parallel",
+    String(slots),
+    "--ctx-size",
+    String((options.contextPerSlot ?? 2048) * slots),
     "--no-webui",
     ...(options.extraArgs ?? []),
   ];
-  const child = new ManagedProcess({ name: `llama-server:${port}`, command: binary, args, parentDeathSignal: options.parentDeathSignal, stopTimeoutMs: 10_000 });
+  const child = new ManagedProcess({
+    name: `llama-server:${port}`,
+    command: binary,
+    args,
+    parentDeathSignal: options.parentDeathSignal,
+    stopTimeoutMs: 10_000,
+  });
   const baseUrl = `http://127.0.0.1:${port}/v1`;
   try {
     // /health answers 503 while the model loads and 200 once it can serve.

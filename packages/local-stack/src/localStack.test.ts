@@ -26,7 +26,9 @@ const entry = (name: string, grpc: number, metrics: number, http: number) => `
         description: test
         approxBytes: 1000
         hub: [{ uri: "hf:a/b/${name}.gguf", unpinned: "a test catalog, nothing is loaded" }]`;
-const catalog = parseCatalog(`defaultModels: [alpha, beta]\nmodels:${entry("alpha", 41001, 41002, 41003)}${entry("beta", 41011, 41012, 41013)}${entry("gamma", 41021, 41022, 41023)}`);
+const catalog = parseCatalog(
+  `defaultModels: [alpha, beta]\nmodels:${entry("alpha", 41001, 41002, 41003)}${entry("beta", 41011, 41012, 41013)}${entry("gamma", 41021, 41022, 41023)}`,
+);
 
 describe("stackPortSlots and resolvePorts", () => {
   it("takes each model's ports from the catalog, the request over them, and 0 or freePorts as free ones", async () => {
@@ -39,8 +41,18 @@ describe("stackPortSlots and resolvePorts", () => {
       { key: "evaluator", label: "evaluator HTTP", port: 18080 },
     ]);
     const fixed = await freePort();
-    const free = await resolvePorts(stackPortSlots(catalog, ["alpha", "beta", "gamma"], { models: { beta: { grpc: fixed } } }, { freePorts: true }));
-    expect(free.map((s) => s.key)).toEqual(["alpha.grpc", "alpha.metrics", "beta.grpc", "beta.metrics", "gamma.grpc", "gamma.metrics", "evaluator"]);
+    const free = await resolvePorts(
+      stackPortSlots(catalog, ["alpha", "beta", "gamma"], { models: { beta: { grpc: fixed } } }, { freePorts: true }),
+    );
+    expect(free.map((s) => s.key)).toEqual([
+      "alpha.grpc",
+      "alpha.metrics",
+      "beta.grpc",
+      "beta.metrics",
+      "gamma.grpc",
+      "gamma.metrics",
+      "evaluator",
+    ]);
     expect(free.find((s) => s.key === "beta.grpc")!.port).toBe(fixed);
     expect(new Set(free.map((s) => s.port)).size).toBe(7);
     for (const slot of free) expect(slot.port).toBeGreaterThan(0);
@@ -58,19 +70,21 @@ describe("stackPortSlots and resolvePorts", () => {
       ["evaluator", b],
     ]);
     expect((error as Error).message).toBe(`port ${a} (alpha gRPC) is already in use; port ${b} (evaluator HTTP) is already in use`);
-    await expect(resolvePorts(stackPortSlots(catalog, ["alpha", "beta"], { models: { alpha: { grpc: 40001 }, beta: { grpc: 40001 } } }))).rejects.toThrow(
-      "alpha gRPC and beta gRPC are both set to port 40001",
-    );
+    await expect(
+      resolvePorts(stackPortSlots(catalog, ["alpha", "beta"], { models: { alpha: { grpc: 40001 }, beta: { grpc: 40001 } } })),
+    ).rejects.toThrow("alpha gRPC and beta gRPC are both set to port 40001");
   });
 
   it("startLocalStack starts nothing when a port is taken, or a model lacks the profile", async () => {
     const taken = await occupy();
     const events: string[] = [];
     const onEvent = (e: { type: string }) => events.push(e.type);
-    await expect(startLocalStack({ catalog, models: ["alpha", "gamma"], freePorts: true, ports: { models: { gamma: { metrics: taken } } }, onEvent })).rejects.toThrow(
-      `port ${taken} (gamma metrics) is already in use`,
+    await expect(
+      startLocalStack({ catalog, models: ["alpha", "gamma"], freePorts: true, ports: { models: { gamma: { metrics: taken } } }, onEvent }),
+    ).rejects.toThrow(`port ${taken} (gamma metrics) is already in use`);
+    await expect(startLocalStack({ catalog, profile: "seed", freePorts: true, onEvent })).rejects.toThrow(
+      'alpha has no profile "seed" in catalog.yaml (it has small)',
     );
-    await expect(startLocalStack({ catalog, profile: "seed", freePorts: true, onEvent })).rejects.toThrow('alpha has no profile "seed" in catalog.yaml (it has small)');
     expect(events).toEqual([]);
   });
 });
@@ -84,8 +98,20 @@ describe("modelLogEvents", () => {
     expect(events('{"level":30,"port":50051,"slots":2,"threads":1,"contextSize":8192,"msg":"gRPC listening; loading model"}')).toEqual([
       { type: "loading", name: "alpha", threads: 1, slots: 2 },
     ]);
-    expect(events('{"level":30,"model":"Alpha 7B Instruct","architecture":"llama","quantization":"Q4_K_M","loadMs":5123,"gpu":"cuda","msg":"model loaded and warmed up; SERVING"}')).toEqual([
-      { type: "loaded", name: "alpha", model: "Alpha 7B Instruct", architecture: "llama", quantization: "Q4_K_M", loadMs: 5123, gpu: "cuda" },
+    expect(
+      events(
+        '{"level":30,"model":"Alpha 7B Instruct","architecture":"llama","quantization":"Q4_K_M","loadMs":5123,"gpu":"cuda","msg":"model loaded and warmed up; SERVING"}',
+      ),
+    ).toEqual([
+      {
+        type: "loaded",
+        name: "alpha",
+        model: "Alpha 7B Instruct",
+        architecture: "llama",
+        quantization: "Q4_K_M",
+        loadMs: 5123,
+        gpu: "cuda",
+      },
     ]);
     expect(events("plain text")).toEqual([]);
     expect(modelLogEvents("alpha", "plain text")).toEqual([{ type: "log", name: "alpha", line: "plain text" }]);

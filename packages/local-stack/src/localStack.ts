@@ -157,7 +157,8 @@ export function stackPortSlots(
     slots.push({ key: `${name}.grpc`, label: `${name} gRPC`, port: wanted.grpc ?? fallback(entry.ports.grpc) });
     slots.push({ key: `${name}.metrics`, label: `${name} metrics`, port: wanted.metrics ?? fallback(entry.ports.metrics) });
   }
-  if (options.evaluator ?? true) slots.push({ key: "evaluator", label: "evaluator HTTP", port: request.evaluator ?? fallback(DEFAULT_EVALUATOR_PORT) });
+  if (options.evaluator ?? true)
+    slots.push({ key: "evaluator", label: "evaluator HTTP", port: request.evaluator ?? fallback(DEFAULT_EVALUATOR_PORT) });
   return slots;
 }
 
@@ -188,11 +189,14 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
   const catalog = options.catalog ?? loadCatalog();
   const localModels = [...new Set(options.models ?? catalog.defaultModels)];
   const external = options.externalModels ?? {};
-  for (const name of localModels) if (name in external) throw new Error(`model ${name} is both started here and given as ${external[name]}`);
+  for (const name of localModels)
+    if (name in external) throw new Error(`model ${name} is both started here and given as ${external[name]}`);
   // Every model must be in the catalog with this profile before anything starts (CatalogError names it).
   const downloads = localModels.some((name) => profileSource(catalog.profile(name, profile), "").downloadsAtStart);
   const withEvaluator = options.evaluator ?? true;
-  const slots = await resolvePorts(stackPortSlots(catalog, localModels, options.ports, { evaluator: withEvaluator, freePorts: options.freePorts }));
+  const slots = await resolvePorts(
+    stackPortSlots(catalog, localModels, options.ports, { evaluator: withEvaluator, freePorts: options.freePorts }),
+  );
   const port = (key: string) => slots.find((s) => s.key === key)!.port;
   const host = options.host ?? "127.0.0.1";
   const emit = options.onEvent ?? (() => {});
@@ -209,7 +213,8 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
   const startedAt = Date.now();
   const env = { ...process.env };
   // Threads: the cores are split between the model processes on this machine (unless the caller decided).
-  const threadEnv = env.MODEL_THREADS || env.MODEL_PROCESSES_PER_HOST ? {} : { MODEL_PROCESSES_PER_HOST: String(Math.max(1, localModels.length)) };
+  const threadEnv =
+    env.MODEL_THREADS || env.MODEL_PROCESSES_PER_HOST ? {} : { MODEL_PROCESSES_PER_HOST: String(Math.max(1, localModels.length)) };
   const models: StackModel[] = [];
   const readiness: Promise<void>[] = [];
   const abort = new AbortController();
@@ -303,7 +308,15 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       for (const p of processes) {
         void p.exited.then((status) => {
           emit({ type: "exited", name: p.name, status, expected: stopping });
-          if (!stopping) reject(new StackExitedError(p.name, status, failureReason(p.output()) ?? `exited (code ${status.code}, signal ${status.signal})`, p.tail(20)));
+          if (!stopping)
+            reject(
+              new StackExitedError(
+                p.name,
+                status,
+                failureReason(p.output()) ?? `exited (code ${status.code}, signal ${status.signal})`,
+                p.tail(20),
+              ),
+            );
         });
       }
     });
@@ -312,7 +325,9 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     const stack: LocalStack = {
       profile,
       models,
-      ...(evaluator ? { evaluator: { url: evaluator.url, port: evaluator.port, pid: evaluator.process.pid, dbPath, process: evaluator } } : {}),
+      ...(evaluator
+        ? { evaluator: { url: evaluator.url, port: evaluator.port, pid: evaluator.process.pid, dbPath, process: evaluator } }
+        : {}),
       modelsEnv,
       processes,
       pids: () => processes.map((p) => p.pid).filter((pid): pid is number => pid !== undefined),
@@ -362,7 +377,13 @@ export function modelLogEvents(name: string, line: string): StackEvent[] {
   if (log?.msg === "downloading model") {
     const downloadedBytes = Number(log.downloadedBytes ?? 0);
     const totalBytes = Number(log.totalBytes ?? 0);
-    events.push({ type: "download", name, downloadedBytes, totalBytes, percent: Number(log.percent ?? (totalBytes ? (downloadedBytes / totalBytes) * 100 : 0)) });
+    events.push({
+      type: "download",
+      name,
+      downloadedBytes,
+      totalBytes,
+      percent: Number(log.percent ?? (totalBytes ? (downloadedBytes / totalBytes) * 100 : 0)),
+    });
   } else if (log?.msg === "gRPC listening; loading model") {
     events.push({ type: "loading", name, threads: numberOrUndefined(log.threads), slots: numberOrUndefined(log.slots) });
   } else if (log?.msg === "model loaded and warmed up; SERVING") {

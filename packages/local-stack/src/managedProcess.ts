@@ -60,7 +60,12 @@ export class ManagedProcess {
 
   /** `new ManagedProcess(options)`, or `new ManagedProcess(name, entry, env, options)` for `node --import tsx <entry>`. */
   constructor(options: ProcessOptions);
-  constructor(name: string, entry: string, env?: Record<string, string | undefined>, options?: Omit<ProcessOptions, "name" | "command" | "args" | "env">);
+  constructor(
+    name: string,
+    entry: string,
+    env?: Record<string, string | undefined>,
+    options?: Omit<ProcessOptions, "name" | "command" | "args" | "env">,
+  );
   constructor(
     first: string | ProcessOptions,
     entry?: string,
@@ -72,7 +77,9 @@ export class ManagedProcess {
     const options = this.options;
     const setpriv = options.parentDeathSignal ? setprivPath() : undefined;
     const command = options.command ?? process.execPath;
-    const [file, args] = setpriv ? [setpriv, ["--pdeathsig", options.parentDeathSignal!, "--", command, ...(options.args ?? [])]] : [command, options.args ?? []];
+    const [file, args] = setpriv
+      ? [setpriv, ["--pdeathsig", options.parentDeathSignal!, "--", command, ...(options.args ?? [])]]
+      : [command, options.args ?? []];
     // setpriv execs the command: the pid is the command's.
     this.child = spawn(file, args, {
       cwd: options.cwd ?? REPO_ROOT,
@@ -154,10 +161,15 @@ export class ManagedProcess {
         const match = this.buffer.match(pattern);
         if (match) return done(() => resolveMatch(match));
         if (this.exitStatus) {
-          return done(() => reject(new Error(`${this.name} exited (${JSON.stringify(this.exitStatus)}) before printing ${pattern}:\n${this.tail()}`)));
+          return done(() =>
+            reject(new Error(`${this.name} exited (${JSON.stringify(this.exitStatus)}) before printing ${pattern}:\n${this.tail()}`)),
+          );
         }
       };
-      const timer = setTimeout(() => done(() => reject(new Error(`${this.name}: no ${pattern} within ${timeoutMs} ms:\n${this.tail()}`))), timeoutMs);
+      const timer = setTimeout(
+        () => done(() => reject(new Error(`${this.name}: no ${pattern} within ${timeoutMs} ms:\n${this.tail()}`))),
+        timeoutMs,
+      );
       const done = (settle: () => void) => {
         clearTimeout(timer);
         this.listeners.delete(check);
@@ -252,7 +264,8 @@ export function setprivPath(): string | undefined {
       } catch {
         continue;
       }
-      if (spawnSync(candidate, ["--pdeathsig", "SIGKILL", "--", "true"], { stdio: "ignore", timeout: 5_000 }).status === 0) setpriv = candidate;
+      if (spawnSync(candidate, ["--pdeathsig", "SIGKILL", "--", "true"], { stdio: "ignore", timeout: 5_000 }).status === 0)
+        setpriv = candidate;
       break;
     }
   }

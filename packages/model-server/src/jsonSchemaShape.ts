@@ -24,7 +24,8 @@ export function jsonSchemaProblem(schema: unknown, root: unknown = schema, path 
     return `${path}.required: expected an array of property names`;
   }
   if (schema.$ref !== undefined) {
-    if (typeof schema.$ref !== "string" || !resolves(root, schema.$ref)) return `${path}.$ref: ${JSON.stringify(schema.$ref)} does not resolve inside the schema`;
+    if (typeof schema.$ref !== "string" || !resolves(root, schema.$ref))
+      return `${path}.$ref: ${JSON.stringify(schema.$ref)} does not resolve inside the schema`;
   }
   for (const keyword of ["properties", "$defs", "definitions"]) {
     const map = schema[keyword];

@@ -1,7 +1,14 @@
 import { Server, ServerCredentials } from "@grpc/grpc-js";
 import { HealthImplementation } from "grpc-health-check";
 import type { Logger } from "pino";
-import { createLogger, createModelServerMetrics, grpcServerInterceptor, startTelemetry, type ModelServerMetrics, type Telemetry } from "@evalstack/telemetry";
+import {
+  createLogger,
+  createModelServerMetrics,
+  grpcServerInterceptor,
+  startTelemetry,
+  type ModelServerMetrics,
+  type Telemetry,
+} from "@evalstack/telemetry";
 import { addReflection, InferenceService as InferenceServiceDefinition, serverChannelOptions } from "@evalstack/contract";
 import { ConfigError, loadModelServerConfig, selectCatalogModel, type ModelServerConfig } from "./config.js";
 import { GenerationCore, type ServingObserver } from "./generationCore.js";
@@ -94,7 +101,13 @@ export async function startModelServer(
       metrics = createModelServerMetrics(options.telemetry.meter, { model: config.service, responseModel: info.name, slots: config.slots });
     }
     log.info(
-      { model: info.name, architecture: info.architecture, quantization: info.quantization, loadMs: Math.round(info.loadMs), gpu: info.gpu },
+      {
+        model: info.name,
+        architecture: info.architecture,
+        quantization: info.quantization,
+        loadMs: Math.round(info.loadMs),
+        gpu: info.gpu,
+      },
       "model loaded and warmed up; SERVING",
     );
     return engine;

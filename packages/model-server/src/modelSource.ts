@@ -37,7 +37,9 @@ export async function resolveModelSource(
   }
   const files = await splitParts(modelPath);
   if (config.sha256.length > files.length) {
-    throw new ModelSourceError(`${config.sha256.length} sha256 pins for ${files.length} model file(s) at ${modelPath} (MODEL_SHA256: one per part)`);
+    throw new ModelSourceError(
+      `${config.sha256.length} sha256 pins for ${files.length} model file(s) at ${modelPath} (MODEL_SHA256: one per part)`,
+    );
   }
   for (const [i, pin] of config.sha256.entries()) {
     if (!pin) continue;

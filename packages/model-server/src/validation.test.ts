@@ -46,7 +46,14 @@ describe("json_schema shape", () => {
     }
   };
   it("accepts well-shaped schemas, local references included", () => {
-    expect(problemOf({ type: "object", properties: { a: { type: ["string", "null"] }, b: { $ref: "#/$defs/b" } }, required: ["a"], $defs: { b: { enum: [1, 2] } } })).toBeUndefined();
+    expect(
+      problemOf({
+        type: "object",
+        properties: { a: { type: ["string", "null"] }, b: { $ref: "#/$defs/b" } },
+        required: ["a"],
+        $defs: { b: { enum: [1, 2] } },
+      }),
+    ).toBeUndefined();
     expect(problemOf({ type: "array", items: { anyOf: [{ type: "integer" }, { type: "string" }] } })).toBeUndefined();
   });
   it.each([
@@ -56,7 +63,7 @@ describe("json_schema shape", () => {
     [{ type: "array", items: "x" }, "json_schema: schema.items: expected a schema object"],
     [{ enum: "x" }, "json_schema: schema.enum: expected an array"],
     [{ required: [1] }, "json_schema: schema.required: expected an array of property names"],
-    [{ $ref: "#/$defs/missing" }, "json_schema: schema.$ref: \"#/$defs/missing\" does not resolve"],
+    [{ $ref: "#/$defs/missing" }, 'json_schema: schema.$ref: "#/$defs/missing" does not resolve'],
     [{ anyOf: [] }, "json_schema: schema.anyOf: expected a non-empty array"],
   ])("names the misshapen keyword of %j", (schema, message) => {
     expect(problemOf(schema)).toContain(message);

@@ -14,7 +14,10 @@ describe("telemetryEnv", () => {
 
   it("turns OTLP on per signal from the shared or the signal's endpoint", () => {
     expect(telemetryEnv({ OTEL_EXPORTER_OTLP_ENDPOINT: "http://c:4318" })).toMatchObject({ otlpTraces: true, otlpMetrics: true });
-    expect(telemetryEnv({ OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: "http://c:4318/v1/traces" })).toMatchObject({ otlpTraces: true, otlpMetrics: false });
+    expect(telemetryEnv({ OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: "http://c:4318/v1/traces" })).toMatchObject({
+      otlpTraces: true,
+      otlpMetrics: false,
+    });
     expect(telemetryEnv({ OTEL_EXPORTER_OTLP_METRICS_ENDPOINT: " " })).toMatchObject({ otlpMetrics: false });
   });
 

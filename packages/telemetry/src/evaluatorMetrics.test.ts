@@ -18,7 +18,14 @@ beforeAll(async () => {
   metrics.itemCompleted({ model: "alpha", outcome: "passed", dimension: "reasoning" });
   metrics.itemCompleted({ model: "alpha", outcome: "failed", dimension: "reasoning" });
   metrics.itemCompleted({ model: "beta", outcome: "error" });
-  metrics.recordOperation({ model: "alpha", responseModel: "alpha-7b-instruct", durationMs: 1500, timeToFirstChunkMs: 300, inputTokens: 40, outputTokens: 200 });
+  metrics.recordOperation({
+    model: "alpha",
+    responseModel: "alpha-7b-instruct",
+    durationMs: 1500,
+    timeToFirstChunkMs: 300,
+    inputTokens: 40,
+    outputTokens: 200,
+  });
   metrics.recordOperation({ model: "beta", durationMs: 5000, errorType: "UNAVAILABLE" });
   text = await telemetry.metricsText();
 });

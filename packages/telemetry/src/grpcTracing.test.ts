@@ -68,7 +68,14 @@ const stub: InferenceServer = {
     } else if (call.request.requestId === "boom") {
       callback({ code: status.INTERNAL, details: "engine crashed" });
     } else {
-      callback(null, { requestId: call.request.requestId, text: "ok", finishReason: FinishReason.STOP, usage: undefined, timings: undefined, model: "stub" });
+      callback(null, {
+        requestId: call.request.requestId,
+        text: "ok",
+        finishReason: FinishReason.STOP,
+        usage: undefined,
+        timings: undefined,
+        model: "stub",
+      });
     }
   },
   getModelInfo(_call, callback) {

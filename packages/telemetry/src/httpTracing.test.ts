@@ -1,11 +1,25 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { InMemorySpanExporter, SimpleSpanProcessor, SpanKind, SpanStatusCode, startHttpServerSpan, startTelemetry, trace, context, type Telemetry } from "./index.js";
+import {
+  InMemorySpanExporter,
+  SimpleSpanProcessor,
+  SpanKind,
+  SpanStatusCode,
+  startHttpServerSpan,
+  startTelemetry,
+  trace,
+  context,
+  type Telemetry,
+} from "./index.js";
 
 const exporter = new InMemorySpanExporter();
 let telemetry: Telemetry;
 
 beforeAll(async () => {
-  telemetry = await startTelemetry({ serviceName: "http-tracing-test", prometheus: "off", spanProcessors: [new SimpleSpanProcessor({ exporter })] });
+  telemetry = await startTelemetry({
+    serviceName: "http-tracing-test",
+    prometheus: "off",
+    spanProcessors: [new SimpleSpanProcessor({ exporter })],
+  });
 });
 afterAll(async () => {
   await telemetry.shutdown();

@@ -20,11 +20,9 @@ export interface HttpServerSpan {
 
 export function startHttpServerSpan(method: string, route: string, headers: IncomingHttpHeaders): HttpServerSpan {
   const parent = propagation.extract(ROOT_CONTEXT, headers, headerGetter);
-  const span = trace.getTracer(INSTRUMENTATION_SCOPE).startSpan(
-    `${method} ${route}`,
-    { kind: SpanKind.SERVER, attributes: { "http.request.method": method, "http.route": route } },
-    parent,
-  );
+  const span = trace
+    .getTracer(INSTRUMENTATION_SCOPE)
+    .startSpan(`${method} ${route}`, { kind: SpanKind.SERVER, attributes: { "http.request.method": method, "http.route": route } }, parent);
   let ended = false;
   return {
     context: trace.setSpan(parent, span),

@@ -36,7 +36,14 @@ describe("createLogger", () => {
 
     const { traceId, spanId } = span.spanContext();
     expect(lines).toHaveLength(3);
-    expect(lines[0]).toMatchObject({ name: "model-server", msg: "admitted", requestId: "r1", trace_id: traceId, span_id: spanId, trace_flags: "01" });
+    expect(lines[0]).toMatchObject({
+      name: "model-server",
+      msg: "admitted",
+      requestId: "r1",
+      trace_id: traceId,
+      span_id: spanId,
+      trace_flags: "01",
+    });
     expect(lines[1]).toMatchObject({ msg: "finished", trace_id: traceId, span_id: spanId });
     expect(lines[2]?.msg).toBe("outside");
     expect(lines[2]).not.toHaveProperty("trace_id");

@@ -1,11 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import {
-  createModelServerMetrics,
-  prometheusSample as sample,
-  PROMETHEUS_CONTENT_TYPE,
-  startTelemetry,
-  type Telemetry,
-} from "./index.js";
+import { createModelServerMetrics, prometheusSample as sample, PROMETHEUS_CONTENT_TYPE, startTelemetry, type Telemetry } from "./index.js";
 
 let telemetry: Telemetry;
 let text: string;

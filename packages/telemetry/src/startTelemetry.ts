@@ -1,22 +1,8 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
-import {
-  context,
-  diag,
-  metrics,
-  propagation,
-  trace,
-  type DiagLogger,
-  type Meter,
-  type Tracer,
-} from "@opentelemetry/api";
+import { context, diag, metrics, propagation, trace, type DiagLogger, type Meter, type Tracer } from "@opentelemetry/api";
 import { AsyncLocalStorageContextManager } from "@opentelemetry/context-async-hooks";
-import {
-  CompositePropagator,
-  diagLogLevelFromString,
-  W3CBaggagePropagator,
-  W3CTraceContextPropagator,
-} from "@opentelemetry/core";
+import { CompositePropagator, diagLogLevelFromString, W3CBaggagePropagator, W3CTraceContextPropagator } from "@opentelemetry/core";
 import { PrometheusExporter, PrometheusSerializer } from "@opentelemetry/exporter-prometheus";
 import { detectResources, envDetector, resourceFromAttributes } from "@opentelemetry/resources";
 import { MeterProvider, PeriodicExportingMetricReader, type IMetricReader } from "@opentelemetry/sdk-metrics";
@@ -132,9 +118,7 @@ async function start(options: TelemetryOptions): Promise<Telemetry> {
   const meterProvider = new MeterProvider({ resource, readers });
 
   context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
-  propagation.setGlobalPropagator(
-    new CompositePropagator({ propagators: [new W3CTraceContextPropagator(), new W3CBaggagePropagator()] }),
-  );
+  propagation.setGlobalPropagator(new CompositePropagator({ propagators: [new W3CTraceContextPropagator(), new W3CBaggagePropagator()] }));
   trace.setGlobalTracerProvider(tracerProvider);
   metrics.setGlobalMeterProvider(meterProvider);
 
@@ -239,8 +223,10 @@ async function withTimeout(promise: Promise<unknown>, ms: number): Promise<void>
 /** The SDK's own warnings (e.g. an unreachable collector) as JSON log lines like everything else. */
 function pinoDiagLogger(): DiagLogger {
   const log = createLogger("opentelemetry", { level: "trace" }); // diag filters by OTEL_LOG_LEVEL
-  const line = (fn: (obj: object, msg: string) => void) => (message: string, ...args: unknown[]) =>
-    fn({ args: args.map((a) => (a instanceof Error ? a.message : a)) }, message);
+  const line =
+    (fn: (obj: object, msg: string) => void) =>
+    (message: string, ...args: unknown[]) =>
+      fn({ args: args.map((a) => (a instanceof Error ? a.message : a)) }, message);
   return {
     error: line(log.error.bind(log)),
     warn: line(log.warn.bind(log)),

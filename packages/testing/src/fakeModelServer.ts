@@ -176,7 +176,9 @@ export async function startFakeModelServer(options: FakeModelServerOptions = {})
   const health = new HealthImplementation({ "": "SERVING", "evalstack.inference.v1.Inference": "SERVING" });
   health.addToServer(server);
   const port = await new Promise<number>((resolve, reject) =>
-    server.bindAsync(`127.0.0.1:${options.port ?? 0}`, ServerCredentials.createInsecure(), (error, bound) => (error ? reject(error) : resolve(bound))),
+    server.bindAsync(`127.0.0.1:${options.port ?? 0}`, ServerCredentials.createInsecure(), (error, bound) =>
+      error ? reject(error) : resolve(bound),
+    ),
   );
   state.port = port;
   state.target = `127.0.0.1:${port}`;

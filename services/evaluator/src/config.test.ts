@@ -49,7 +49,10 @@ describe("evaluator configuration", () => {
     [{ EVALSTACK_API_KEYS: KEY, DATABASE_URL: "mysql://x" }, "DATABASE_URL"],
     [{ EVALSTACK_API_KEYS: KEY, LOG_LEVEL: "loud" }, "LOG_LEVEL"],
     [{ EVALSTACK_API_KEYS: KEY, EVALSTACK_MODELS: "qwen" }, "EVALSTACK_MODELS"],
-    [{ EVALSTACK_API_KEYS: KEY, EVALSTACK_MODELS: "l=openai+http://h:1/v1", EVALSTACK_MODEL_L_CONCURRENCY: "0" }, "EVALSTACK_MODEL_L_CONCURRENCY"],
+    [
+      { EVALSTACK_API_KEYS: KEY, EVALSTACK_MODELS: "l=openai+http://h:1/v1", EVALSTACK_MODEL_L_CONCURRENCY: "0" },
+      "EVALSTACK_MODEL_L_CONCURRENCY",
+    ],
   ])("rejects %j naming %s", (env, variable) => {
     let error: unknown;
     try {
@@ -79,7 +82,9 @@ describe("evaluator configuration", () => {
       { kind: "grpc", name: "qwen", target: "ipv4:127.0.0.1:5001,127.0.0.1:5002" },
       { kind: "grpc", name: "phi3", target: "h:1" },
     ]);
-    expect(() => parseModels("qwen=ipv4:127.0.0.1:5001,nonsense")).toThrow(/entry 2 \("nonsense"\): is not host:port in the address list of qwen/);
+    expect(() => parseModels("qwen=ipv4:127.0.0.1:5001,nonsense")).toThrow(
+      /entry 2 \("nonsense"\): is not host:port in the address list of qwen/,
+    );
     // outside an address list a bare host:port is still an error
     expect(() => parseModels("qwen=h:1,h:2")).toThrow(/not name=host:port/);
   });

@@ -41,7 +41,6 @@ export interface EvaluatorConfig {
   sandbox: SandboxConfig;
 }
 
-
 const DEFAULT_MODELS = "qwen=localhost:50051,phi3=localhost:50052";
 
 export function loadConfig(env: Env = process.env): EvaluatorConfig {
@@ -101,7 +100,10 @@ export function loadSandboxConfig(env: Env = process.env): SandboxConfig {
   };
   return {
     isolation: read.oneOf<IsolationMode>("EVALSTACK_SANDBOX_ISOLATION", ["auto", "namespaces", "rlimits"], "auto"),
-    concurrency: read.integer("EVALSTACK_SANDBOX_CONCURRENCY", Math.min(Math.max(1, availableParallelism()), MAX_CONCURRENCY), { min: 1, max: MAX_CONCURRENCY }),
+    concurrency: read.integer("EVALSTACK_SANDBOX_CONCURRENCY", Math.min(Math.max(1, availableParallelism()), MAX_CONCURRENCY), {
+      min: 1,
+      max: MAX_CONCURRENCY,
+    }),
     queueLimit: read.integer("EVALSTACK_SANDBOX_QUEUE_LIMIT", 64, { min: 0, max: 100_000 }),
     uidBase: read.optionalInteger("EVALSTACK_SANDBOX_UID_BASE", { min: 1000, max: 4_000_000_000 }) ?? null,
     pythonPath: path("EVALSTACK_SANDBOX_PYTHON"),
@@ -136,7 +138,10 @@ function loadAuth(read: EnvReader): EvaluatorConfig["auth"] {
     } catch (error) {
       throw new ConfigError("EVALSTACK_API_KEYS_FILE", `cannot read ${file}: ${(error as Error).message}`);
     }
-    const lines = text.split(/\r?\n/).map((l) => l.trim()).filter((l) => l && !l.startsWith("#"));
+    const lines = text
+      .split(/\r?\n/)
+      .map((l) => l.trim())
+      .filter((l) => l && !l.startsWith("#"));
     keys.push(...splitKeys(lines.join(","), "EVALSTACK_API_KEYS_FILE"));
   }
   if (keys.length === 0) {
@@ -149,7 +154,10 @@ function loadAuth(read: EnvReader): EvaluatorConfig["auth"] {
 }
 
 function splitKeys(text: string, variable: string): string[] {
-  const keys = text.split(",").map((k) => k.trim()).filter(Boolean);
+  const keys = text
+    .split(",")
+    .map((k) => k.trim())
+    .filter(Boolean);
   for (const key of keys) {
     if (key.length < 16) throw new ConfigError(variable, "every API key must be at least 16 characters");
     if (/\s/.test(key)) throw new ConfigError(variable, "API keys cannot contain white space");

@@ -57,9 +57,18 @@ export async function startServer(options: StartServerOptions): Promise<Evaluato
   const sandbox = options.sandbox ?? new Sandbox(config.sandbox);
   // Never weak without saying so: the mode code items will run under, logged before anything runs.
   const isolation = await sandbox.isolation();
-  if (isolation.mode === "namespaces") log.info({ sandbox: isolation.mode, configured: isolation.configured }, "sandbox isolation: namespaces");
-  else if (isolation.mode === "rlimits") log.warn({ sandbox: isolation.mode, configured: isolation.configured, reason: isolation.reason }, "sandbox isolation: rlimits only (configured explicitly)");
-  else log.error({ sandbox: isolation.mode, configured: isolation.configured, reason: isolation.reason }, "sandbox isolation unavailable: code items will end as errors");
+  if (isolation.mode === "namespaces")
+    log.info({ sandbox: isolation.mode, configured: isolation.configured }, "sandbox isolation: namespaces");
+  else if (isolation.mode === "rlimits")
+    log.warn(
+      { sandbox: isolation.mode, configured: isolation.configured, reason: isolation.reason },
+      "sandbox isolation: rlimits only (configured explicitly)",
+    );
+  else
+    log.error(
+      { sandbox: isolation.mode, configured: isolation.configured, reason: isolation.reason },
+      "sandbox isolation unavailable: code items will end as errors",
+    );
   const runs = new RunManager({
     store,
     models,
@@ -91,7 +100,8 @@ export async function startServer(options: StartServerOptions): Promise<Evaluato
     s.once("error", reject);
   });
   const port = (server.address() as AddressInfo).port;
-  const host = config.host === "0.0.0.0" || config.host === "::" ? "127.0.0.1" : config.host.includes(":") ? `[${config.host}]` : config.host;
+  const host =
+    config.host === "0.0.0.0" || config.host === "::" ? "127.0.0.1" : config.host.includes(":") ? `[${config.host}]` : config.host;
   if (options.executeRuns !== false) {
     // SQLite belongs to this one process: leases left in it are from a process that is gone (crashed or
     // killed), so its runs resume now rather than when the lease would have lapsed.

@@ -21,7 +21,13 @@ describe("parseChatRequest", () => {
       ...chat,
       messages: [
         { role: "developer", content: "Be brief." },
-        { role: "user", content: [{ type: "text", text: "Hello " }, { type: "text", text: "there" }] },
+        {
+          role: "user",
+          content: [
+            { type: "text", text: "Hello " },
+            { type: "text", text: "there" },
+          ],
+        },
       ],
       max_completion_tokens: 12,
       temperature: 0,
@@ -60,7 +66,11 @@ describe("parseChatRequest", () => {
     ["messages not an array", { messages: "hi" }, "messages"],
     ["an unknown role", { messages: [{ role: "wizard", content: "hi" }] }, "messages[0].role"],
     ["a tool role", { messages: [{ role: "tool", content: "hi" }] }, "messages[0].role"],
-    ["an image part", { messages: [{ role: "user", content: [{ type: "image_url", image_url: { url: "x" } }] }] }, "messages[0].content[0]"],
+    [
+      "an image part",
+      { messages: [{ role: "user", content: [{ type: "image_url", image_url: { url: "x" } }] }] },
+      "messages[0].content[0]",
+    ],
     ["a numeric content", { messages: [{ role: "user", content: 5 }] }, "messages[0].content"],
     ["a string temperature", { ...chat, temperature: "0.5" }, "temperature"],
     ["a temperature above 2", { ...chat, temperature: 2.5 }, "temperature"],
@@ -75,7 +85,11 @@ describe("parseChatRequest", () => {
     ["a stop that is a number", { ...chat, stop: 5 }, "stop"],
     ["a stop array with a number", { ...chat, stop: ["a", 5] }, "stop[1]"],
     ["an unknown response_format type", { ...chat, response_format: { type: "yaml" } }, "response_format.type"],
-    ["a json_schema without a schema", { ...chat, response_format: { type: "json_schema", json_schema: { name: "x" } } }, "response_format.json_schema.schema"],
+    [
+      "a json_schema without a schema",
+      { ...chat, response_format: { type: "json_schema", json_schema: { name: "x" } } },
+      "response_format.json_schema.schema",
+    ],
     ["presence_penalty", { ...chat, presence_penalty: 0.5 }, "presence_penalty"],
     ["tools", { ...chat, tools: [{ type: "function", function: { name: "f" } }] }, "tools"],
     ["a model that is not a string", { ...chat, model: 3 }, "model"],

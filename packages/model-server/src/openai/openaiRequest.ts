@@ -24,7 +24,11 @@ function optionalNumber(body: Json, param: string, integer = false): number | un
   const value = body[param];
   if (value === undefined || value === null) return undefined;
   if (typeof value !== "number" || (integer && !Number.isInteger(value))) {
-    throw invalidParam(param, `expected ${integer ? "an integer" : "a number"}, got ${typeName(value)} ${JSON.stringify(value)}`, "invalid_type");
+    throw invalidParam(
+      param,
+      `expected ${integer ? "an integer" : "a number"}, got ${typeName(value)} ${JSON.stringify(value)}`,
+      "invalid_type",
+    );
   }
   return value;
 }
@@ -60,7 +64,7 @@ function contentText(content: unknown, param: string): string {
     return content
       .map((part, j) => {
         if (!isObject(part) || part.type !== "text" || typeof part.text !== "string") {
-          throw invalidParam(`${param}[${j}]`, "only text parts ({\"type\": \"text\", \"text\": \"...\"}) are supported", "unsupported_value");
+          throw invalidParam(`${param}[${j}]`, 'only text parts ({"type": "text", "text": "..."}) are supported', "unsupported_value");
         }
         return part.text;
       })
@@ -106,7 +110,11 @@ function parseResponseFormat(value: unknown): { schema: string; param: string } 
       const spec = value.json_schema;
       if (!isObject(spec)) throw invalidParam("response_format.json_schema", "expected an object with a schema", "invalid_type");
       if (!isObject(spec.schema)) {
-        throw invalidParam("response_format.json_schema.schema", `expected a JSON Schema object, got ${typeName(spec.schema)}`, "invalid_type");
+        throw invalidParam(
+          "response_format.json_schema.schema",
+          `expected a JSON Schema object, got ${typeName(spec.schema)}`,
+          "invalid_type",
+        );
       }
       return { schema: JSON.stringify(spec.schema), param: "response_format.json_schema.schema" };
     }
@@ -116,7 +124,10 @@ function parseResponseFormat(value: unknown): { schema: string; param: string } 
 }
 
 /** The fields /v1/chat/completions and /v1/completions share. */
-function parseCommon(body: Json, kind: "chat" | "completion"): Omit<ParsedOpenAIRequest, "generate" | "paramOf"> & {
+function parseCommon(
+  body: Json,
+  kind: "chat" | "completion",
+): Omit<ParsedOpenAIRequest, "generate" | "paramOf"> & {
   sampling: SamplingParams;
   maxTokens: number | undefined;
   maxTokensParam: string;
@@ -144,7 +155,9 @@ function parseCommon(body: Json, kind: "chat" | "completion"): Omit<ParsedOpenAI
     logit_bias: (v) => isObject(v) && Object.keys(v).length === 0,
     tools: (v) => Array.isArray(v) && v.length === 0,
     functions: (v) => Array.isArray(v) && v.length === 0,
-    ...(kind === "completion" ? { echo: (v: unknown) => v === false, best_of: (v: unknown) => v === 1, suffix: (v: unknown) => v === "" } : {}),
+    ...(kind === "completion"
+      ? { echo: (v: unknown) => v === false, best_of: (v: unknown) => v === 1, suffix: (v: unknown) => v === "" }
+      : {}),
   });
   const seed = inRange("seed", optionalNumber(body, "seed", true), 0, 0xffffffff);
   // OpenAI's ranges; top_k, min_p and repeat_penalty are llama.cpp's extensions, as llama-server takes them.

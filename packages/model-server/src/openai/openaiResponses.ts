@@ -19,7 +19,11 @@ export function timingsJson(t: Timings) {
 }
 
 export function usageJson(done: Completed) {
-  return { prompt_tokens: done.promptTokens, completion_tokens: done.completionTokens, total_tokens: done.promptTokens + done.completionTokens };
+  return {
+    prompt_tokens: done.promptTokens,
+    completion_tokens: done.completionTokens,
+    total_tokens: done.promptTokens + done.completionTokens,
+  };
 }
 
 /** The `x_evalstack` extension on a response or on the final chunk of a stream. */

@@ -47,7 +47,13 @@ async function readJson(req: IncomingMessage): Promise<unknown> {
   for await (const chunk of req as AsyncIterable<Buffer>) {
     size += chunk.length;
     if (size > MAX_MESSAGE_BYTES) {
-      throw new OpenAIError(413, `the request body is larger than ${MAX_MESSAGE_BYTES} bytes`, "invalid_request_error", null, "request_too_large");
+      throw new OpenAIError(
+        413,
+        `the request body is larger than ${MAX_MESSAGE_BYTES} bytes`,
+        "invalid_request_error",
+        null,
+        "request_too_large",
+      );
     }
     chunks.push(chunk);
   }
@@ -71,7 +77,13 @@ export async function startOpenAIServer(options: OpenAIServerOptions): Promise<R
   const checkModel = (model: string) => {
     // The served name, the loaded GGUF's name, or none: anything else is a request meant for another server.
     if (model !== "" && model !== servedName && model !== core.modelName) {
-      throw new OpenAIError(404, `the model '${model}' does not exist; this server serves '${servedName}'`, "invalid_request_error", "model", "model_not_found");
+      throw new OpenAIError(
+        404,
+        `the model '${model}' does not exist; this server serves '${servedName}'`,
+        "invalid_request_error",
+        "model",
+        "model_not_found",
+      );
     }
   };
 
@@ -101,7 +113,12 @@ export async function startOpenAIServer(options: OpenAIServerOptions): Promise<R
     // Headers go out with the first event, so a refusal (queue full, bad schema) is still a plain error response.
     const event = (data: unknown) => {
       if (!res.headersSent) {
-        res.writeHead(200, { "content-type": "text/event-stream", "cache-control": "no-cache", connection: "keep-alive", "x-request-id": requestId });
+        res.writeHead(200, {
+          "content-type": "text/event-stream",
+          "cache-control": "no-cache",
+          connection: "keep-alive",
+          "x-request-id": requestId,
+        });
       }
       res.write(`data: ${JSON.stringify(data)}\n\n`);
     };
@@ -139,7 +156,8 @@ export async function startOpenAIServer(options: OpenAIServerOptions): Promise<R
     }
     const parse = path === "/v1/chat/completions" ? parseChatRequest : path === "/v1/completions" ? parseCompletionRequest : undefined;
     if (!parse) throw new OpenAIError(404, `no route ${method} ${path}`, "invalid_request_error", null, "unknown_url");
-    if (method !== "POST") throw new OpenAIError(405, `${path} takes POST, not ${method}`, "invalid_request_error", null, "method_not_allowed");
+    if (method !== "POST")
+      throw new OpenAIError(405, `${path} takes POST, not ${method}`, "invalid_request_error", null, "method_not_allowed");
     const parsed = parse(await readJson(req));
     try {
       return await generate(res, parsed, requestId);

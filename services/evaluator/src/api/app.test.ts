@@ -52,7 +52,8 @@ async function setup(options: { env?: Record<string, string>; models?: Parameter
     await server.close();
     for (const m of models) await m.close();
   });
-  const call = (path: string, init: RequestInit = {}) => fetch(`${server.url}${path}`, { ...init, headers: { ...auth, ...(init.headers as Record<string, string>) } });
+  const call = (path: string, init: RequestInit = {}) =>
+    fetch(`${server.url}${path}`, { ...init, headers: { ...auth, ...(init.headers as Record<string, string>) } });
   return { server, models, call };
 }
 
@@ -107,13 +108,16 @@ describe("evaluator API: runs over a reproducible subset and over several suites
     expect(both.itemIds).toEqual(["q0", "q1", "q2", "t0", "t1", "t2"]);
     expect(both.total_items).toBe(6);
 
-    const post = (body: object) => call("/v1/runs", { method: "POST", headers: json, body: JSON.stringify({ models: ["alpha"], ...body }) });
+    const post = (body: object) =>
+      call("/v1/runs", { method: "POST", headers: json, body: JSON.stringify({ models: ["alpha"], ...body }) });
     await expectProblem(await post({ suite: "twenty", limit: 0 }), 422, "limit");
     await expectProblem(await post({ suite: "twenty", shuffle_seed: -1 }), 422, "shuffle_seed");
     await expectProblem(await post({ suite: "twenty,nope" }), 422, "suite");
     expect((await expectProblem(await post({ suite: "five,five" }), 422, "suite")).detail).toMatch(/named twice/);
     await uploadSuite(call, "five-again");
-    expect((await expectProblem(await post({ suite: "five,five-again" }), 422, "suite")).detail).toMatch(/"q0" is in both five and five-again/);
+    expect((await expectProblem(await post({ suite: "five,five-again" }), 422, "suite")).detail).toMatch(
+      /"q0" is in both five and five-again/,
+    );
   });
 });
 
@@ -128,8 +132,16 @@ describe("evaluator API: bad input", () => {
     await expectProblem(await post("/v1/runs", JSON.stringify({ suite: "smoke-6", models: ["alpha"], repeats: 0 })), 422, "repeats");
     await expectProblem(await post("/v1/runs", JSON.stringify({ suite: "smoke-6", models: ["alpha"], repeats: 1000 })), 422, "repeats");
     await expectProblem(await post("/v1/runs", JSON.stringify({ suite: "smoke-6", models: ["alpha"], bogus: 1 })), 422, "bogus");
-    await expectProblem(await post("/v1/runs", JSON.stringify({ suite: "smoke-6", models: ["alpha"], sampling: { top_p: 7 } })), 422, "sampling.top_p");
-    await expectProblem(await post("/v1/runs", JSON.stringify({ suite: "smoke-6", models: ["alpha"], concurrency: { beta: 2 } })), 422, "concurrency.beta");
+    await expectProblem(
+      await post("/v1/runs", JSON.stringify({ suite: "smoke-6", models: ["alpha"], sampling: { top_p: 7 } })),
+      422,
+      "sampling.top_p",
+    );
+    await expectProblem(
+      await post("/v1/runs", JSON.stringify({ suite: "smoke-6", models: ["alpha"], concurrency: { beta: 2 } })),
+      422,
+      "concurrency.beta",
+    );
 
     const dup = [suiteItems[0], { ...suiteItems[1], id: "q0" }];
     await expectProblem(await post("/v1/suites", JSON.stringify({ id: "dup", items: dup })), 422, "items[1].id");
@@ -137,7 +149,11 @@ describe("evaluator API: bad input", () => {
     await expectProblem(await post("/v1/suites", JSON.stringify({ id: "bad", items: unknownCheck })), 422, "items[0].checks[0].type");
     const noChecks = [{ ...suiteItems[0], checks: [] }];
     await expectProblem(await post("/v1/suites", JSON.stringify({ id: "bad", items: noChecks })), 422, "items[0].checks");
-    const jsonl = await call("/v1/suites?id=lines", { method: "POST", headers: { "content-type": "application/x-ndjson" }, body: '{"id": "a"}\nnot json\n' });
+    const jsonl = await call("/v1/suites?id=lines", {
+      method: "POST",
+      headers: { "content-type": "application/x-ndjson" },
+      body: '{"id": "a"}\nnot json\n',
+    });
     await expectProblem(jsonl, 422, "line 2");
 
     const big = JSON.stringify({ id: "big", items: Array.from({ length: 100 }, (_, i) => ({ ...suiteItems[0], id: `x${i}` })) });
@@ -170,13 +186,29 @@ describe("evaluator API: bad input", () => {
 
   it("scores one reply without a model, and names the bad field of a bad item", async () => {
     const { call } = await setup();
-    const item = { id: "x", dimension: "instruction_following", prompt: "p", checks: [{ type: "contains", value: "blue" }, { type: "lowercase" }] };
+    const item = {
+      id: "x",
+      dimension: "instruction_following",
+      prompt: "p",
+      checks: [{ type: "contains", value: "blue" }, { type: "lowercase" }],
+    };
     const ok = await call("/v1/score", { method: "POST", headers: json, body: JSON.stringify({ item, reply: "the sky is blue" }) });
     expect(ok.status).toBe(200);
-    expect(await ok.json()).toMatchObject({ passed: true, score: 1, checks: [{ type: "contains", passed: true }, { type: "lowercase", passed: true }] });
+    expect(await ok.json()).toMatchObject({
+      passed: true,
+      score: 1,
+      checks: [
+        { type: "contains", passed: true },
+        { type: "lowercase", passed: true },
+      ],
+    });
     const half = await call("/v1/score", { method: "POST", headers: json, body: JSON.stringify({ item, reply: "The sky is blue" }) });
     expect(await half.json()).toMatchObject({ passed: false, score: 0.5 });
-    const bad = await call("/v1/score", { method: "POST", headers: json, body: JSON.stringify({ item: { ...item, checks: [{ type: "nope" }] }, reply: "" }) });
+    const bad = await call("/v1/score", {
+      method: "POST",
+      headers: json,
+      body: JSON.stringify({ item: { ...item, checks: [{ type: "nope" }] }, reply: "" }),
+    });
     await expectProblem(bad, 422, "item.checks[0].type");
   });
 
@@ -184,19 +216,34 @@ describe("evaluator API: bad input", () => {
     // A queue limit of 0: any scoring request that would have to wait for a sandbox slot is refused.
     const { call } = await setup({ env: { EVALSTACK_SANDBOX_QUEUE_LIMIT: "0" } });
     const code = { id: "c", dimension: "code", prompt: "p", checks: [{ type: "code", language: "python", tests: "assert f() == 1" }] };
-    const busy = await call("/v1/score", { method: "POST", headers: json, body: JSON.stringify({ item: code, reply: "def f():\n    return 1\n" }) });
+    const busy = await call("/v1/score", {
+      method: "POST",
+      headers: json,
+      body: JSON.stringify({ item: code, reply: "def f():\n    return 1\n" }),
+    });
     expect(busy.headers.get("retry-after")).toBe("1");
     await expectProblem(busy, 503);
     const text = { id: "t", dimension: "instruction_following", prompt: "p", checks: [{ type: "contains", value: "ok" }] };
-    expect((await call("/v1/score", { method: "POST", headers: json, body: JSON.stringify({ item: text, reply: "ok" }) })).status).toBe(200);
+    expect((await call("/v1/score", { method: "POST", headers: json, body: JSON.stringify({ item: text, reply: "ok" }) })).status).toBe(
+      200,
+    );
   });
 });
 
 describe("evaluator API: runs", () => {
   it("runs a suite on two models, stores every reply once, serves items as JSON and CSV, and events", async () => {
-    const { server, models, call } = await setup({ models: [{ slots: 2, firstTokenDelayMs: 5 }, { slots: 3, firstTokenDelayMs: 5, reply: () => "nope" }] });
+    const { server, models, call } = await setup({
+      models: [
+        { slots: 2, firstTokenDelayMs: 5 },
+        { slots: 3, firstTokenDelayMs: 5, reply: () => "nope" },
+      ],
+    });
     await uploadSuite(call);
-    const created = await call("/v1/runs", { method: "POST", headers: json, body: JSON.stringify({ suite: "five", models: ["alpha", "beta"], repeats: 2, max_tokens: 16, sampling: { temperature: 0, seed: 7 } }) });
+    const created = await call("/v1/runs", {
+      method: "POST",
+      headers: json,
+      body: JSON.stringify({ suite: "five", models: ["alpha", "beta"], repeats: 2, max_tokens: 16, sampling: { temperature: 0, seed: 7 } }),
+    });
     expect(created.status).toBe(201);
     const run = (await created.json()) as { id: string; total_items: number; status: string };
     expect(created.headers.get("location")).toBe(`/v1/runs/${run.id}`);
@@ -233,14 +280,28 @@ describe("evaluator API: runs", () => {
         expect.objectContaining({ model: "beta", dimension: "instruction_following", score: 0 }),
       ]),
     );
-    expect(detail.model_snapshots.map((s) => [s.name, s.slots])).toEqual(expect.arrayContaining([["alpha", 2], ["beta", 3]]));
+    expect(detail.model_snapshots.map((s) => [s.name, s.slots])).toEqual(
+      expect.arrayContaining([
+        ["alpha", 2],
+        ["beta", 3],
+      ]),
+    );
 
     const items = await call(`/v1/runs/${run.id}/items?model=alpha&limit=4`);
     expect(items.headers.get("x-total-count")).toBe("10");
     expect(items.headers.get("link")).toMatch(/offset=4.*rel="next"/);
     const rows = (await items.json()) as Record<string, unknown>[];
     expect(rows).toHaveLength(4);
-    expect(rows[0]).toMatchObject({ model: "alpha", status: "completed", passed: true, score: 1, checks_passed: 1, checks_total: 1, reply: "ok", finish_reason: "stop" });
+    expect(rows[0]).toMatchObject({
+      model: "alpha",
+      status: "completed",
+      passed: true,
+      score: 1,
+      checks_passed: 1,
+      checks_total: 1,
+      reply: "ok",
+      finish_reason: "stop",
+    });
     expect(typeof rows[0]!.ttft_ms).toBe("number");
     expect(rows[0]!.completed_at).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/);
 
@@ -265,7 +326,9 @@ describe("evaluator API: runs", () => {
     await expectProblem(await call(`/v1/runs/${run.id}/cancel`, { method: "POST" }), 409);
 
     // Late subscribers get the whole history, and Last-Event-ID resumes after an item.
-    const replay = await (await call(`/v1/runs/${run.id}/events`, { headers: { "last-event-id": String((rows[3] as { seq: number }).seq) } })).text();
+    const replay = await (
+      await call(`/v1/runs/${run.id}/events`, { headers: { "last-event-id": String((rows[3] as { seq: number }).seq) } })
+    ).text();
     expect([...replay.matchAll(/^event: item_completed$/gm)].length).toBeLessThan(20);
     expect(replay).toMatch(/event: run_completed/);
   });
@@ -280,10 +343,17 @@ describe("evaluator API: runs", () => {
       ],
     });
     await uploadSuite(call);
-    const run = (await (await call("/v1/runs", { method: "POST", headers: json, body: JSON.stringify({ suite: "five", models: ["alpha", "beta"] }) })).json()) as { id: string };
+    const run = (await (
+      await call("/v1/runs", { method: "POST", headers: json, body: JSON.stringify({ suite: "five", models: ["alpha", "beta"] }) })
+    ).json()) as { id: string };
     const finished = await waitForRun(server, run.id);
     expect(finished.status).toBe("partial");
-    const items = (await (await call(`/v1/runs/${run.id}/items`)).json()) as { model: string; status: string; attempts: number; error: string | null }[];
+    const items = (await (await call(`/v1/runs/${run.id}/items`)).json()) as {
+      model: string;
+      status: string;
+      attempts: number;
+      error: string | null;
+    }[];
     const alpha = items.filter((i) => i.model === "alpha");
     const beta = items.filter((i) => i.model === "beta");
     expect(alpha.every((i) => i.status === "completed")).toBe(true);
@@ -301,7 +371,9 @@ describe("evaluator API: runs", () => {
   it("cancels a running run", async () => {
     const { server, call } = await setup({ models: [{ slots: 1, firstTokenDelayMs: 200 }] });
     await uploadSuite(call);
-    const run = (await (await call("/v1/runs", { method: "POST", headers: json, body: JSON.stringify({ suite: "five", models: ["alpha"] }) })).json()) as { id: string };
+    const run = (await (
+      await call("/v1/runs", { method: "POST", headers: json, body: JSON.stringify({ suite: "five", models: ["alpha"] }) })
+    ).json()) as { id: string };
     const cancelled = await call(`/v1/runs/${run.id}/cancel`, { method: "POST" });
     expect(cancelled.status).toBe(200);
     expect(await cancelled.json()).toMatchObject({ status: "cancelled" });
@@ -323,9 +395,38 @@ describe("evaluator API: runs", () => {
     });
     // First process: creates the run but executes nothing (as if it died right after storing 2 items).
     const first = await startServer({ config, log: pino({ level: "silent" }), executeRuns: false });
-    const run = await first.runs.createRun({ suite_id: "five", models: ["alpha"], repeats: 1, sampling: {}, max_tokens: null, concurrency: {}, items: suiteItems.map((i) => ({ id: i.id, dimension: "instruction_following" as const, messages: [{ role: "user" as const, content: i.prompt }], checks: i.checks })) });
+    const run = await first.runs.createRun({
+      suite_id: "five",
+      models: ["alpha"],
+      repeats: 1,
+      sampling: {},
+      max_tokens: null,
+      concurrency: {},
+      items: suiteItems.map((i) => ({
+        id: i.id,
+        dimension: "instruction_following" as const,
+        messages: [{ role: "user" as const, content: i.prompt }],
+        checks: i.checks,
+      })),
+    });
     for (const id of ["q0", "q3"]) {
-      await first.store.insertItem({ run_id: run.id, item_id: id, model: "alpha", repeat: 0, dimension: "instruction_following", status: "completed", reply: "ok (before)", finish_reason: "stop", prompt_tokens: 1, completion_tokens: 1, timings: { queue_ms: 0, ttft_ms: 0, decode_ms: 0, total_ms: 0, tokens_per_second: 0 }, score: { passed: true, score: 1, checks: [] }, error: null, attempts: 1, completed_at: new Date().toISOString() });
+      await first.store.insertItem({
+        run_id: run.id,
+        item_id: id,
+        model: "alpha",
+        repeat: 0,
+        dimension: "instruction_following",
+        status: "completed",
+        reply: "ok (before)",
+        finish_reason: "stop",
+        prompt_tokens: 1,
+        completion_tokens: 1,
+        timings: { queue_ms: 0, ttft_ms: 0, decode_ms: 0, total_ms: 0, tokens_per_second: 0 },
+        score: { passed: true, score: 1, checks: [] },
+        error: null,
+        attempts: 1,
+        completed_at: new Date().toISOString(),
+      });
     }
     await first.close();
     const second = await startServer({ config, log: pino({ level: "silent" }) });
@@ -338,7 +439,12 @@ describe("evaluator API: runs", () => {
 
 describe("evaluator API: compare", () => {
   it("answers side by side, and streams deltas then results", async () => {
-    const { call } = await setup({ models: [{ slots: 1, reply: () => "from alpha" }, { slots: 1, reply: () => "from beta" }] });
+    const { call } = await setup({
+      models: [
+        { slots: 1, reply: () => "from alpha" },
+        { slots: 1, reply: () => "from beta" },
+      ],
+    });
     const body = JSON.stringify({ messages: [{ role: "user", content: "hi" }], max_tokens: 8 });
     const res = await call("/v1/compare", { method: "POST", headers: json, body });
     expect(res.status).toBe(200);
@@ -351,19 +457,34 @@ describe("evaluator API: compare", () => {
     expect(stream).toMatch(/event: delta\ndata: \{"model":"alpha","delta":"from alpha"\}/);
     expect([...stream.matchAll(/^event: result$/gm)]).toHaveLength(2);
     expect(stream.trimEnd()).toMatch(/event: done\ndata: .*$/);
-    await expectProblem(await call("/v1/compare", { method: "POST", headers: json, body: JSON.stringify({ messages: [{ role: "user", content: "x" }], models: ["zeta"] }) }), 422, "models[0]");
+    await expectProblem(
+      await call("/v1/compare", {
+        method: "POST",
+        headers: json,
+        body: JSON.stringify({ messages: [{ role: "user", content: "x" }], models: ["zeta"] }),
+      }),
+      422,
+      "models[0]",
+    );
   });
 });
 
 describe("evaluator API: OpenAPI", () => {
   it("serves a valid OpenAPI 3.1 document that lists every route the app serves", async () => {
     const { server } = await setup();
-    const doc = (await (await fetch(`${server.url}/openapi.json`)).json()) as { openapi: string; paths: Record<string, Record<string, unknown>> };
+    const doc = (await (await fetch(`${server.url}/openapi.json`)).json()) as {
+      openapi: string;
+      paths: Record<string, Record<string, unknown>>;
+    };
     expect(doc.openapi).toBe("3.1.0");
     const result = await new Validator().validate(doc as never);
     expect(result.errors ?? []).toEqual([]);
     expect(result.valid).toBe(true);
-    const documented = new Set(Object.entries(doc.paths).flatMap(([path, ops]) => Object.keys(ops).map((m) => `${m.toUpperCase()} ${path.replace(/\{(\w+)\}/g, ":$1")}`)));
+    const documented = new Set(
+      Object.entries(doc.paths).flatMap(([path, ops]) =>
+        Object.keys(ops).map((m) => `${m.toUpperCase()} ${path.replace(/\{(\w+)\}/g, ":$1")}`),
+      ),
+    );
     const served = new Set(
       server.app.routes
         .filter((r) => r.method !== "ALL" && !(DOC_PATHS as readonly string[]).includes(r.path))

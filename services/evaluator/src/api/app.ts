@@ -56,7 +56,10 @@ export function createApp(deps: AppDeps): App {
     "*",
     bodyLimit({
       maxSize: deps.config.bodyLimitBytes,
-      onError: (c) => problemResponse(413, `request body over the limit of ${deps.config.bodyLimitBytes} bytes (EVALSTACK_BODY_LIMIT_BYTES)`, { instance: c.req.path }),
+      onError: (c) =>
+        problemResponse(413, `request body over the limit of ${deps.config.bodyLimitBytes} bytes (EVALSTACK_BODY_LIMIT_BYTES)`, {
+          instance: c.req.path,
+        }),
     }),
   );
 
@@ -87,14 +90,16 @@ export function createApp(deps: AppDeps): App {
 
   app.onError((error, c) => {
     const instance = c.req.path;
-    if (error instanceof ApiError) return problemResponse(error.status, error.message, { errors: error.errors, headers: error.headers, instance });
+    if (error instanceof ApiError)
+      return problemResponse(error.status, error.message, { errors: error.errors, headers: error.headers, instance });
     if (error instanceof SuiteValidationError) {
       const errors = error.issues.map((i) => ({ path: i.path, message: i.message }));
       return problemResponse(422, summarize(errors), { errors, instance });
     }
     if (error instanceof StoreConflictError) return problemResponse(409, error.message, { instance });
     if (error instanceof HTTPException) {
-      const detail = error.status === 400 && /json/i.test(error.message) ? `malformed JSON in the request body: ${error.message}` : error.message;
+      const detail =
+        error.status === 400 && /json/i.test(error.message) ? `malformed JSON in the request body: ${error.message}` : error.message;
       return problemResponse(error.status, detail, { instance });
     }
     c.get("log")?.error({ err: error.message, stack: error.stack }, "unhandled error");

@@ -11,7 +11,14 @@ import type { Store } from "../store/types.js";
 export interface AppDeps {
   config: Pick<
     EvaluatorConfig,
-    "auth" | "bodyLimitBytes" | "retryBudgetMs" | "itemTimeoutMs" | "latencyTargets" | "instanceId" | "maxEventStreams" | "maxEventStreamsPerRun"
+    | "auth"
+    | "bodyLimitBytes"
+    | "retryBudgetMs"
+    | "itemTimeoutMs"
+    | "latencyTargets"
+    | "instanceId"
+    | "maxEventStreams"
+    | "maxEventStreamsPerRun"
   >;
   store: Store;
   models: ModelRegistry;

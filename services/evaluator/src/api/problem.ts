@@ -69,7 +69,11 @@ export function problem(status: number, detail: string, errors?: FieldIssue[], i
   };
 }
 
-export function problemResponse(status: number, detail: string, options: { errors?: FieldIssue[]; instance?: string; headers?: Record<string, string> } = {}): Response {
+export function problemResponse(
+  status: number,
+  detail: string,
+  options: { errors?: FieldIssue[]; instance?: string; headers?: Record<string, string> } = {},
+): Response {
   return new Response(JSON.stringify(problem(status, detail, options.errors, options.instance)), {
     status,
     headers: { "content-type": PROBLEM_CONTENT_TYPE, ...options.headers },

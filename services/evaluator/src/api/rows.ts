@@ -117,7 +117,18 @@ export function progress(run: RunHeader, counts: RunCounts) {
   };
 }
 
-export const SUMMARY_COLUMNS = ["model", "dimension", "items", "replies", "errors", "pass_rate", "score", "ci_low", "ci_high", "instruction_score"] as const;
+export const SUMMARY_COLUMNS = [
+  "model",
+  "dimension",
+  "items",
+  "replies",
+  "errors",
+  "pass_rate",
+  "score",
+  "ci_low",
+  "ci_high",
+  "instruction_score",
+] as const;
 
 /** The report's per-model per-dimension scores as flat rows. */
 export function summaryRows(report: Pick<Report, "dimensions">) {
@@ -172,7 +183,16 @@ export const MODEL_COLUMNS = [
 ] as const;
 
 export function modelRow(
-  base: { name: string; kind: TargetKind; target: string; health: string; health_error: string | null; pending_requests: number; concurrency: number; in_flight: number },
+  base: {
+    name: string;
+    kind: TargetKind;
+    target: string;
+    health: string;
+    health_error: string | null;
+    pending_requests: number;
+    concurrency: number;
+    in_flight: number;
+  },
   description: TargetDescription | undefined,
   infoError: string | null,
 ) {

@@ -38,12 +38,17 @@ const NullableTimestamp = Timestamp.nullable();
 
 export const CreateRunSchema = z
   .strictObject({
-    suite: z
-      .string()
+    suite: z.string().min(1).max(256).openapi({
+      description: "A suite id (GET /v1/suites), or several separated by commas: one run over their items, in that order",
+      example: "smoke-6",
+    }),
+    limit: z
+      .number()
+      .int()
       .min(1)
-      .max(256)
-      .openapi({ description: "A suite id (GET /v1/suites), or several separated by commas: one run over their items, in that order", example: "smoke-6" }),
-    limit: z.number().int().min(1).max(10_000).optional().openapi({ description: "At most this many items of each suite (the first ones, or the first after the shuffle)", example: 40 }),
+      .max(10_000)
+      .optional()
+      .openapi({ description: "At most this many items of each suite (the first ones, or the first after the shuffle)", example: 40 }),
     shuffle_seed: z
       .number()
       .int()
@@ -59,7 +64,13 @@ export const CreateRunSchema = z
       .openapi({ example: ["qwen", "phi3"] }),
     repeats: z.number().int().min(1).max(MAX_REPEATS).default(1).openapi({ description: "How often each item is sent to each model" }),
     sampling: SamplingSchema.default({}),
-    max_tokens: z.number().int().min(1).max(MAX_TOKENS).optional().openapi({ description: "A ceiling on every item's max_tokens", example: 256 }),
+    max_tokens: z
+      .number()
+      .int()
+      .min(1)
+      .max(MAX_TOKENS)
+      .optional()
+      .openapi({ description: "A ceiling on every item's max_tokens", example: 256 }),
     concurrency: z
       .union([z.number().int().min(1).max(MAX_CONCURRENCY), z.record(z.string(), z.number().int().min(1).max(MAX_CONCURRENCY))])
       .optional()
@@ -88,7 +99,10 @@ export const ProgressSchema = ModelProgressSchema.extend({
 export const ModelSnapshotSchema = z
   .object({
     name: z.string(),
-    kind: z.enum(["grpc", "openai"]).optional().openapi({ description: "How the evaluator reaches the model; absent on runs stored before OpenAI targets (gRPC)" }),
+    kind: z
+      .enum(["grpc", "openai"])
+      .optional()
+      .openapi({ description: "How the evaluator reaches the model; absent on runs stored before OpenAI targets (gRPC)" }),
     target: z.string().openapi({ description: "host:port (gRPC) or the base URL (OpenAI)" }),
     model_name: z.string(),
     architecture: z.string(),
@@ -151,11 +165,10 @@ export const RunSchema = z
         b_better_items: z.number().int(),
         p_value: z.number(),
         verdict: z.string(),
-        items_needed: z
-          .number()
-          .int()
-          .nullable()
-          .openapi({ description: "Paired items a difference of the observed size needs for p < 0.05 at 80% power; null when the models did not differ" }),
+        items_needed: z.number().int().nullable().openapi({
+          description:
+            "Paired items a difference of the observed size needs for p < 0.05 at 80% power; null when the models did not differ",
+        }),
         summary: z.string(),
       }),
     ),
@@ -239,9 +252,13 @@ export const ListQuerySchema = z.object({
 export const ModelRowSchema = z
   .object({
     name: z.string(),
-    kind: z.enum(["grpc", "openai"]).openapi({ description: "grpc: our contract at host:port; openai: an OpenAI-compatible server at a base URL" }),
+    kind: z
+      .enum(["grpc", "openai"])
+      .openapi({ description: "grpc: our contract at host:port; openai: an OpenAI-compatible server at a base URL" }),
     target: z.string(),
-    health: z.string().openapi({ description: "grpc.health.v1 status: SERVING, NOT_SERVING, ...; an OpenAI target is SERVING when GET /models answers" }),
+    health: z
+      .string()
+      .openapi({ description: "grpc.health.v1 status: SERVING, NOT_SERVING, ...; an OpenAI target is SERVING when GET /models answers" }),
     health_error: z.string().nullable(),
     pending_requests: z.number().int(),
     concurrency: z.number().int().openapi({ description: "Calls in flight allowed now (slots, or a run's higher concurrency)" }),
@@ -335,7 +352,13 @@ export const CompareRequestSchema = z
       .openapi({ description: "Default: every configured model" }),
     sampling: SamplingSchema.default({}),
     max_tokens: z.number().int().min(1).max(MAX_TOKENS).default(256),
-    retry_budget_ms: z.number().int().min(0).max(3_600_000).optional().openapi({ description: "How long to wait out an unreachable model (default min(30 s, EVALSTACK_RETRY_BUDGET_MS))" }),
+    retry_budget_ms: z
+      .number()
+      .int()
+      .min(0)
+      .max(3_600_000)
+      .optional()
+      .openapi({ description: "How long to wait out an unreachable model (default min(30 s, EVALSTACK_RETRY_BUDGET_MS))" }),
   })
   .openapi("CompareRequest");
 
@@ -351,8 +374,12 @@ export const CompareResultSchema = z
   })
   .openapi("CompareResult");
 
-export const CompareResponseSchema = z
-  .object({ id: z.string(), results: z.array(CompareResultSchema) })
-  .openapi("CompareResponse");
+export const CompareResponseSchema = z.object({ id: z.string(), results: z.array(CompareResultSchema) }).openapi("CompareResponse");
 
-export const RunIdParam = z.object({ id: z.string().min(1).max(128).openapi({ param: { name: "id", in: "path" }, example: "run_0m3x8z1k2abcdefgh" }) });
+export const RunIdParam = z.object({
+  id: z
+    .string()
+    .min(1)
+    .max(128)
+    .openapi({ param: { name: "id", in: "path" }, example: "run_0m3x8z1k2abcdefgh" }),
+});

@@ -64,7 +64,8 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
       case "validate": {
         const { values } = parseArgs({ args: rest, options: { suite: { type: "string" }, format: { type: "string" } }, strict: true });
         if (!values.suite) throw new UsageError("validate needs --suite");
-        if (values.format !== undefined && values.format !== "json" && values.format !== "jsonl") throw new UsageError("--format must be json or jsonl");
+        if (values.format !== undefined && values.format !== "json" && values.format !== "jsonl")
+          throw new UsageError("--format must be json or jsonl");
         const items = parseSuiteText(readInput(values.suite, io.stdin), values.format as "json" | "jsonl" | undefined);
         const byDimension: Record<string, number> = {};
         for (const i of items) byDimension[i.dimension] = (byDimension[i.dimension] ?? 0) + 1;
@@ -78,7 +79,11 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
         return 0;
       }
       case "report": {
-        const { values } = parseArgs({ args: rest, options: { input: { type: "string" }, format: { type: "string" }, out: { type: "string" } }, strict: true });
+        const { values } = parseArgs({
+          args: rest,
+          options: { input: { type: "string" }, format: { type: "string" }, out: { type: "string" } },
+          strict: true,
+        });
         if (!values.input) throw new UsageError("report needs --input");
         const format = (values.format ?? "md") as ReportFormat;
         if (!REPORT_FORMATS.includes(format)) throw new UsageError(`--format must be one of ${REPORT_FORMATS.join(", ")}`);
@@ -106,7 +111,9 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
     }
   } catch (err) {
     if (err instanceof SuiteValidationError) {
-      io.stderr(`${JSON.stringify({ type: "about:blank", title: "Invalid item or suite", status: 422, detail: err.message, errors: err.issues }, null, 2)}\n`);
+      io.stderr(
+        `${JSON.stringify({ type: "about:blank", title: "Invalid item or suite", status: 422, detail: err.message, errors: err.issues }, null, 2)}\n`,
+      );
       return 2;
     }
     if (err instanceof UsageError || (err as { code?: string }).code?.startsWith("ERR_PARSE_ARGS")) {

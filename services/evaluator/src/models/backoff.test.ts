@@ -13,12 +13,17 @@ describe("backoff", () => {
 
   it("retries until success", async () => {
     let calls = 0;
-    const value = await retryWithBackoff(async () => (++calls < 3 ? Promise.reject(new Error("transient")) : "ok"), { budgetMs: 10_000, backoff: { baseMs: 1, maxMs: 2 } });
+    const value = await retryWithBackoff(async () => (++calls < 3 ? Promise.reject(new Error("transient")) : "ok"), {
+      budgetMs: 10_000,
+      backoff: { baseMs: 1, maxMs: 2 },
+    });
     expect([value, calls]).toEqual(["ok", 3]);
   });
 
   it("throws the last error once the budget is spent, and the signal's reason when aborted", async () => {
-    await expect(retryWithBackoff(async () => Promise.reject(new Error("down")), { budgetMs: 20, backoff: { baseMs: 1, maxMs: 4 } })).rejects.toThrow("down");
+    await expect(
+      retryWithBackoff(async () => Promise.reject(new Error("down")), { budgetMs: 20, backoff: { baseMs: 1, maxMs: 4 } }),
+    ).rejects.toThrow("down");
     const controller = new AbortController();
     const sleeping = abortableSleep(60_000, controller.signal);
     controller.abort(new Error("cancelled"));

@@ -55,7 +55,9 @@ describe("generateWithRetries", () => {
 
   it("gives up when the model has been failing for longer than the budget", async () => {
     const { handle } = await model({ failWith: () => ({ code: status.UNAVAILABLE, details: "down" }) });
-    const error = (await generateWithRetries(handle, request, { ...fast, retryBudgetMs: 100 }).catch((e: unknown) => e)) as GenerationFailed;
+    const error = (await generateWithRetries(handle, request, { ...fast, retryBudgetMs: 100 }).catch(
+      (e: unknown) => e,
+    )) as GenerationFailed;
     expect(error).toBeInstanceOf(GenerationFailed);
     expect(error.attempts).toBeGreaterThan(1);
     expect(error.reason).toMatch(/^UNAVAILABLE: down \(gave up after \d+ attempts: m failing for \d+ s, retry budget 0 s\)$/);
@@ -77,7 +79,10 @@ describe("generateWithRetries", () => {
 
   it("classifies gRPC errors", () => {
     const grpc = (code: number, details: string) => Object.assign(new Error(details), { code, details, metadata: undefined });
-    const c = (e: unknown) => { const f = classifyGrpc(e); return { retryable: f.retryable, code: f.code, message: f.message }; };
+    const c = (e: unknown) => {
+      const f = classifyGrpc(e);
+      return { retryable: f.retryable, code: f.code, message: f.message };
+    };
     expect(c(grpc(status.DEADLINE_EXCEEDED, "slow"))).toEqual({ retryable: true, code: "DEADLINE_EXCEEDED", message: "slow" });
     expect(c(grpc(status.INTERNAL, "Received RST_STREAM with code 2")).retryable).toBe(true);
     expect(c(grpc(status.INTERNAL, "generation failed: boom")).retryable).toBe(false);

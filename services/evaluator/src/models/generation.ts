@@ -54,7 +54,11 @@ class AttemptHookFailed extends Error {
   }
 }
 
-export async function generateWithRetries(handle: ModelHandle, request: Partial<GenerateRequest>, options: GenerateOptions): Promise<{ generation: Generation; attempts: number }> {
+export async function generateWithRetries(
+  handle: ModelHandle,
+  request: Partial<GenerateRequest>,
+  options: GenerateOptions,
+): Promise<{ generation: Generation; attempts: number }> {
   const backoff = options.backoff ?? DEFAULT_BACKOFF;
   let itemFailingSince: number | undefined;
   for (let attempt = 1; ; attempt++) {
@@ -70,7 +74,11 @@ export async function generateWithRetries(handle: ModelHandle, request: Partial<
       } catch (error) {
         throw new AttemptHookFailed(error);
       }
-      const generation = await handle.client.generate(request, { timeoutMs: options.attemptTimeoutMs, signal: options.signal, onDelta: options.onDelta });
+      const generation = await handle.client.generate(request, {
+        timeoutMs: options.attemptTimeoutMs,
+        signal: options.signal,
+        onDelta: options.onDelta,
+      });
       handle.noteSuccess();
       options.onAttemptDone?.({
         attempt,

@@ -73,8 +73,10 @@ export class GrpcModelClient implements ModelClient {
     }
     const ended = performance.now();
     if (!final) throw new AttemptFailure(true, "CANCELLED", "the stream ended without a final chunk");
-    if (final.finishReason === FinishReason.CANCELLED) throw new AttemptFailure(true, "CANCELLED", "the model service cancelled the generation (shutting down?)");
-    if (final.finishReason === FinishReason.ERROR) throw new AttemptFailure(false, "ERROR", `the model service reported an error${text ? `: ${text}` : ""}`);
+    if (final.finishReason === FinishReason.CANCELLED)
+      throw new AttemptFailure(true, "CANCELLED", "the model service cancelled the generation (shutting down?)");
+    if (final.finishReason === FinishReason.ERROR)
+      throw new AttemptFailure(false, "ERROR", `the model service reported an error${text ? `: ${text}` : ""}`);
     return {
       text,
       finish_reason: finishReasonName(final.finishReason),

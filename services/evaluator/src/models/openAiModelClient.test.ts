@@ -39,15 +39,20 @@ async function serve(handler: Handler) {
 
 function stream(res: ServerResponse, pieces: string[], usage = { prompt_tokens: 7, completion_tokens: pieces.length }, finish = "stop") {
   res.writeHead(200, { "content-type": "text/event-stream" });
-  for (const p of pieces) res.write(`data: ${JSON.stringify({ model: "tiny", choices: [{ index: 0, delta: { content: p }, finish_reason: null }] })}\n\n`);
+  for (const p of pieces)
+    res.write(`data: ${JSON.stringify({ model: "tiny", choices: [{ index: 0, delta: { content: p }, finish_reason: null }] })}\n\n`);
   res.write(`data: ${JSON.stringify({ model: "tiny", choices: [{ index: 0, delta: {}, finish_reason: finish }] })}\r\n\r\n`);
   res.write(`data: ${JSON.stringify({ model: "tiny", choices: [], usage })}\n\n`);
   res.end("data: [DONE]\n\n");
 }
 
-const request = { ...toGenerateRequest("r1", [{ role: "user", content: "hi" }], { temperature: 0, seed: 3, top_k: 40 }, 8), stop: ["\n\n"] };
+const request = {
+  ...toGenerateRequest("r1", [{ role: "user", content: "hi" }], { temperature: 0, seed: 3, top_k: 40 }, 8),
+  stop: ["\n\n"],
+};
 const fast = { attemptTimeoutMs: 5_000, backoff: { baseMs: 1, maxMs: 5 } };
-const handleFor = (url: string, extra: { apiKey?: string; servedModel?: string } = {}) => new ModelHandle({ kind: "openai", name: "o", target: url, concurrency: 2, ...extra });
+const handleFor = (url: string, extra: { apiKey?: string; servedModel?: string } = {}) =>
+  new ModelHandle({ kind: "openai", name: "o", target: url, concurrency: 2, ...extra });
 
 describe("an OpenAI-compatible target", () => {
   it("streams a chat completion with usage, measures TTFT and tokens/s client-side, and sends the key", async () => {
@@ -83,7 +88,8 @@ describe("an OpenAI-compatible target", () => {
 
   it("retries 429 and 503 within the budget", async () => {
     const server = await serve((_req, _body, res, call) => {
-      if (call === 1) res.writeHead(429, { "content-type": "application/json" }).end(JSON.stringify({ error: { message: "busy", type: "rate_limit" } }));
+      if (call === 1)
+        res.writeHead(429, { "content-type": "application/json" }).end(JSON.stringify({ error: { message: "busy", type: "rate_limit" } }));
       else if (call === 2) res.writeHead(503).end("loading");
       else stream(res, ["ok"]);
     });
@@ -94,9 +100,13 @@ describe("an OpenAI-compatible target", () => {
 
   it("fails at once on a 400, with the server's message", async () => {
     const server = await serve((_req, _body, res) =>
-      res.writeHead(400, { "content-type": "application/json" }).end(JSON.stringify({ error: { message: "max_tokens must be positive", type: "invalid_request_error", param: "max_tokens" } })),
+      res
+        .writeHead(400, { "content-type": "application/json" })
+        .end(JSON.stringify({ error: { message: "max_tokens must be positive", type: "invalid_request_error", param: "max_tokens" } })),
     );
-    const error = (await generateWithRetries(handleFor(server.url), request, { ...fast, retryBudgetMs: 5_000 }).catch((e: unknown) => e)) as GenerationFailed;
+    const error = (await generateWithRetries(handleFor(server.url), request, { ...fast, retryBudgetMs: 5_000 }).catch(
+      (e: unknown) => e,
+    )) as GenerationFailed;
     expect(error).toBeInstanceOf(GenerationFailed);
     expect(error.reason).toBe("HTTP_400: POST /chat/completions: HTTP 400: max_tokens must be positive");
     expect(server.calls()).toBe(1);
@@ -106,14 +116,19 @@ describe("an OpenAI-compatible target", () => {
     const server = await serve(() => undefined);
     const url = server.url;
     await new Promise((r) => servers.pop()!.close(r));
-    const error = (await generateWithRetries(handleFor(url, { servedModel: "tiny" }), request, { ...fast, retryBudgetMs: 100 }).catch((e: unknown) => e)) as GenerationFailed;
+    const error = (await generateWithRetries(handleFor(url, { servedModel: "tiny" }), request, { ...fast, retryBudgetMs: 100 }).catch(
+      (e: unknown) => e,
+    )) as GenerationFailed;
     expect(error.attempts).toBeGreaterThan(1);
     expect(error.reason).toMatch(/^UNAVAILABLE: POST \/chat\/completions: cannot reach .*ECONNREFUSED.*gave up after/);
   });
 
   it("treats a stream cut before its end as retryable, and a stream error event as a failure", async () => {
     const server = await serve((_req, _body, res, call) => {
-      if (call === 1) res.writeHead(200, { "content-type": "text/event-stream" }).end(`data: ${JSON.stringify({ choices: [{ delta: { content: "par" } }] })}\n\n`);
+      if (call === 1)
+        res
+          .writeHead(200, { "content-type": "text/event-stream" })
+          .end(`data: ${JSON.stringify({ choices: [{ delta: { content: "par" } }] })}\n\n`);
       else stream(res, ["whole"], { prompt_tokens: 1, completion_tokens: 1 }, "length");
     });
     const { generation, attempts } = await generateWithRetries(handleFor(server.url), request, { ...fast, retryBudgetMs: 5_000 });
@@ -124,7 +139,9 @@ describe("an OpenAI-compatible target", () => {
       res.writeHead(200, { "content-type": "text/event-stream" });
       res.end(`data: {"error": {"message": "context overflow"}}\n\n`);
     });
-    const error = (await generateWithRetries(handleFor(broken.url), request, { ...fast, retryBudgetMs: 50 }).catch((e: unknown) => e)) as GenerationFailed;
+    const error = (await generateWithRetries(handleFor(broken.url), request, { ...fast, retryBudgetMs: 50 }).catch(
+      (e: unknown) => e,
+    )) as GenerationFailed;
     expect(error.reason).toMatch(/mid-stream: context overflow/);
   });
 

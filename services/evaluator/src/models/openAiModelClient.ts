@@ -2,8 +2,22 @@
 // model under evaluation: a streamed chat completion per attempt, with usage (stream_options.include_usage).
 // Such a server reports no timings or model facts of its own, so everything here is measured client-side:
 // TTFT at the first content token, tokens/s from usage over the decode span (first to last content token).
-import { OpenAiHttpError, listServedModels, streamChatCompletion, type GenerateRequest, type OpenAiChatRequest, type OpenAiStreamResult } from "@evalstack/contract";
-import { AttemptFailure, decodeRate, type AttemptOptions, type Generation, type ModelClient, type TargetDescription } from "./modelClient.js";
+import {
+  OpenAiHttpError,
+  listServedModels,
+  streamChatCompletion,
+  type GenerateRequest,
+  type OpenAiChatRequest,
+  type OpenAiStreamResult,
+} from "@evalstack/contract";
+import {
+  AttemptFailure,
+  decodeRate,
+  type AttemptOptions,
+  type Generation,
+  type ModelClient,
+  type TargetDescription,
+} from "./modelClient.js";
 import type { OpenAiTargetSpec } from "./targetSpec.js";
 
 export class OpenAiModelClient implements ModelClient {
@@ -19,15 +33,22 @@ export class OpenAiModelClient implements ModelClient {
   }
 
   async describe(timeoutMs: number): Promise<TargetDescription> {
-    const served = await listServedModels(this.spec.target, { apiKey: this.spec.apiKey, signal: AbortSignal.timeout(timeoutMs) }).catch((error) => {
-      throw asFailure(error, "GET /models");
-    });
+    const served = await listServedModels(this.spec.target, { apiKey: this.spec.apiKey, signal: AbortSignal.timeout(timeoutMs) }).catch(
+      (error) => {
+        throw asFailure(error, "GET /models");
+      },
+    );
     if (this.spec.servedModel) {
       if (served.length > 0 && !served.includes(this.spec.servedModel)) {
-        throw new AttemptFailure(false, "NOT_FOUND", `${this.spec.target} does not serve "${this.spec.servedModel}"; it lists ${served.join(", ")}`);
+        throw new AttemptFailure(
+          false,
+          "NOT_FOUND",
+          `${this.spec.target} does not serve "${this.spec.servedModel}"; it lists ${served.join(", ")}`,
+        );
       }
     } else {
-      if (served.length === 0) throw new AttemptFailure(false, "NOT_FOUND", `${this.spec.target}/models lists no model: name one with #model in EVALSTACK_MODELS`);
+      if (served.length === 0)
+        throw new AttemptFailure(false, "NOT_FOUND", `${this.spec.target}/models lists no model: name one with #model in EVALSTACK_MODELS`);
       this.servedModel = served[0];
     }
     return { kind: "openai", modelName: this.servedModel! };
@@ -48,7 +69,11 @@ export class OpenAiModelClient implements ModelClient {
     const signal = options.signal ? AbortSignal.any([options.signal, timeout]) : timeout;
     let result: OpenAiStreamResult;
     try {
-      result = await streamChatCompletion(this.spec.target, toChatRequest(model, request), { apiKey: this.spec.apiKey, signal, onDelta: options.onDelta });
+      result = await streamChatCompletion(this.spec.target, toChatRequest(model, request), {
+        apiKey: this.spec.apiKey,
+        signal,
+        onDelta: options.onDelta,
+      });
     } catch (error) {
       if (options.signal?.aborted) throw options.signal.reason;
       if (timeout.aborted) throw new AttemptFailure(true, "DEADLINE_EXCEEDED", `no complete reply within ${options.timeoutMs} ms`);
@@ -86,7 +111,11 @@ export function toChatRequest(model: string, request: Partial<GenerateRequest>):
   if (s?.minP !== undefined) body.min_p = s.minP;
   if (s?.repeatPenalty !== undefined) body.repeat_penalty = s.repeatPenalty;
   if (request.stop?.length) body.stop = request.stop;
-  if (request.jsonSchema) body.response_format = { type: "json_schema", json_schema: { name: "reply", schema: JSON.parse(request.jsonSchema) as unknown, strict: true } };
+  if (request.jsonSchema)
+    body.response_format = {
+      type: "json_schema",
+      json_schema: { name: "reply", schema: JSON.parse(request.jsonSchema) as unknown, strict: true },
+    };
   return body;
 }
 

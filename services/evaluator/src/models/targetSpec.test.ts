@@ -16,16 +16,23 @@ function errorOf(fn: () => unknown): TargetSpecError {
 
 describe("EVALSTACK_MODELS entries", () => {
   it("reads gRPC and OpenAI targets side by side, in order", () => {
-    const specs = parseModelTargets("qwen=qwen.evalstack.svc:50051, llama=openai+http://127.0.0.1:8080/v1/#gemma-3-270m ,remote=openai+https://api.example.test/v1", {
-      EVALSTACK_MODEL_LLAMA_CONCURRENCY: "2",
-      EVALSTACK_MODEL_REMOTE_API_KEY: "sk-test-123",
-    });
+    const specs = parseModelTargets(
+      "qwen=qwen.evalstack.svc:50051, llama=openai+http://127.0.0.1:8080/v1/#gemma-3-270m ,remote=openai+https://api.example.test/v1",
+      {
+        EVALSTACK_MODEL_LLAMA_CONCURRENCY: "2",
+        EVALSTACK_MODEL_REMOTE_API_KEY: "sk-test-123",
+      },
+    );
     expect(specs).toEqual([
       { kind: "grpc", name: "qwen", target: "qwen.evalstack.svc:50051" },
       { kind: "openai", name: "llama", target: "http://127.0.0.1:8080/v1", servedModel: "gemma-3-270m", concurrency: 2 },
       { kind: "openai", name: "remote", target: "https://api.example.test/v1", apiKey: "sk-test-123", concurrency: 1 },
     ]);
-    expect(specs.map(describeSpec)).toEqual(["qwen=qwen.evalstack.svc:50051", "llama=openai+http://127.0.0.1:8080/v1#gemma-3-270m", "remote=openai+https://api.example.test/v1"]);
+    expect(specs.map(describeSpec)).toEqual([
+      "qwen=qwen.evalstack.svc:50051",
+      "llama=openai+http://127.0.0.1:8080/v1#gemma-3-270m",
+      "remote=openai+https://api.example.test/v1",
+    ]);
   });
 
   it("reads the API key from a file (first non-comment line) and names the per-model variables after the model", () => {
@@ -37,7 +44,9 @@ describe("EVALSTACK_MODELS entries", () => {
   });
 
   it("gives a gRPC target a concurrency only when one is configured", () => {
-    expect(parseModelTargets("qwen=h:1", { EVALSTACK_MODEL_QWEN_CONCURRENCY: "3" })).toEqual([{ kind: "grpc", name: "qwen", target: "h:1", concurrency: 3 }]);
+    expect(parseModelTargets("qwen=h:1", { EVALSTACK_MODEL_QWEN_CONCURRENCY: "3" })).toEqual([
+      { kind: "grpc", name: "qwen", target: "h:1", concurrency: 3 },
+    ]);
   });
 
   it.each([

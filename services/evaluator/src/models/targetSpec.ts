@@ -44,8 +44,6 @@ export class TargetSpecError extends Error {
   }
 }
 
-
-
 const OPENAI_PREFIX = "openai+";
 const MAX_CONCURRENCY = 1024;
 
@@ -58,7 +56,10 @@ export function modelVariablePrefix(name: string): string {
 export function parseModelTargets(text: string, env: Env = {}, variable = "EVALSTACK_MODELS"): ModelTargetSpec[] {
   const specs: ModelTargetSpec[] = [];
   const prefixes = new Map<string, string>();
-  const entries = text.split(",").map((p) => p.trim()).filter(Boolean);
+  const entries = text
+    .split(",")
+    .map((p) => p.trim())
+    .filter(Boolean);
   entries.forEach((entry, index) => {
     const fail = (message: string) => new TargetSpecError(variable, `entry ${index + 1} ("${redact(entry)}"): ${message}`);
     // grpc-js's address lists carry their own commas: "qwen=ipv4:10.0.0.1:50051,10.0.0.2:50051" (replicas, round-robin).
@@ -93,7 +94,14 @@ export function parseModelTargets(text: string, env: Env = {}, variable = "EVALS
   return specs;
 }
 
-function openAiSpec(name: string, text: string, env: Env, prefix: string, concurrency: number | undefined, fail: (m: string) => Error): OpenAiTargetSpec {
+function openAiSpec(
+  name: string,
+  text: string,
+  env: Env,
+  prefix: string,
+  concurrency: number | undefined,
+  fail: (m: string) => Error,
+): OpenAiTargetSpec {
   const hash = text.indexOf("#");
   const urlText = hash >= 0 ? text.slice(0, hash) : text;
   const servedModel = hash >= 0 ? decodeURIComponent(text.slice(hash + 1)).trim() : undefined;
@@ -103,7 +111,8 @@ function openAiSpec(name: string, text: string, env: Env, prefix: string, concur
   } catch {
     throw fail(`"${urlText}" is not a URL (openai+http://host:port/v1)`);
   }
-  if (url.protocol !== "http:" && url.protocol !== "https:") throw fail(`scheme must be openai+http or openai+https, got openai+${url.protocol.slice(0, -1)}`);
+  if (url.protocol !== "http:" && url.protocol !== "https:")
+    throw fail(`scheme must be openai+http or openai+https, got openai+${url.protocol.slice(0, -1)}`);
   if (url.username || url.password) throw fail(`put the API key in ${prefix}API_KEY or ${prefix}API_KEY_FILE, not in the URL`);
   if (url.search) throw fail("the base URL cannot have a query string");
   if (hash >= 0 && !servedModel) throw fail("'#' must be followed by the served-model name");
@@ -123,7 +132,8 @@ function readConcurrency(env: Env, prefix: string): number | undefined {
   const raw = new EnvReader(env).optionalString(variable);
   if (!raw) return undefined;
   const value = Number(raw);
-  if (!/^\d+$/.test(raw) || value < 1 || value > MAX_CONCURRENCY) throw new TargetSpecError(variable, `must be an integer from 1 to ${MAX_CONCURRENCY}, got "${raw}"`);
+  if (!/^\d+$/.test(raw) || value < 1 || value > MAX_CONCURRENCY)
+    throw new TargetSpecError(variable, `must be an integer from 1 to ${MAX_CONCURRENCY}, got "${raw}"`);
   return value;
 }
 
@@ -139,7 +149,10 @@ function readApiKey(env: Env, prefix: string): string | undefined {
   } catch (error) {
     throw new TargetSpecError(`${prefix}API_KEY_FILE`, `cannot read ${file}: ${(error as Error).message}`);
   }
-  const key = text.split(/\r?\n/).map((l) => l.trim()).find((l) => l && !l.startsWith("#"));
+  const key = text
+    .split(/\r?\n/)
+    .map((l) => l.trim())
+    .find((l) => l && !l.startsWith("#"));
   if (!key) throw new TargetSpecError(`${prefix}API_KEY_FILE`, `${file} holds no key`);
   return checkKey(key, `${prefix}API_KEY_FILE`);
 }
@@ -156,5 +169,7 @@ function redact(entry: string): string {
 
 /** The spec as one EVALSTACK_MODELS entry (for logs: never the key). */
 export function describeSpec(spec: ModelTargetSpec): string {
-  return spec.kind === "grpc" ? `${spec.name}=${spec.target}` : `${spec.name}=openai+${spec.target}${spec.servedModel ? `#${spec.servedModel}` : ""}`;
+  return spec.kind === "grpc"
+    ? `${spec.name}=${spec.target}`
+    : `${spec.name}=openai+${spec.target}${spec.servedModel ? `#${spec.servedModel}` : ""}`;
 }

@@ -86,7 +86,14 @@ describe("buildReport recomputed from the stored items", () => {
       expect(c?.a_better_items).toBe(better);
       expect(c?.b_better_items).toBe(worse);
       expect(c?.p_value).toBeCloseTo(mcnemarExact(better, worse).p, 6);
-      const expected = better + worse < 6 ? "sample_too_small" : mcnemarExact(better, worse).p < 0.05 ? (better > worse ? "a_better" : "b_better") : "no_significant_difference";
+      const expected =
+        better + worse < 6
+          ? "sample_too_small"
+          : mcnemarExact(better, worse).p < 0.05
+            ? better > worse
+              ? "a_better"
+              : "b_better"
+            : "no_significant_difference";
       expect(c?.verdict).toBe(expected);
     }
   });
@@ -112,10 +119,33 @@ describe("buildReport recomputed from the stored items", () => {
   });
 
   it("says 'not reported' for what an OpenAI-compatible target does not report, and marks its timings client-side", () => {
-    const llama = { name: "phi3", kind: "openai" as const, target: "http://127.0.0.1:8080/v1", model_name: "gemma-3-270m", architecture: "", quantization: "", parameter_count: null, file_size_bytes: null, sha256: "", context_size: null, slots: null, load_ms: null, peak_ram_bytes: null, vram_bytes: null, gpu: "" };
+    const llama = {
+      name: "phi3",
+      kind: "openai" as const,
+      target: "http://127.0.0.1:8080/v1",
+      model_name: "gemma-3-270m",
+      architecture: "",
+      quantization: "",
+      parameter_count: null,
+      file_size_bytes: null,
+      sha256: "",
+      context_size: null,
+      slots: null,
+      load_ms: null,
+      peak_ram_bytes: null,
+      vram_bytes: null,
+      gpu: "",
+    };
     const mixed = buildReport({ ...input, models: input.models.map((m) => (m.name === "phi3" ? llama : m)) });
     const p = mixed.performance.find((r) => r.model === "phi3")!;
-    expect(p).toMatchObject({ kind: "openai", timings_measured: "client", model_name: "gemma-3-270m", file_size_bytes: null, load_ms: null, peak_ram_bytes: null });
+    expect(p).toMatchObject({
+      kind: "openai",
+      timings_measured: "client",
+      model_name: "gemma-3-270m",
+      file_size_bytes: null,
+      load_ms: null,
+      peak_ram_bytes: null,
+    });
     expect(p.ttft_ms_p50).toBe(mixed.latency.find((l) => l.model === "phi3")?.ttft_ms_p50);
     expect(mixed.performance.find((r) => r.model === "qwen")).toMatchObject({ kind: "grpc", timings_measured: "server", not_reported: [] });
     const rows = new Map(performanceTable(mixed).map((r) => [r.label, r.cells]));
@@ -129,7 +159,9 @@ describe("buildReport recomputed from the stored items", () => {
     expect(mixed.notes.join("\n")).toMatch(/phi3 is an OpenAI-compatible server \(http:\/\/127.0.0.1:8080\/v1\)/);
     const md = renderReport(mixed, "md").body;
     expect(md).toContain("| Load time | 420 ms | not reported |");
-    expect(md).toContain("- **phi3**: gemma-3-270m (OpenAI-compatible server; size, parameters, load time and memory not reported) at http://127.0.0.1:8080/v1");
+    expect(md).toContain(
+      "- **phi3**: gemma-3-270m (OpenAI-compatible server; size, parameters, load time and memory not reported) at http://127.0.0.1:8080/v1",
+    );
   });
 
   it("gives a passing and a failing example per dimension", () => {
@@ -171,7 +203,10 @@ describe("buildReport recomputed from the stored items", () => {
   });
 
   it("says when the sample is too small: one item per dimension", () => {
-    const tiny = buildReport({ ...input, items: input.items.filter((r) => r.item_id.endsWith("-01-seed-companies") || r.item_id === "math-01-seed-students") });
+    const tiny = buildReport({
+      ...input,
+      items: input.items.filter((r) => r.item_id.endsWith("-01-seed-companies") || r.item_id === "math-01-seed-students"),
+    });
     for (const d of tiny.dimensions) expect(d.comparisons[0]?.verdict).toBe("sample_too_small");
     // With it, the sample a difference of that size needs (one item, decided: at least 6 for the exact test).
     expect(renderReport(tiny, "md").body).toMatch(/\| sample too small \(run ~\d+ items\) \|/);
@@ -234,7 +269,15 @@ describe("renderers", () => {
       expect(row).toContain(`${q?.score.toFixed(1)} [${q?.interval.low.toFixed(1)}–${q?.interval.high.toFixed(1)}]`);
       expect(row).toContain(`${p?.score.toFixed(1)} [`);
     }
-    for (const h of ["## Scores per dimension", "## Performance", "## Examples", "## Recommendations", "| Load time |", "| First-token latency p50 |", "| Peak RAM |"]) {
+    for (const h of [
+      "## Scores per dimension",
+      "## Performance",
+      "## Examples",
+      "## Recommendations",
+      "| Load time |",
+      "| First-token latency p50 |",
+      "| Peak RAM |",
+    ]) {
       expect(md.body).toContain(h);
     }
   });
@@ -247,7 +290,21 @@ describe("renderers", () => {
   it("CSV: a header and one row per (item, model), quoted so that commas and newlines survive", () => {
     const csv = renderReport(report, "csv").body;
     const rows = parseCsvRows(csv);
-    expect(rows[0]).toEqual(["item_id", "dimension", "model", "replies", "errors", "pass_rate", "instruction_score", "ttft_ms", "tokens_per_second", "total_ms", "prompt", "reply", "checks"]);
+    expect(rows[0]).toEqual([
+      "item_id",
+      "dimension",
+      "model",
+      "replies",
+      "errors",
+      "pass_rate",
+      "instruction_score",
+      "ttft_ms",
+      "tokens_per_second",
+      "total_ms",
+      "prompt",
+      "reply",
+      "checks",
+    ]);
     expect(rows).toHaveLength(1 + report.items.length);
     const first = report.items[0];
     expect(rows[1]?.slice(0, 3)).toEqual([first?.item_id, first?.dimension, first?.model]);
@@ -263,7 +320,10 @@ describe("renderers", () => {
     expect((html.match(/<svg /g) ?? []).length).toBe(4);
     expect((html.match(/<tr data-dimension=/g) ?? []).length).toBe(report.items.length + report.dimensions.length);
     // Replies are escaped: no markup from a model reaches the page.
-    const hostile = buildReport({ ...input, items: input.items.map((r, i) => (i === 0 ? { ...r, reply: "<script>alert(1)</script>" } : r)) });
+    const hostile = buildReport({
+      ...input,
+      items: input.items.map((r, i) => (i === 0 ? { ...r, reply: "<script>alert(1)</script>" } : r)),
+    });
     expect(renderReport(hostile, "html").body).not.toContain("<script>alert(1)</script>");
   });
 

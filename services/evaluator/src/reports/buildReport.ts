@@ -29,7 +29,15 @@ import type {
 } from "./reportTypes.js";
 
 /** What the OpenAI API has no place for: an OpenAI-compatible target's row leaves these null. */
-const OPENAI_UNREPORTED: readonly UnreportedFigure[] = ["parameter_count", "quantization", "file_size_bytes", "load_ms", "peak_ram_bytes", "vram_bytes", "gpu"];
+const OPENAI_UNREPORTED: readonly UnreportedFigure[] = [
+  "parameter_count",
+  "quantization",
+  "file_size_bytes",
+  "load_ms",
+  "peak_ram_bytes",
+  "vram_bytes",
+  "gpu",
+];
 
 export const DIMENSION_LABELS: Record<Dimension, string> = {
   instruction_following: "Instruction following",
@@ -116,12 +124,20 @@ function compare(a: string, b: string, byItemA: Map<string, number>, byItemB: Ma
 }
 
 /** The paired comparison of a and b from its counts: items paired, a ahead, b ahead. */
-export function comparisonFromCounts(a: string, b: string, counts: { paired: number; better: number; worse: number }, what: string): Comparison {
+export function comparisonFromCounts(
+  a: string,
+  b: string,
+  counts: { paired: number; better: number; worse: number },
+  what: string,
+): Comparison {
   const { paired, better, worse } = counts;
   const { p } = mcnemarExact(better, worse);
   const discordant = better + worse;
   const itemsNeeded = paired > 0 ? mcnemarItemsNeeded(better / paired, worse / paired, ALPHA) : null;
-  const runAbout = itemsNeeded === null ? "" : ` A difference of this size (${a} ahead on ${pct(better, paired)} of paired items, ${b} on ${pct(worse, paired)}) needs about ${itemsNeeded} paired items to reach p < ${ALPHA} with 80% power: run about ${itemsNeeded} items.`;
+  const runAbout =
+    itemsNeeded === null
+      ? ""
+      : ` A difference of this size (${a} ahead on ${pct(better, paired)} of paired items, ${b} on ${pct(worse, paired)}) needs about ${itemsNeeded} paired items to reach p < ${ALPHA} with 80% power: run about ${itemsNeeded} items.`;
   const needed = minDiscordantForSignificance(ALPHA);
   let verdict: Comparison["verdict"];
   let summary: string;
@@ -137,7 +153,17 @@ export function comparisonFromCounts(a: string, b: string, counts: { paired: num
     verdict = "no_significant_difference";
     summary = `No significant difference on ${what}: ${a} ahead on ${better} items, ${b} on ${worse} (${pText}).${runAbout}`;
   }
-  return { model_a: a, model_b: b, paired_items: paired, a_better_items: better, b_better_items: worse, p_value: p, verdict, items_needed: itemsNeeded, summary };
+  return {
+    model_a: a,
+    model_b: b,
+    paired_items: paired,
+    a_better_items: better,
+    b_better_items: worse,
+    p_value: p,
+    verdict,
+    items_needed: itemsNeeded,
+    summary,
+  };
 }
 
 function latencyStats(model: string, results: RunItemResult[]): LatencyStats {
@@ -160,14 +186,23 @@ function latencyStats(model: string, results: RunItemResult[]): LatencyStats {
   };
 }
 
-function pickExamples(dimension: Dimension, aggs: ItemModelAggregate[], prompts: Record<string, string>, targets: LatencyTargets): ReportExample[] {
+function pickExamples(
+  dimension: Dimension,
+  aggs: ItemModelAggregate[],
+  prompts: Record<string, string>,
+  targets: LatencyTargets,
+): ReportExample[] {
   const mine = aggs.filter((g) => g.dimension === dimension);
   const toExample = (g: ItemModelAggregate, kind: "pass" | "fail"): ReportExample | null => {
-    const o = g.outcomes.find((x) => (kind === "pass" ? x.pass === 1 : x.pass === 0 && !x.error)) ?? (kind === "fail" ? g.outcomes.find((x) => x.pass === 0) : undefined);
+    const o =
+      g.outcomes.find((x) => (kind === "pass" ? x.pass === 1 : x.pass === 0 && !x.error)) ??
+      (kind === "fail" ? g.outcomes.find((x) => x.pass === 0) : undefined);
     if (!o) return null;
     const r = o.result;
     const checks =
-      r.dimension === "latency" && r.status === "completed" ? scoreLatency(r.timings, targets).checks : (r.score?.checks ?? [{ type: "error", passed: false, detail: r.error ?? "error" }]);
+      r.dimension === "latency" && r.status === "completed"
+        ? scoreLatency(r.timings, targets).checks
+        : (r.score?.checks ?? [{ type: "error", passed: false, detail: r.error ?? "error" }]);
     return {
       dimension,
       kind,
@@ -193,7 +228,8 @@ function pickExamples(dimension: Dimension, aggs: ItemModelAggregate[], prompts:
   }
   const out: ReportExample[] = [];
   const passing = mine.find((g) => g.outcomes.some((o) => o.pass === 1));
-  const failing = mine.find((g) => g.outcomes.some((o) => o.pass === 0 && !o.error)) ?? mine.find((g) => g.outcomes.some((o) => o.pass === 0));
+  const failing =
+    mine.find((g) => g.outcomes.some((o) => o.pass === 0 && !o.error)) ?? mine.find((g) => g.outcomes.some((o) => o.pass === 0));
   const p = passing ? toExample(passing, "pass") : null;
   const f = failing ? toExample(failing, "fail") : null;
   if (p) out.push(p);
@@ -209,7 +245,13 @@ function fmtScore(s: DimensionModelScore | undefined): string {
 function recommend(models: string[], dims: DimensionReport[], perf: PerformanceRow[], aggs: ItemModelAggregate[]): Recommendation[] {
   if (models.length === 0) return [];
   if (models.length === 1) {
-    return [{ scenario: "All scenarios", recommendation: `${models[0]} (the only model in this run)`, basis: "No comparison is possible with one model." }];
+    return [
+      {
+        scenario: "All scenarios",
+        recommendation: `${models[0]} (the only model in this run)`,
+        basis: "No comparison is possible with one model.",
+      },
+    ];
   }
   const [a, b] = models as [string, string];
   const perfOf = (m: string) => perf.find((p) => p.model === m);
@@ -222,7 +264,8 @@ function recommend(models: string[], dims: DimensionReport[], perf: PerformanceR
     return speed(pa) >= speed(pb) ? a : b;
   };
   const pooled = (ds: Dimension[]): Comparison => {
-    const rates = (m: string) => new Map(aggs.filter((g) => g.model === m && ds.includes(g.dimension)).map((g) => [`${g.dimension}/${g.item_id}`, g.pass_rate]));
+    const rates = (m: string) =>
+      new Map(aggs.filter((g) => g.model === m && ds.includes(g.dimension)).map((g) => [`${g.dimension}/${g.item_id}`, g.pass_rate]));
     return compare(a, b, rates(a), rates(b), ds.map((d) => DIMENSION_LABELS[d].toLowerCase()).join(" + "));
   };
   const scoreText = (ds: Dimension[]) =>
@@ -265,7 +308,11 @@ function recommend(models: string[], dims: DimensionReport[], perf: PerformanceR
   });
   const cheap = cheaper();
   const mem = (p: PerformanceRow | undefined) =>
-    p?.peak_ram_bytes ? `${(p.peak_ram_bytes / 1024 ** 3).toFixed(2)} GiB peak RAM` : p?.file_size_bytes ? `${(p.file_size_bytes / 1024 ** 3).toFixed(2)} GiB file` : "size unknown";
+    p?.peak_ram_bytes
+      ? `${(p.peak_ram_bytes / 1024 ** 3).toFixed(2)} GiB peak RAM`
+      : p?.file_size_bytes
+        ? `${(p.file_size_bytes / 1024 ** 3).toFixed(2)} GiB file`
+        : "size unknown";
   recs.push({
     scenario: "Edge / memory-constrained deployment",
     recommendation: cheap,
@@ -293,7 +340,10 @@ export function sumOfRates(byReplies: Map<number, number>): number {
 }
 
 /** One model's score on one dimension from its sums over items (pass rates and instruction scores). */
-export function modelScoreFromSums(model: string, sums: { items: number; replies: number; errors: number; passed: number; instruction: number }): DimensionModelScore {
+export function modelScoreFromSums(
+  model: string,
+  sums: { items: number; replies: number; errors: number; passed: number; instruction: number },
+): DimensionModelScore {
   const { items, passed } = sums;
   const ci = wilsonInterval(passed, items);
   return {
@@ -314,7 +364,10 @@ export function buildReport(input: ReportInput): Report {
   const results = input.items.filter((r) => input.run.models.includes(r.model) || input.run.models.length === 0);
   const models = input.run.models.length > 0 ? input.run.models : [...new Set(results.map((r) => r.model))];
   const prompts =
-    input.prompts ?? Object.fromEntries(suiteIds(input.run.suite_id).flatMap((id) => (builtinSuite(id)?.items ?? []).map((i) => [i.id, i.messages.at(-1)?.content ?? ""])));
+    input.prompts ??
+    Object.fromEntries(
+      suiteIds(input.run.suite_id).flatMap((id) => (builtinSuite(id)?.items ?? []).map((i) => [i.id, i.messages.at(-1)?.content ?? ""])),
+    );
   const aggs = aggregateItems(results, targets);
   const notes: string[] = [];
 
@@ -341,11 +394,18 @@ export function buildReport(input: ReportInput): Report {
         comparisons.push(compare(ma, mb, rate(ma), rate(mb), DIMENSION_LABELS[dimension].toLowerCase()));
       }
     }
-    dimensions.push({ dimension, label: DIMENSION_LABELS[dimension], items: new Set(mine.map((g) => g.item_id)).size, per_model: perModel, comparisons });
+    dimensions.push({
+      dimension,
+      label: DIMENSION_LABELS[dimension],
+      items: new Set(mine.map((g) => g.item_id)).size,
+      per_model: perModel,
+      comparisons,
+    });
   }
 
   const latency = models.map((m) => latencyStats(m, results));
-  if (latency.some((l) => l.source === "all items")) notes.push("This run has no latency items: latency percentiles are taken over all completed replies.");
+  if (latency.some((l) => l.source === "all items"))
+    notes.push("This run has no latency items: latency percentiles are taken over all completed replies.");
   const snapshots = new Map<string, ModelSnapshot>(input.models.map((s) => [s.name, s]));
   const performance: PerformanceRow[] = models.map((m) => {
     const s = snapshots.get(m);
@@ -372,7 +432,8 @@ export function buildReport(input: ReportInput): Report {
       sha256: s?.sha256 ?? "",
     };
   });
-  for (const m of models) if (!snapshots.has(m)) notes.push(`No GetModelInfo snapshot was stored for ${m}: size, load time and memory are unknown.`);
+  for (const m of models)
+    if (!snapshots.has(m)) notes.push(`No GetModelInfo snapshot was stored for ${m}: size, load time and memory are unknown.`);
   for (const p of performance) {
     if (p.kind === "openai") {
       notes.push(
@@ -388,7 +449,10 @@ export function buildReport(input: ReportInput): Report {
     aggs.map((g) => ({ item_id: g.item_id, model: g.model, passes: g.outcomes.map((o) => o.pass) })),
   );
   for (const s of suites) {
-    if (s.suite_items !== null && s.items < s.suite_items) notes.push(`${s.suite}: a subset of ${s.items} of the suite's ${s.suite_items} items (limit / shuffle seed); published scores are on the whole benchmark.`);
+    if (s.suite_items !== null && s.items < s.suite_items)
+      notes.push(
+        `${s.suite}: a subset of ${s.items} of the suite's ${s.suite_items} items (limit / shuffle seed); published scores are on the whole benchmark.`,
+      );
     if (s.harness_note) notes.push(`${s.suite}: harness settings differ from the published scores': ${s.harness_note}.`);
   }
 
@@ -398,11 +462,7 @@ export function buildReport(input: ReportInput): Report {
       const done = g.outcomes.filter((o) => o.result.status === "completed").map((o) => o.result);
       const first = g.outcomes[0]?.result;
       const checks =
-        g.dimension === "latency"
-          ? done[0]
-            ? scoreLatency(done[0].timings, targets).checks
-            : []
-          : (first?.score?.checks ?? []);
+        g.dimension === "latency" ? (done[0] ? scoreLatency(done[0].timings, targets).checks : []) : (first?.score?.checks ?? []);
       return {
         item_id: g.item_id,
         dimension: g.dimension,
@@ -411,19 +471,46 @@ export function buildReport(input: ReportInput): Report {
         errors: g.errors,
         pass_rate: round(g.pass_rate),
         instruction_score: round(g.instruction_score),
-        ttft_ms: done.length ? orNull(percentile(done.map((r) => r.timings.ttft_ms), 50)) : null,
-        tokens_per_second: done.length ? orNull(percentile(done.map((r) => r.timings.tokens_per_second), 50)) : null,
-        total_ms: done.length ? orNull(percentile(done.map((r) => r.timings.total_ms), 50)) : null,
+        ttft_ms: done.length
+          ? orNull(
+              percentile(
+                done.map((r) => r.timings.ttft_ms),
+                50,
+              ),
+            )
+          : null,
+        tokens_per_second: done.length
+          ? orNull(
+              percentile(
+                done.map((r) => r.timings.tokens_per_second),
+                50,
+              ),
+            )
+          : null,
+        total_ms: done.length
+          ? orNull(
+              percentile(
+                done.map((r) => r.timings.total_ms),
+                50,
+              ),
+            )
+          : null,
         prompt: prompts[g.item_id] !== undefined ? truncate(prompts[g.item_id] as string, TABLE_REPLY_CHARS) : null,
         reply: first ? truncate(first.status === "completed" ? first.reply : `(error) ${first.error ?? ""}`, TABLE_REPLY_CHARS) : "",
         checks: checks.map((c) => `${c.passed ? "✓" : "✗"} ${c.type}: ${c.detail}`).join("\n"),
       };
     })
-    .sort((x, y) => DIMENSIONS.indexOf(x.dimension) - DIMENSIONS.indexOf(y.dimension) || x.item_id.localeCompare(y.item_id) || models.indexOf(x.model) - models.indexOf(y.model));
+    .sort(
+      (x, y) =>
+        DIMENSIONS.indexOf(x.dimension) - DIMENSIONS.indexOf(y.dimension) ||
+        x.item_id.localeCompare(y.item_id) ||
+        models.indexOf(x.model) - models.indexOf(y.model),
+    );
 
   const errorCount = results.filter((r) => r.status !== "completed").length;
   if (errorCount > 0) notes.push(`${errorCount} repl${errorCount === 1 ? "y" : "ies"} ended in an error and count as failures.`);
-  if (input.run.status !== "completed") notes.push(`The run is ${input.run.status}: figures cover the ${results.length} replies stored so far.`);
+  if (input.run.status !== "completed")
+    notes.push(`The run is ${input.run.status}: figures cover the ${results.length} replies stored so far.`);
 
   const capacity = capacityRows((input.capacity ?? []).filter((a) => models.includes(a.model)));
   return {
@@ -442,7 +529,10 @@ export function buildReport(input: ReportInput): Report {
     latency,
     performance,
     examples,
-    recommendations: [...recommend(models, dimensions, performance, aggs), ...[capacityRecommendation(capacity, dimensions)].filter((r) => r !== null)],
+    recommendations: [
+      ...recommend(models, dimensions, performance, aggs),
+      ...[capacityRecommendation(capacity, dimensions)].filter((r) => r !== null),
+    ],
     capacity,
     sandbox: summarizeSandbox(results),
     items,

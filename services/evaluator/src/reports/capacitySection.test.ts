@@ -51,7 +51,17 @@ function result(service: string, sustainable: number, over: Partial<CapacityResu
     target: "localhost:50051",
     model: { name: "Qwen2.5 7B Instruct", service, sha256: SHA, slots: 4, threads: 8, gpu: "cuda", gpuLayers: 99 },
     slo: { ttftP95Ms: 1000, tpotP95Ms: 50, errorRate: 0.01 },
-    search: { startRate: 0.25, minRate: 0.03, maxRate: 64, precision: 0.1, maxSteps: 12, windowMs: 20_000, minRequests: 10, warmupMs: 5000, maxVUs: 256 },
+    search: {
+      startRate: 0.25,
+      minRate: 0.03,
+      maxRate: 64,
+      precision: 0.1,
+      maxSteps: 12,
+      windowMs: 20_000,
+      minRequests: 10,
+      warmupMs: 5000,
+      maxVUs: 256,
+    },
     workload: { prompts: "seed-50.json", count: 50, maxTokens: 256 },
     machine: {},
     startedAt: "2026-12-01T10:00:00.000Z",
@@ -79,7 +89,19 @@ const mathDimension = (verdict: "a_better" | "sample_too_small"): DimensionRepor
   label: "Math",
   items: 40,
   per_model: [],
-  comparisons: [{ model_a: "qwen", model_b: "phi3", paired_items: 40, a_better_items: 9, b_better_items: 1, p_value: 0.0107, verdict, items_needed: null, summary: "" }],
+  comparisons: [
+    {
+      model_a: "qwen",
+      model_b: "phi3",
+      paired_items: 40,
+      a_better_items: 9,
+      b_better_items: 1,
+      p_value: 0.0107,
+      verdict,
+      items_needed: null,
+      summary: "",
+    },
+  ],
 });
 
 describe("snapshotMismatch", () => {
@@ -100,7 +122,12 @@ describe("snapshotMismatch", () => {
   });
 
   it("does not hold threads against a snapshot that did not record them", () => {
-    expect(snapshotMismatch(snapshot({ threads: undefined, gpu_layers: undefined }), result("qwen", 1, { model: { ...result("qwen", 1).model!, threads: 2 } }))).toBeNull();
+    expect(
+      snapshotMismatch(
+        snapshot({ threads: undefined, gpu_layers: undefined }),
+        result("qwen", 1, { model: { ...result("qwen", 1).model!, threads: 2 } }),
+      ),
+    ).toBeNull();
   });
 
   it("refuses a result without a snapshot", () => {
@@ -119,7 +146,8 @@ describe("capacity in the report", () => {
     expect(rec).toEqual({
       scenario: "Serving 5 req/s",
       recommendation: "phi3: 3 GPUs for 5 req/s at TTFT p95 ≤ 1000 ms, TPOT p95 ≤ 50 ms; qwen: 5 GPUs",
-      basis: "qwen scores higher on math (p = 0.011). Capacity measured on one replica each (phi3 2.5 req/s, qwen 1.25 req/s), 20% headroom.",
+      basis:
+        "qwen scores higher on math (p = 0.011). Capacity measured on one replica each (phi3 2.5 req/s, qwen 1.25 req/s), 20% headroom.",
     });
   });
 

@@ -29,7 +29,8 @@ export interface CapacityRow {
  */
 export function snapshotMismatch(snapshot: ModelSnapshot, result: CapacityResult): { field: string; message: string } | null {
   const key = result.model;
-  if (!key) return { field: "capacity.model", message: "the capacity result names no model snapshot (GetModelInfo failed during the search)" };
+  if (!key)
+    return { field: "capacity.model", message: "the capacity result names no model snapshot (GetModelInfo failed during the search)" };
   const checks: [string, unknown, unknown][] = [
     ["sha256", key.sha256, snapshot.sha256],
     ["slots", key.slots, snapshot.slots],
@@ -40,7 +41,10 @@ export function snapshotMismatch(snapshot: ModelSnapshot, result: CapacityResult
   for (const [field, measured, run] of checks) {
     if (run === undefined || run === null) continue; // older snapshots do not record threads / GPU layers
     if (measured !== run) {
-      return { field: `capacity.model.${field}`, message: `measured with ${field} ${String(measured)}, but this run's ${snapshot.name} has ${String(run)}: a capacity result only describes the serving configuration it was measured on` };
+      return {
+        field: `capacity.model.${field}`,
+        message: `measured with ${field} ${String(measured)}, but this run's ${snapshot.name} has ${String(run)}: a capacity result only describes the serving configuration it was measured on`,
+      };
     }
   }
   return null;
@@ -73,7 +77,11 @@ export function capacityRows(attachments: readonly CapacityAttachment[]): Capaci
       },
       sizing: sizing
         ? {
-            ...sizeModel(result, sizing.gpus_per_replica, { targetRps: sizing.target_rps, headroom: sizing.headroom, gpuHourUsd: sizing.gpu_hour_usd }),
+            ...sizeModel(result, sizing.gpus_per_replica, {
+              targetRps: sizing.target_rps,
+              headroom: sizing.headroom,
+              gpuHourUsd: sizing.gpu_hour_usd,
+            }),
             target_rps: sizing.target_rps,
             gpu_hour_usd: sizing.gpu_hour_usd,
             headroom: sizing.headroom,
@@ -92,13 +100,18 @@ export function capacityRecommendation(rows: readonly CapacityRow[], dimensions:
   const quality = dimensions.flatMap((d) =>
     d.comparisons
       .filter((c) => c.verdict === "a_better" || c.verdict === "b_better")
-      .map((c) => `${c.verdict === "a_better" ? c.model_a : c.model_b} scores higher on ${d.label.toLowerCase()} (p = ${c.p_value < 0.001 ? "< 0.001" : c.p_value.toFixed(3)})`),
+      .map(
+        (c) =>
+          `${c.verdict === "a_better" ? c.model_a : c.model_b} scores higher on ${d.label.toLowerCase()} (p = ${c.p_value < 0.001 ? "< 0.001" : c.p_value.toFixed(3)})`,
+      ),
   );
   const qualityText = quality.length ? quality.join("; ") : "no dimension separates the models at p < 0.05";
   const slo = (r: CapacityRow) => `TTFT p95 ≤ ${r.slo.ttft_p95_ms} ms, TPOT p95 ≤ ${r.slo.tpot_p95_ms} ms`;
   const unservable = rows.filter((r) => r.sustainable_rps <= 0).map((r) => `${r.model} meets the SLOs at no rate (${r.no_rate_reason})`);
   if (sized.length > 0) {
-    const cheapest = [...sized].sort((x, y) => (x.sizing!.gpus as number) - (y.sizing!.gpus as number) || y.sustainable_rps - x.sustainable_rps);
+    const cheapest = [...sized].sort(
+      (x, y) => (x.sizing!.gpus as number) - (y.sizing!.gpus as number) || y.sustainable_rps - x.sustainable_rps,
+    );
     const first = cheapest[0] as CapacityRow;
     const parts = cheapest.map((r, i) =>
       i === 0
@@ -128,7 +141,8 @@ export interface CapacityTableRow {
   cells: string[];
 }
 
-const orDash = (value: number | null | undefined, format: (v: number) => string) => (value === null || value === undefined ? "—" : format(value));
+const orDash = (value: number | null | undefined, format: (v: number) => string) =>
+  value === null || value === undefined ? "—" : format(value);
 const usd = (v: number) => (v >= 100 ? `$${v.toFixed(0)}` : `$${v.toFixed(2)}`);
 
 /** The capacity table, formatted once for the Markdown and HTML reports, the terminal and the web UI. */
@@ -137,16 +151,26 @@ export function capacityTable(rows: readonly CapacityRow[]): CapacityTableRow[] 
   const table: [string, (r: CapacityRow) => string][] = [
     ["Sustainable rate per replica", (r) => (r.sustainable_rps > 0 ? `${r.sustainable_rps} req/s` : "none: meets the SLOs at no rate")],
     ["Next rate tried (failed)", (r) => orDash(r.first_failing_rps, (v) => `${v} req/s`)],
-    ["SLOs", (r) => `TTFT p95 ≤ ${r.slo.ttft_p95_ms} ms, TPOT p95 ≤ ${r.slo.tpot_p95_ms} ms, errors ≤ ${(r.slo.error_rate * 100).toFixed(1)}%`],
+    [
+      "SLOs",
+      (r) => `TTFT p95 ≤ ${r.slo.ttft_p95_ms} ms, TPOT p95 ≤ ${r.slo.tpot_p95_ms} ms, errors ≤ ${(r.slo.error_rate * 100).toFixed(1)}%`,
+    ],
     ["TTFT p95 at that rate", (r) => orDash(r.ttft_p95_ms, (v) => `${Math.round(v)} ms`)],
     ["TPOT p95 at that rate", (r) => orDash(r.tpot_p95_ms, (v) => `${v.toFixed(1)} ms`)],
     ["Output tokens/s at that rate", (r) => orDash(r.output_tokens_per_second, (v) => v.toFixed(1))],
     ["Goodput at that rate", (r) => orDash(r.goodput, (v) => `${(v * 100).toFixed(1)}%`)],
-    ["Measured on", (r) => `${r.measured_on.slots} slots, ${r.measured_on.threads} threads, GPU ${r.measured_on.gpu || "none"}; ${r.measured_on.workload}; ${r.measured_on.steps} steps`],
+    [
+      "Measured on",
+      (r) =>
+        `${r.measured_on.slots} slots, ${r.measured_on.threads} threads, GPU ${r.measured_on.gpu || "none"}; ${r.measured_on.workload}; ${r.measured_on.steps} steps`,
+    ],
   ];
   if (sized) {
     table.push(
-      [`Replicas for ${sized.target_rps} req/s (${(sized.headroom * 100).toFixed(0)}% headroom)`, (r) => orDash(r.sizing?.replicas, String)],
+      [
+        `Replicas for ${sized.target_rps} req/s (${(sized.headroom * 100).toFixed(0)}% headroom)`,
+        (r) => orDash(r.sizing?.replicas, String),
+      ],
       ["GPUs", (r) => (r.sizing?.gpus === null || !r.sizing ? "—" : `${r.sizing.gpus} (${r.sizing.gpusPerReplica} per replica)`)],
       [`Cost per hour ($${sized.gpu_hour_usd}/GPU-hour)`, (r) => orDash(r.sizing?.costPerHourUsd, usd)],
       ["Cost per million output tokens", (r) => orDash(r.sizing?.costPerMillionOutputTokensUsd, usd)],

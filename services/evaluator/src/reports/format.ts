@@ -6,7 +6,8 @@ export const NOT_REPORTED = "not reported";
 
 /** One line naming the model actually behind a name: GGUF facts for a gRPC target, the served id for an OpenAI one. */
 export function describeSnapshot(s: ModelSnapshot): string {
-  if (s.kind === "openai") return `${s.model_name} (OpenAI-compatible server; size, parameters, load time and memory not reported) at ${s.target}`;
+  if (s.kind === "openai")
+    return `${s.model_name} (OpenAI-compatible server; size, parameters, load time and memory not reported) at ${s.target}`;
   return `${s.model_name} (${s.architecture}, ${s.quantization || "n/a"}, ${fmtCount(s.parameter_count)} parameters, sha256 ${s.sha256.slice(0, 12)}) at ${s.target}`;
 }
 

@@ -7,7 +7,14 @@ import type { Report } from "./reportTypes.js";
 
 export { buildReport, aggregateItems, DIMENSION_LABELS, ALPHA } from "./buildReport.js";
 export type * from "./reportTypes.js";
-export { capacityRecommendation, capacityRows, capacityTable, snapshotMismatch, type CapacityRow, type CapacityTableRow } from "./capacitySection.js";
+export {
+  capacityRecommendation,
+  capacityRows,
+  capacityTable,
+  snapshotMismatch,
+  type CapacityRow,
+  type CapacityTableRow,
+} from "./capacitySection.js";
 export { describeSnapshot, fmtCount, fmtP, VERDICT_TEXT } from "./format.js";
 export { performanceTable } from "./performanceTable.js";
 export { suiteTable, verdictWithSampleSize } from "./suiteTable.js";

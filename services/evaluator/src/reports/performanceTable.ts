@@ -17,7 +17,8 @@ export function performanceTable(report: Report): PerformanceRow[] {
   const latency = (model: string) => report.latency.find((l) => l.model === model);
   // Rows of reports stored before OpenAI targets existed have no kind: gRPC, everything reported.
   const unreported = (p: ReportPerformanceRow, figure: UnreportedFigure) => (p.not_reported ?? []).includes(figure);
-  const reported = (figure: UnreportedFigure, cell: (p: ReportPerformanceRow) => string) => (p: ReportPerformanceRow) => (unreported(p, figure) ? NOT_REPORTED : cell(p));
+  const reported = (figure: UnreportedFigure, cell: (p: ReportPerformanceRow) => string) => (p: ReportPerformanceRow) =>
+    unreported(p, figure) ? NOT_REPORTED : cell(p);
   const timing = (cell: (p: ReportPerformanceRow) => string) => (p: ReportPerformanceRow) => {
     const text = cell(p);
     return p.timings_measured === "client" && text !== "n/a" ? `${text} (client-side)` : text;

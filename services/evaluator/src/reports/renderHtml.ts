@@ -80,7 +80,10 @@ export const ITEMS_PAGE_SIZE = 100;
 
 /** JSON that can sit inside a <script> element: no "<" (so no "</script>"), no U+2028/2029 line breaks. */
 export function scriptSafeJson(value: unknown): string {
-  return JSON.stringify(value).replace(/</g, "\\u003c").replace(/\u2028/g, "\\u2028").replace(/\u2029/g, "\\u2029");
+  return JSON.stringify(value)
+    .replace(/</g, "\\u003c")
+    .replace(/\u2028/g, "\\u2028")
+    .replace(/\u2029/g, "\\u2029");
 }
 
 function outcomeOf(passRate: number): "pass" | "fail" | "partial" {
@@ -95,7 +98,9 @@ export function renderHtml(report: Report): string {
   const pair = models.length >= 2;
   const o: string[] = [];
   o.push(`<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">`);
-  o.push(`<link rel="icon" href="data:,"><title>${h(`Evaluation report: ${models.join(" vs ")}`)}</title><style>${STYLE}</style></head><body><main>`);
+  o.push(
+    `<link rel="icon" href="data:,"><title>${h(`Evaluation report: ${models.join(" vs ")}`)}</title><style>${STYLE}</style></head><body><main>`,
+  );
   o.push(`<h1>Evaluation report: ${models.map(h).join(" vs ")}</h1>`);
   o.push(
     `<div class="meta">Run <code>${h(run.id)}</code> · suite <code>${h(run.suite_id)}</code> · ${run.repeats} repeat(s) · ${h(run.status)} · created ${h(run.created_at)}${run.completed_at ? ` · completed ${h(run.completed_at)}` : ""}</div>`,
@@ -103,8 +108,12 @@ export function renderHtml(report: Report): string {
   );
 
   // Scores
-  o.push(`<h2>Scores per dimension (0-10)</h2><div class="grid"><div class="card">${radarChart(report)}</div><div class="card" style="flex:1;min-width:0;overflow-x:auto">`);
-  o.push(`<table id="scores"><thead><tr><th>Dimension</th><th class="num">Items</th>${models.map((m) => `<th class="num">${swatch(m)} score [95% CI]</th>`).join("")}${pair ? `<th class="num">McNemar p</th><th>Verdict</th>` : ""}</tr></thead><tbody>`);
+  o.push(
+    `<h2>Scores per dimension (0-10)</h2><div class="grid"><div class="card">${radarChart(report)}</div><div class="card" style="flex:1;min-width:0;overflow-x:auto">`,
+  );
+  o.push(
+    `<table id="scores"><thead><tr><th>Dimension</th><th class="num">Items</th>${models.map((m) => `<th class="num">${swatch(m)} score [95% CI]</th>`).join("")}${pair ? `<th class="num">McNemar p</th><th>Verdict</th>` : ""}</tr></thead><tbody>`,
+  );
   for (const d of report.dimensions) {
     const c = d.comparisons[0];
     o.push(
@@ -113,7 +122,9 @@ export function renderHtml(report: Report): string {
           const s = d.per_model.find((x) => x.model === m);
           return `<td class="num">${s && s.items > 0 ? `<b>${s.score.toFixed(1)}</b> [${s.interval.low.toFixed(1)}–${s.interval.high.toFixed(1)}]` : "n/a"}</td>`;
         })
-        .join("")}${pair ? `<td class="num">${c ? fmtP(c.p_value) : ""}</td><td class="verdict" title="${h(c?.summary ?? "")}">${c ? h(verdictWithSampleSize(c)) : ""}</td>` : ""}</tr>`,
+        .join(
+          "",
+        )}${pair ? `<td class="num">${c ? fmtP(c.p_value) : ""}</td><td class="verdict" title="${h(c?.summary ?? "")}">${c ? h(verdictWithSampleSize(c)) : ""}</td>` : ""}</tr>`,
     );
   }
   o.push(`</tbody></table>`);
@@ -124,8 +135,12 @@ export function renderHtml(report: Report): string {
   // Suites and published scores
   const suiteRows = suiteTable(report);
   if (suiteRows.length > 0) {
-    o.push(`<h2>Suites and published scores</h2><p class="meta">pass@1 in percent (with repeats, pass@k by the HumanEval paper's unbiased estimator), 95% Wilson interval over the items, beside the published score of the model as loaded (matched on its GGUF name).</p>`);
-    o.push(`<table id="suites"><thead><tr>${SUITE_TABLE_HEADER.map((x, i) => `<th${i === 1 || i === 4 || i === 6 ? ' class="num"' : ""}>${h(x)}</th>`).join("")}</tr></thead><tbody>`);
+    o.push(
+      `<h2>Suites and published scores</h2><p class="meta">pass@1 in percent (with repeats, pass@k by the HumanEval paper's unbiased estimator), 95% Wilson interval over the items, beside the published score of the model as loaded (matched on its GGUF name).</p>`,
+    );
+    o.push(
+      `<table id="suites"><thead><tr>${SUITE_TABLE_HEADER.map((x, i) => `<th${i === 1 || i === 4 || i === 6 ? ' class="num"' : ""}>${h(x)}</th>`).join("")}</tr></thead><tbody>`,
+    );
     for (const r of suiteRows) {
       o.push(
         `<tr><td><code>${h(r.suite)}</code></td><td class="num">${h(r.items)}</td><td>${swatch(r.model)}</td><td>${h(r.modelName)}</td><td class="num"><b>${h(r.measured)}</b></td><td>${h(r.passAtK)}</td><td class="num">${h(r.published)}</td><td class="meta">${h(r.publishedUnder)}</td></tr>`,
@@ -137,16 +152,26 @@ export function renderHtml(report: Report): string {
   // Performance
   const t = report.latency_targets;
   o.push(`<h2>Performance</h2><p class="meta">Targets: TTFT ≤ ${t.ttft_ms} ms and ≥ ${t.tokens_per_second} tokens/s per reply.</p>`);
-  o.push(`<div class="grid">${latencyCharts(report).map((svg) => `<div class="card">${svg}</div>`).join("")}</div>`);
-  o.push(`<table id="performance"><thead><tr><th>Metric</th>${models.map((m) => `<th class="num">${swatch(m)}</th>`).join("")}</tr></thead><tbody>`);
+  o.push(
+    `<div class="grid">${latencyCharts(report)
+      .map((svg) => `<div class="card">${svg}</div>`)
+      .join("")}</div>`,
+  );
+  o.push(
+    `<table id="performance"><thead><tr><th>Metric</th>${models.map((m) => `<th class="num">${swatch(m)}</th>`).join("")}</tr></thead><tbody>`,
+  );
   for (const { label, cells } of performanceTable(report)) {
     o.push(`<tr><td>${h(label)}</td>${cells.map((c) => `<td class="num">${h(c)}</td>`).join("")}</tr>`);
   }
   o.push(`</tbody></table>`);
 
   if (report.capacity.length > 0) {
-    o.push(`<h2>Capacity</h2><p class="meta">The highest request rate one replica sustained within the SLOs, on this run's serving configuration.</p>`);
-    o.push(`<table id="capacity"><thead><tr><th>Metric</th>${report.capacity.map((r) => `<th class="num">${swatch(r.model)}</th>`).join("")}</tr></thead><tbody>`);
+    o.push(
+      `<h2>Capacity</h2><p class="meta">The highest request rate one replica sustained within the SLOs, on this run's serving configuration.</p>`,
+    );
+    o.push(
+      `<table id="capacity"><thead><tr><th>Metric</th>${report.capacity.map((r) => `<th class="num">${swatch(r.model)}</th>`).join("")}</tr></thead><tbody>`,
+    );
     for (const { label, cells } of capacityTable(report.capacity)) {
       o.push(`<tr><td>${h(label)}</td>${cells.map((c) => `<td class="num">${h(c)}</td>`).join("")}</tr>`);
     }
@@ -160,27 +185,46 @@ export function renderHtml(report: Report): string {
     if (exs.length === 0) continue;
     o.push(`<div class="card"><h3>${h(d.label)}</h3>`);
     for (const e of exs) {
-      o.push(`<div><b class="${e.kind}">${e.kind === "pass" ? "Passed" : "Failed"}</b>: <code>${h(e.item_id)}</code>, ${swatch(e.model)}</div>`);
+      o.push(
+        `<div><b class="${e.kind}">${e.kind === "pass" ? "Passed" : "Failed"}</b>: <code>${h(e.item_id)}</code>, ${swatch(e.model)}</div>`,
+      );
       if (e.prompt) o.push(`<pre>${h(e.prompt)}</pre>`);
-      o.push(`<pre>${h(e.reply || "(empty)")}</pre><ul>${e.checks.map((c) => `<li class="${c.passed ? "pass" : "fail"}">${c.passed ? "✓" : "✗"} <code>${h(c.type)}</code>: ${h(c.detail)}</li>`).join("")}</ul>`);
+      o.push(
+        `<pre>${h(e.reply || "(empty)")}</pre><ul>${e.checks.map((c) => `<li class="${c.passed ? "pass" : "fail"}">${c.passed ? "✓" : "✗"} <code>${h(c.type)}</code>: ${h(c.detail)}</li>`).join("")}</ul>`,
+      );
     }
     o.push(`</div>`);
   }
 
   // Recommendations
-  o.push(`<h2>Recommendations</h2><table id="recommendations"><thead><tr><th>Scenario</th><th>Recommendation</th><th>Basis</th></tr></thead><tbody>`);
-  for (const r of report.recommendations) o.push(`<tr><td>${h(r.scenario)}</td><td><b>${h(r.recommendation)}</b></td><td class="meta">${h(r.basis)}</td></tr>`);
+  o.push(
+    `<h2>Recommendations</h2><table id="recommendations"><thead><tr><th>Scenario</th><th>Recommendation</th><th>Basis</th></tr></thead><tbody>`,
+  );
+  for (const r of report.recommendations)
+    o.push(`<tr><td>${h(r.scenario)}</td><td><b>${h(r.recommendation)}</b></td><td class="meta">${h(r.basis)}</td></tr>`);
   o.push(`</tbody></table>`);
 
   // Items
   const dims = report.dimensions.map((d) => d.dimension);
   o.push(`<h2>Items</h2><div class="filters">`);
-  o.push(`<label>Dimension <select id="f-dimension"><option value="">all</option>${dims.map((d) => `<option value="${h(d)}">${h(report.dimensions.find((x) => x.dimension === d)?.label ?? d)}</option>`).join("")}</select></label>`);
-  o.push(`<label>Model <select id="f-model"><option value="">all</option>${models.map((m) => `<option value="${h(m)}">${h(m)}</option>`).join("")}</select></label>`);
-  o.push(`<label>Outcome <select id="f-outcome"><option value="">all</option><option value="pass">passed</option><option value="fail">failed</option><option value="partial">partly (repeats)</option></select></label>`);
-  o.push(`<label>Search <input id="f-text" type="search" placeholder="id, reply, check…"></label><span id="f-count" class="meta"></span></div>`);
-  o.push(`<label><button id="f-prev" type="button">‹ previous</button> <span id="f-page" class="meta"></span> <button id="f-next" type="button">next ›</button></label>`);
-  o.push(`<table id="items"><thead><tr><th>Item</th><th>Dimension</th><th>Model</th><th class="num">Pass rate</th><th class="num">Checks</th><th class="num">TTFT</th><th class="num">tok/s</th><th>Reply</th><th>Check details</th></tr></thead><tbody data-page-size="${ITEMS_PAGE_SIZE}">`);
+  o.push(
+    `<label>Dimension <select id="f-dimension"><option value="">all</option>${dims.map((d) => `<option value="${h(d)}">${h(report.dimensions.find((x) => x.dimension === d)?.label ?? d)}</option>`).join("")}</select></label>`,
+  );
+  o.push(
+    `<label>Model <select id="f-model"><option value="">all</option>${models.map((m) => `<option value="${h(m)}">${h(m)}</option>`).join("")}</select></label>`,
+  );
+  o.push(
+    `<label>Outcome <select id="f-outcome"><option value="">all</option><option value="pass">passed</option><option value="fail">failed</option><option value="partial">partly (repeats)</option></select></label>`,
+  );
+  o.push(
+    `<label>Search <input id="f-text" type="search" placeholder="id, reply, check…"></label><span id="f-count" class="meta"></span></div>`,
+  );
+  o.push(
+    `<label><button id="f-prev" type="button">‹ previous</button> <span id="f-page" class="meta"></span> <button id="f-next" type="button">next ›</button></label>`,
+  );
+  o.push(
+    `<table id="items"><thead><tr><th>Item</th><th>Dimension</th><th>Model</th><th class="num">Pass rate</th><th class="num">Checks</th><th class="num">TTFT</th><th class="num">tok/s</th><th>Reply</th><th>Check details</th></tr></thead><tbody data-page-size="${ITEMS_PAGE_SIZE}">`,
+  );
   const rows = report.items.map((it) => {
     const oc = outcomeOf(it.pass_rate);
     const html =

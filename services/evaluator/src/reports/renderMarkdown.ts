@@ -33,20 +33,20 @@ export function renderMarkdown(report: Report): string {
   out.push("");
   for (const m of report.models) {
     const s = m.snapshot;
-    out.push(
-      s
-        ? `- **${m.name}**: ${mdCell(describeSnapshot(s))}`
-        : `- **${m.name}**: no model info stored`,
-    );
+    out.push(s ? `- **${m.name}**: ${mdCell(describeSnapshot(s))}` : `- **${m.name}**: no model info stored`);
   }
   out.push("");
 
   out.push("## Scores per dimension (0-10)");
   out.push("");
-  out.push("Score = pass rate × 10 over the dimension's items, with its 95% Wilson interval. Compared with an exact McNemar test on the paired items (two-sided).");
+  out.push(
+    "Score = pass rate × 10 over the dimension's items, with its 95% Wilson interval. Compared with an exact McNemar test on the paired items (two-sided).",
+  );
   out.push("");
   const pair = models.length >= 2;
-  out.push(`| Dimension | Items | ${models.map((m) => `${mdCell(m)} score [95% CI]`).join(" | ")} |${pair ? " McNemar p | Verdict |" : ""}`);
+  out.push(
+    `| Dimension | Items | ${models.map((m) => `${mdCell(m)} score [95% CI]`).join(" | ")} |${pair ? " McNemar p | Verdict |" : ""}`,
+  );
   out.push(`|---|---:|${models.map(() => "---:").join("|")}|${pair ? "---:|---|" : ""}`);
   for (const d of report.dimensions) {
     const cells = models.map((m) => {
@@ -54,12 +54,16 @@ export function renderMarkdown(report: Report): string {
       return s && s.items > 0 ? `${s.score.toFixed(1)} [${s.interval.low.toFixed(1)}–${s.interval.high.toFixed(1)}]` : "n/a";
     });
     const c = d.comparisons[0];
-    out.push(`| ${d.label} | ${d.items} | ${cells.join(" | ")} |${pair ? ` ${c ? fmtP(c.p_value) : ""} | ${c ? verdictText(c) : ""} |` : ""}`);
+    out.push(
+      `| ${d.label} | ${d.items} | ${cells.join(" | ")} |${pair ? ` ${c ? fmtP(c.p_value) : ""} | ${c ? verdictText(c) : ""} |` : ""}`,
+    );
   }
   out.push("");
   for (const d of report.dimensions) for (const c of d.comparisons) out.push(`- ${d.label}: ${c.summary}`);
   if (report.dimensions.some((d) => d.comparisons.length > 0)) out.push("");
-  const withErrors = report.dimensions.flatMap((d) => d.per_model.filter((s) => s.errors > 0).map((s) => `${d.label} / ${s.model}: ${s.errors}`));
+  const withErrors = report.dimensions.flatMap((d) =>
+    d.per_model.filter((s) => s.errors > 0).map((s) => `${d.label} / ${s.model}: ${s.errors}`),
+  );
   if (withErrors.length > 0) {
     out.push(`Replies that ended in an error (counted as failures): ${withErrors.join("; ")}.`);
     out.push("");
@@ -69,18 +73,25 @@ export function renderMarkdown(report: Report): string {
   if (suites.length > 0) {
     out.push("## Suites and published scores");
     out.push("");
-    out.push("pass@1 in percent (the mean item pass rate; with repeats, pass@k by the HumanEval paper's unbiased estimator), 95% Wilson interval over the items, beside the published score of the model as loaded (matched on its GGUF name).");
+    out.push(
+      "pass@1 in percent (the mean item pass rate; with repeats, pass@k by the HumanEval paper's unbiased estimator), 95% Wilson interval over the items, beside the published score of the model as loaded (matched on its GGUF name).",
+    );
     out.push("");
     out.push(`| ${SUITE_TABLE_HEADER.join(" | ")} |`);
     out.push("|---|---:|---|---|---:|---|---:|---|");
-    for (const r of suites) out.push(`| ${[r.suite, r.items, r.model, r.modelName, r.measured, r.passAtK, r.published, r.publishedUnder].map(mdCell).join(" | ")} |`);
+    for (const r of suites)
+      out.push(
+        `| ${[r.suite, r.items, r.model, r.modelName, r.measured, r.passAtK, r.published, r.publishedUnder].map(mdCell).join(" | ")} |`,
+      );
     out.push("");
   }
 
   out.push("## Performance");
   out.push("");
   const t = report.latency_targets;
-  out.push(`Latency targets: TTFT ≤ ${t.ttft_ms} ms and ≥ ${t.tokens_per_second} tokens/s per reply (the latency score is the share of latency replies meeting both, × 10).`);
+  out.push(
+    `Latency targets: TTFT ≤ ${t.ttft_ms} ms and ≥ ${t.tokens_per_second} tokens/s per reply (the latency score is the share of latency replies meeting both, × 10).`,
+  );
   out.push("");
   out.push(`| Metric | ${models.map(mdCell).join(" | ")} |`);
   out.push(`|---|${models.map(() => "---:").join("|")}|`);
@@ -90,7 +101,9 @@ export function renderMarkdown(report: Report): string {
   if (report.capacity.length > 0) {
     out.push("## Capacity");
     out.push("");
-    out.push("The highest request rate one replica sustained within the SLOs (open-loop capacity search, loadtests/README.md), on the serving configuration of this run.");
+    out.push(
+      "The highest request rate one replica sustained within the SLOs (open-loop capacity search, loadtests/README.md), on the serving configuration of this run.",
+    );
     out.push("");
     out.push(`| Metric | ${report.capacity.map((r) => mdCell(r.model)).join(" | ")} |`);
     out.push(`|---|${report.capacity.map(() => "---:").join("|")}|`);
@@ -106,7 +119,9 @@ export function renderMarkdown(report: Report): string {
     out.push(`### ${d.label}`);
     out.push("");
     for (const e of exs) {
-      out.push(`**${e.kind === "pass" ? "✅ Passed" : "❌ Failed"}**: \`${e.item_id}\`, ${e.model}${e.repeat > 0 ? ` (repeat ${e.repeat})` : ""}`);
+      out.push(
+        `**${e.kind === "pass" ? "✅ Passed" : "❌ Failed"}**: \`${e.item_id}\`, ${e.model}${e.repeat > 0 ? ` (repeat ${e.repeat})` : ""}`,
+      );
       out.push("");
       if (e.prompt) {
         out.push(`Prompt:`);

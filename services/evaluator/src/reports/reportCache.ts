@@ -46,9 +46,21 @@ export class ReportCache {
     if (hit && hit.key === key && this.fresh(hit, run, counts.done)) return hit.report;
     const items: RunItemResult[] = (await allItems(this.store, run.id)).map(({ seq: _seq, ...rest }) => rest);
     const prompts: Record<string, string> = {};
-    for (const item of run.items) prompts[item.id] = item.messages.filter((m) => m.role === "user").map((m) => m.content).join("\n\n");
+    for (const item of run.items)
+      prompts[item.id] = item.messages
+        .filter((m) => m.role === "user")
+        .map((m) => m.content)
+        .join("\n\n");
     const report = buildReport({
-      run: { id: run.id, suite_id: run.suite_id, status: run.status, models: run.models, repeats: run.repeats, created_at: run.created_at, completed_at: run.completed_at },
+      run: {
+        id: run.id,
+        suite_id: run.suite_id,
+        status: run.status,
+        models: run.models,
+        repeats: run.repeats,
+        created_at: run.created_at,
+        completed_at: run.completed_at,
+      },
       models: run.model_snapshots,
       items,
       latencyTargets: this.latencyTargets,

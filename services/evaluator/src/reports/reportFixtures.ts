@@ -80,8 +80,17 @@ export function syntheticRun(fixtures: Record<string, { pass: unknown; fail: unk
         const latencyFast = model === "qwen" ? random() < 0.8 : random() < 0.3;
         const timings: WireTimings =
           item.dimension === "latency"
-            ? { ...(latencyFast ? (fx.pass as WireTimings) : (fx.fail as WireTimings)), ttft_ms: Math.round((latencyFast ? 90 : 400) + random() * 150) }
-            : { queue_ms: 1, ttft_ms: Math.round(80 + random() * 300), decode_ms: 600, total_ms: Math.round(700 + random() * 900), tokens_per_second: 20 + random() * 40 };
+            ? {
+                ...(latencyFast ? (fx.pass as WireTimings) : (fx.fail as WireTimings)),
+                ttft_ms: Math.round((latencyFast ? 90 : 400) + random() * 150),
+              }
+            : {
+                queue_ms: 1,
+                ttft_ms: Math.round(80 + random() * 300),
+                decode_ms: 600,
+                total_ms: Math.round(700 + random() * 900),
+                tokens_per_second: 20 + random() * 40,
+              };
         const reply = item.dimension === "latency" ? "Hello!" : ((good ? fx.pass : fx.fail) as string);
         const isError = model === "phi3" && item.id === "struct-02-json-person" && repeat === 0;
         items.push({
@@ -96,7 +105,12 @@ export function syntheticRun(fixtures: Record<string, { pass: unknown; fail: unk
           prompt_tokens: 40,
           completion_tokens: isError ? 0 : 32,
           timings,
-          score: isError || item.dimension === "latency" ? null : item.dimension === "code" ? codeOutcome(item, good) : scoreReplySync(item, reply),
+          score:
+            isError || item.dimension === "latency"
+              ? null
+              : item.dimension === "code"
+                ? codeOutcome(item, good)
+                : scoreReplySync(item, reply),
           error: isError ? "UNAVAILABLE: model service restarted (3 attempts)" : null,
           attempts: isError ? 3 : 1,
           completed_at: "2026-01-01T00:05:00.000Z",

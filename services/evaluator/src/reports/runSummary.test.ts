@@ -9,7 +9,7 @@ import { RunSummary } from "./runSummary.js";
 
 function rng(seed: number) {
   let s = seed >>> 0;
-  return () => ((s = (s * 1664525 + 1013904223) >>> 0) / 2 ** 32);
+  return () => (s = (s * 1664525 + 1013904223) >>> 0) / 2 ** 32;
 }
 
 function randomRun(seed: number) {
@@ -62,10 +62,12 @@ describe("RunSummary", () => {
         const expected = buildReport({ run, models: [], items: results.slice(0, i + 1) }).dimensions;
         const actual = summary.dimensions();
         // The instruction-level score is a mean of float check scores: equal to 1e-3 (see runSummary.ts).
-        const strip = (ds: typeof expected) => ds.map((d) => ({ ...d, per_model: d.per_model.map(({ instruction_score: _s, ...rest }) => rest) }));
+        const strip = (ds: typeof expected) =>
+          ds.map((d) => ({ ...d, per_model: d.per_model.map(({ instruction_score: _s, ...rest }) => rest) }));
         expect(strip(actual)).toEqual(strip(expected));
         for (const [k, d] of actual.entries()) {
-          for (const [j, m] of d.per_model.entries()) expect(m.instruction_score).toBeCloseTo(expected[k]!.per_model[j]!.instruction_score, 3);
+          for (const [j, m] of d.per_model.entries())
+            expect(m.instruction_score).toBeCloseTo(expected[k]!.per_model[j]!.instruction_score, 3);
         }
       }
     });

@@ -58,7 +58,14 @@ export class RunSummary {
     const outcome = outcomeOf(result, this.targets);
     const dimension = result.dimension;
     let group = byItem.get(result.item_id);
-    const before = group ? { passes: group.passSum, replies: group.replies, rate: group.passSum / group.replies, instruction: group.instructionSum / group.replies } : undefined;
+    const before = group
+      ? {
+          passes: group.passSum,
+          replies: group.replies,
+          rate: group.passSum / group.replies,
+          instruction: group.instructionSum / group.replies,
+        }
+      : undefined;
     if (!group) byItem.set(result.item_id, (group = { passSum: 0, instructionSum: 0, replies: 0 }));
     group.passSum += outcome.pass;
     group.instructionSum += outcome.instruction;

@@ -15,7 +15,13 @@ function runUnder(mode: "namespaces" | "rlimits" | "unavailable"): ReportInput {
     if (!item.score) return item;
     const checks = item.score.checks.map((c) => {
       if (c.type !== "code") return c;
-      if (mode === "unavailable") return { type: c.type, passed: false, detail: "check could not run: sandbox isolation unavailable", error: "sandbox isolation unavailable" };
+      if (mode === "unavailable")
+        return {
+          type: c.type,
+          passed: false,
+          detail: "check could not run: sandbox isolation unavailable",
+          error: "sandbox isolation unavailable",
+        };
       return { ...c, isolation: mode };
     });
     return { ...item, score: { ...item.score, checks } };
@@ -32,7 +38,9 @@ describe("the sandbox mode in reports", () => {
     ] as const) {
       const report = buildReport(runUnder(mode));
       expect(report.sandbox.summary).toMatch(expected);
-      const codeChecks = runUnder(mode).items.flatMap((i) => i.score?.checks ?? []).filter((c) => c.type === "code").length;
+      const codeChecks = runUnder(mode)
+        .items.flatMap((i) => i.score?.checks ?? [])
+        .filter((c) => c.type === "code").length;
       expect(codeChecks).toBeGreaterThan(0);
       expect(report.sandbox[mode]).toBe(codeChecks);
       expect(renderReport(report, "md").body).toContain(`Code sandbox: ${report.sandbox.summary}`);

@@ -11,7 +11,12 @@ import { FIXTURE_MODELS } from "./reportFixtures.js";
 import { itemSuites, suiteScores } from "./suiteScores.js";
 import { suiteTable, verdictWithSampleSize } from "./suiteTable.js";
 
-const item = (id: string): SuiteItem => ({ id, dimension: "code", messages: [{ role: "user", content: id }], checks: [{ type: "contains", value: "x" }] });
+const item = (id: string): SuiteItem => ({
+  id,
+  dimension: "code",
+  messages: [{ role: "user", content: id }],
+  checks: [{ type: "contains", value: "x" }],
+});
 const fakeSuites: Record<string, { items: SuiteItem[] }> = {
   humaneval: { items: Array.from({ length: 164 }, (_, i) => item(`HumanEval/${i}`)) },
   "seed-50": { items: [item("if-01"), item("math-01")] },
@@ -51,7 +56,12 @@ describe("suiteScores", () => {
     ["phi3", FIXTURE_MODELS[1] as ModelSnapshot],
   ]);
   // 4 HumanEval items x 5 samples for qwen; phi3 passes nothing; two seed-50 items.
-  const qwenPasses = [[1, 1, 1, 1, 1], [1, 0, 0, 0, 0], [0, 0, 0, 0, 0], [1, 1, 0, 1, 0]];
+  const qwenPasses = [
+    [1, 1, 1, 1, 1],
+    [1, 0, 0, 0, 0],
+    [0, 0, 0, 0, 0],
+    [1, 1, 0, 1, 0],
+  ];
   const outcomes = [
     ...qwenPasses.map((passes, i) => ({ item_id: `HumanEval/${i}`, model: "qwen", passes })),
     ...qwenPasses.map((_, i) => ({ item_id: `HumanEval/${i}`, model: "phi3", passes: [0, 0, 0, 0, 0] })),
@@ -77,7 +87,16 @@ describe("suiteScores", () => {
     expect(he.interval.high).toBeCloseTo(ci.high, 4);
     expect(he.samples_per_item).toBe(5);
     expect(he.pass_at_k.map((p) => p.k)).toEqual([2, 5]);
-    const pass2 = qwenPasses.map((p) => passAtK(5, p.reduce((a, b) => a + b, 0), 2)).reduce((a, b) => a + b, 0) / 4;
+    const pass2 =
+      qwenPasses
+        .map((p) =>
+          passAtK(
+            5,
+            p.reduce((a, b) => a + b, 0),
+            2,
+          ),
+        )
+        .reduce((a, b) => a + b, 0) / 4;
     expect(he.pass_at_k[0]!.value).toBeCloseTo(pass2, 4);
     expect(he.pass_at_k[1]!.value).toBeCloseTo(3 / 4, 4); // pass@5 with 5 samples: any pass
   });
@@ -110,8 +129,19 @@ describe("reports show measured beside published", () => {
     completed_at: "2026-01-01T00:00:00.000Z",
   });
   const report = buildReport({
-    run: { id: "run_x", suite_id: "humaneval", status: "completed", models: ["qwen", "phi3"], repeats: 1, created_at: "2026-01-01T00:00:00.000Z", completed_at: null },
-    models: [{ ...(FIXTURE_MODELS[0] as ModelSnapshot), model_name: "Qwen2.5 7B Instruct" }, { ...(FIXTURE_MODELS[1] as ModelSnapshot), model_name: "Phi3 Mini 4k Instruct" }],
+    run: {
+      id: "run_x",
+      suite_id: "humaneval",
+      status: "completed",
+      models: ["qwen", "phi3"],
+      repeats: 1,
+      created_at: "2026-01-01T00:00:00.000Z",
+      completed_at: null,
+    },
+    models: [
+      { ...(FIXTURE_MODELS[0] as ModelSnapshot), model_name: "Qwen2.5 7B Instruct" },
+      { ...(FIXTURE_MODELS[1] as ModelSnapshot), model_name: "Phi3 Mini 4k Instruct" },
+    ],
     // qwen passes 30 of 40, phi3 passes 27 of the same (24 shared): A ahead on 6, B on 3.
     items: ids.flatMap((id, i) => [reply(id, "qwen", i < 30), reply(id, "phi3", i < 24 || (i >= 30 && i < 33))]),
     prompts: {},

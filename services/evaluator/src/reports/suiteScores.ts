@@ -24,7 +24,11 @@ const K_VALUES = [1, 2, 5, 10, 20, 50, 100];
  * Which suite each item of the run came from. Built-in suites are known by their item ids; items of no
  * built-in suite belong to the run's one uploaded suite (or, with several uploaded ones, to their joint name).
  */
-export function itemSuites(suiteId: string, itemIds: Iterable<string>, lookup: (id: string) => { items: SuiteItem[] } | undefined = builtinSuite): Map<string, string> {
+export function itemSuites(
+  suiteId: string,
+  itemIds: Iterable<string>,
+  lookup: (id: string) => { items: SuiteItem[] } | undefined = builtinSuite,
+): Map<string, string> {
   const ids = suiteIds(suiteId);
   const owner = new Map<string, string>();
   const uploaded: string[] = [];
@@ -59,7 +63,16 @@ export function suiteScores(
       const pass1 = gs.reduce((s, g) => s + g.passes.reduce((a, b) => a + b, 0) / g.passes.length, 0);
       const ci = wilsonInterval(pass1, gs.length);
       const passAt = K_VALUES.filter((k) => k > 1 && k <= n).map((k) => {
-        const sum = gs.reduce((s, g) => s + passAtK(g.passes.length, g.passes.reduce((a, b) => a + b, 0), k), 0);
+        const sum = gs.reduce(
+          (s, g) =>
+            s +
+            passAtK(
+              g.passes.length,
+              g.passes.reduce((a, b) => a + b, 0),
+              k,
+            ),
+          0,
+        );
         const kci = wilsonInterval(Math.min(sum, gs.length), gs.length);
         return { k, value: round(sum / gs.length), interval: { low: round(kci.low), high: round(kci.high) } };
       });

@@ -7,7 +7,16 @@ import { STANDARD_SUITES } from "../suites/standard/standardSuites.js";
 
 const STANDARD_SUITE_IDS = new Set(STANDARD_SUITES.map((s) => s.id));
 
-export const SUITE_TABLE_HEADER = ["Suite", "Items", "Model", "Model as loaded", "Measured pass@1 [95% CI]", "pass@k", "Published", "Published under"] as const;
+export const SUITE_TABLE_HEADER = [
+  "Suite",
+  "Items",
+  "Model",
+  "Model as loaded",
+  "Measured pass@1 [95% CI]",
+  "pass@k",
+  "Published",
+  "Published under",
+] as const;
 
 export interface SuiteTableRow {
   suite: string;
@@ -35,7 +44,10 @@ export function suiteTable(report: Report): SuiteTableRow[] {
       items: s.suite_items !== null && s.suite_items !== s.items ? `${s.items} of ${s.suite_items}` : String(s.items),
       model: m.model,
       modelName: m.model_name,
-      measured: m.items > 0 ? `${pct(m.pass_at_1)} [${pct(m.interval.low)}–${pct(m.interval.high)}]${m.samples_per_item > 1 ? ` (${m.samples_per_item} samples/item)` : ""}` : "n/a",
+      measured:
+        m.items > 0
+          ? `${pct(m.pass_at_1)} [${pct(m.interval.low)}–${pct(m.interval.high)}]${m.samples_per_item > 1 ? ` (${m.samples_per_item} samples/item)` : ""}`
+          : "n/a",
       passAtK: m.pass_at_k.map((p) => `pass@${p.k} ${pct(p.value)}`).join(", "),
       published: m.references.length > 0 ? m.references.map((r) => `${r.value.toFixed(1)} (${r.model})`).join("; ") : "none for this model",
       publishedUnder: m.references.map((r) => `${r.source}: ${r.setting}`).join("; "),

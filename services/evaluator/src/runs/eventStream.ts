@@ -24,7 +24,13 @@ const PAGE = 500;
 const KEEP_ALIVE_MS = 15_000;
 const POLL_MS = 1_000;
 
-export async function streamRunEvents(deps: EventStreamDeps, run: RunHeader, afterSeq: number, out: SseWriter, closed: AbortSignal): Promise<void> {
+export async function streamRunEvents(
+  deps: EventStreamDeps,
+  run: RunHeader,
+  afterSeq: number,
+  out: SseWriter,
+  closed: AbortSignal,
+): Promise<void> {
   let lastSeq = afterSeq;
   let lastProgress = "";
   let lastWrite = Date.now();
@@ -50,7 +56,13 @@ export async function streamRunEvents(deps: EventStreamDeps, run: RunHeader, aft
     if (TERMINAL_STATUSES.has(current.status)) {
       await out.writeSSE({
         event: "run_completed",
-        data: JSON.stringify({ run_id: run.id, status: current.status, error: current.error, completed_at: current.completed_at, ...deps.progress(current, counts) }),
+        data: JSON.stringify({
+          run_id: run.id,
+          status: current.status,
+          error: current.error,
+          completed_at: current.completed_at,
+          ...deps.progress(current, counts),
+        }),
       });
       return;
     }
@@ -77,8 +89,10 @@ export class EventStreamSlots {
   /** A release function, or why no slot is free. */
   acquire(runId: string): { release: () => void } | { refused: string } {
     const onRun = this.perRun.get(runId) ?? 0;
-    if (onRun >= this.maxPerRun) return { refused: `run ${runId} already has ${onRun} event streams open (EVALSTACK_MAX_EVENT_STREAMS_PER_RUN=${this.maxPerRun})` };
-    if (this.total >= this.maxTotal) return { refused: `${this.total} event streams are open on this evaluator (EVALSTACK_MAX_EVENT_STREAMS=${this.maxTotal})` };
+    if (onRun >= this.maxPerRun)
+      return { refused: `run ${runId} already has ${onRun} event streams open (EVALSTACK_MAX_EVENT_STREAMS_PER_RUN=${this.maxPerRun})` };
+    if (this.total >= this.maxTotal)
+      return { refused: `${this.total} event streams are open on this evaluator (EVALSTACK_MAX_EVENT_STREAMS=${this.maxTotal})` };
     this.total++;
     this.perRun.set(runId, onRun + 1);
     let released = false;

@@ -14,7 +14,14 @@ export function maxTokensFor(item: SuiteItem, run: { max_tokens: number | null }
   return Math.min(item.max_tokens ?? run.max_tokens, run.max_tokens);
 }
 
-export function errorResult(runId: string, item: SuiteItem, model: string, repeat: number, reason: string, attempts: number): RunItemResult {
+export function errorResult(
+  runId: string,
+  item: SuiteItem,
+  model: string,
+  repeat: number,
+  reason: string,
+  attempts: number,
+): RunItemResult {
   return {
     run_id: runId,
     item_id: item.id,

@@ -35,8 +35,25 @@ export interface ModelPair {
 
 export type DiffVerdict = "improved" | "regressed" | "no_significant_difference" | "sample_too_small";
 
-export type ItemChange = "newly_passed" | "newly_failed" | "improved" | "regressed" | "still_passing" | "still_failing" | "only_in_a" | "only_in_b";
-export const ITEM_CHANGES: readonly ItemChange[] = ["newly_passed", "newly_failed", "improved", "regressed", "still_passing", "still_failing", "only_in_a", "only_in_b"];
+export type ItemChange =
+  | "newly_passed"
+  | "newly_failed"
+  | "improved"
+  | "regressed"
+  | "still_passing"
+  | "still_failing"
+  | "only_in_a"
+  | "only_in_b";
+export const ITEM_CHANGES: readonly ItemChange[] = [
+  "newly_passed",
+  "newly_failed",
+  "improved",
+  "regressed",
+  "still_passing",
+  "still_failing",
+  "only_in_a",
+  "only_in_b",
+];
 
 /** One row per (model pair, dimension). Deltas are B − A. */
 export type DimensionDiffRow = {
@@ -206,12 +223,18 @@ export class RunDiffError extends Error {
  * Which model of run A is compared with which of run B: the explicit pair when given, otherwise every
  * model both runs share (by name, in A's order), otherwise the only model of each when both have one.
  */
-export function pairModels(a: Pick<DiffRun, "id" | "models">, b: Pick<DiffRun, "id" | "models">, asked: { model_a?: string; model_b?: string } = {}): ModelPair[] {
+export function pairModels(
+  a: Pick<DiffRun, "id" | "models">,
+  b: Pick<DiffRun, "id" | "models">,
+  asked: { model_a?: string; model_b?: string } = {},
+): ModelPair[] {
   if (asked.model_a !== undefined || asked.model_b !== undefined) {
     const ma = asked.model_a ?? asked.model_b!;
     const mb = asked.model_b ?? asked.model_a!;
-    if (!a.models.includes(ma)) throw new RunDiffError(422, `run ${a.id} has no model "${ma}" (it ran ${a.models.join(", ")})`, "query.model_a");
-    if (!b.models.includes(mb)) throw new RunDiffError(422, `run ${b.id} has no model "${mb}" (it ran ${b.models.join(", ")})`, "query.model_b");
+    if (!a.models.includes(ma))
+      throw new RunDiffError(422, `run ${a.id} has no model "${ma}" (it ran ${a.models.join(", ")})`, "query.model_a");
+    if (!b.models.includes(mb))
+      throw new RunDiffError(422, `run ${b.id} has no model "${mb}" (it ran ${b.models.join(", ")})`, "query.model_b");
     return [{ model_a: ma, model_b: mb }];
   }
   const shared = a.models.filter((m) => b.models.includes(m));
@@ -262,7 +285,15 @@ function firstReply(g: Aggregate | undefined, targets: LatencyTargets): { reply:
   return { reply: first.reply, failed: failed.length ? failed.join(" | ") : null };
 }
 
-function itemRow(a: DiffRun, b: DiffRun, pair: ModelPair, itemId: string, ga: Aggregate | undefined, gb: Aggregate | undefined, targets: LatencyTargets): ItemDiffRow {
+function itemRow(
+  a: DiffRun,
+  b: DiffRun,
+  pair: ModelPair,
+  itemId: string,
+  ga: Aggregate | undefined,
+  gb: Aggregate | undefined,
+  targets: LatencyTargets,
+): ItemDiffRow {
   const side = (g: Aggregate | undefined) => {
     const done = g ? g.outcomes.filter((o) => o.result.status === "completed").map((o) => o.result) : [];
     const first = firstReply(g, targets);
@@ -368,14 +399,19 @@ function dimensionRow(a: DiffRun, b: DiffRun, pair: ModelPair, d: DimensionRepor
 /** The diff of two runs of one suite: one dimension row per (model pair, dimension), one item row per (model pair, item). */
 export function diffRuns(a: DiffRun, b: DiffRun, options: { pairs?: ModelPair[]; latencyTargets?: LatencyTargets } = {}): RunDiff {
   if (a.suite_id !== b.suite_id) {
-    throw new RunDiffError(422, `run ${a.id} is over suite "${a.suite_id}" and run ${b.id} over "${b.suite_id}": a diff pairs the items of one suite`, "path.other");
+    throw new RunDiffError(
+      422,
+      `run ${a.id} is over suite "${a.suite_id}" and run ${b.id} over "${b.suite_id}": a diff pairs the items of one suite`,
+      "path.other",
+    );
   }
   const pairs = options.pairs ?? pairModels(a, b);
   const dimensions: DimensionDiffRow[] = [];
   const items: ItemDiffRow[] = [];
   for (const pair of pairs) {
     const [la, lb] = labels(a, b, pair);
-    const mine = (run: DiffRun, model: string, label: string) => run.items.filter((r) => r.model === model).map((r) => ({ ...r, model: label }));
+    const mine = (run: DiffRun, model: string, label: string) =>
+      run.items.filter((r) => r.model === model).map((r) => ({ ...r, model: label }));
     const resultsA = mine(a, pair.model_a, la);
     const resultsB = mine(b, pair.model_b, lb);
     const report = buildReport({
@@ -401,7 +437,16 @@ export function diffRuns(a: DiffRun, b: DiffRun, options: { pairs?: ModelPair[];
     const rows = ids.map((id) => itemRow(a, b, pair, id, aggA.get(id), aggB.get(id), targets));
     rows.sort((x, y) => DIMENSIONS.indexOf(x.dimension) - DIMENSIONS.indexOf(y.dimension) || x.item_id.localeCompare(y.item_id));
     items.push(...rows);
-    for (const d of report.dimensions) dimensions.push(dimensionRow(a, b, pair, d, rows.filter((r) => r.dimension === d.dimension)));
+    for (const d of report.dimensions)
+      dimensions.push(
+        dimensionRow(
+          a,
+          b,
+          pair,
+          d,
+          rows.filter((r) => r.dimension === d.dimension),
+        ),
+      );
   }
   return { pairs, dimensions, items };
 }

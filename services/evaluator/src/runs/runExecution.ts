@@ -60,8 +60,13 @@ export class RunExecution {
       }
       this.failure = reason;
       this.abort(reason);
-      this.log.error({ run_id: runId, err: reason.message, stack: reason.stack }, "run execution failed: its workers stopped, its lease is released and the run resumes");
-      await this.options.store.releaseLeases(this.options.instanceId, [runId]).catch((e: Error) => this.log.warn({ run_id: runId, err: e.message }, "could not release the lease; it lapses"));
+      this.log.error(
+        { run_id: runId, err: reason.message, stack: reason.stack },
+        "run execution failed: its workers stopped, its lease is released and the run resumes",
+      );
+      await this.options.store
+        .releaseLeases(this.options.instanceId, [runId])
+        .catch((e: Error) => this.log.warn({ run_id: runId, err: e.message }, "could not release the lease; it lapses"));
     });
   }
 
@@ -92,7 +97,10 @@ export class RunExecution {
       this.host.events.emit("status", run.id, "running");
     }
     const stored = await store.storedKeys(run.id);
-    this.log.info({ run_id: run.id, stored: stored.size, total: run.total_items, resumed: stored.size > 0 || run.status === "running" }, "executing run");
+    this.log.info(
+      { run_id: run.id, stored: stored.size, total: run.total_items, resumed: stored.size > 0 || run.status === "running" },
+      "executing run",
+    );
 
     await settleAll(run.models.map((model) => this.runModel(run, model, stored)));
     if (this.controller.signal.aborted) throw this.controller.signal.reason;
@@ -223,7 +231,12 @@ export class RunExecution {
     const spanContext = trace.setSpan(trace.deleteSpan(context.active()), span);
     try {
       await context.with(spanContext, async () => {
-        const request = toGenerateRequest(`${run.id}/${item.id}/${handle.name}/${repeat}`, item.messages, samplingFor(run.sampling, repeat), maxTokensFor(item, run));
+        const request = toGenerateRequest(
+          `${run.id}/${item.id}/${handle.name}/${repeat}`,
+          item.messages,
+          samplingFor(run.sampling, repeat),
+          maxTokensFor(item, run),
+        );
         let result: RunItemResult;
         try {
           const { generation, attempts } = await generateWithRetries(handle, request, {
@@ -234,12 +247,25 @@ export class RunExecution {
             // The dispatch log is written before each attempt; a store hiccup there is retried, not an item error.
             onAttempt: (attempt) =>
               retryWithBackoff(
-                () => store.recordDispatch({ run_id: run.id, item_id: item.id, model: handle.name, repeat, attempt, instance: instanceId, sent_at: new Date().toISOString() }),
+                () =>
+                  store.recordDispatch({
+                    run_id: run.id,
+                    item_id: item.id,
+                    model: handle.name,
+                    repeat,
+                    attempt,
+                    instance: instanceId,
+                    sent_at: new Date().toISOString(),
+                  }),
                 {
                   signal: this.controller.signal,
                   budgetMs: this.options.retryBudgetMs,
                   backoff: this.options.backoff,
-                  onFailure: (error, n) => this.log.warn({ run_id: run.id, item_id: item.id, model: handle.name, attempt: n, err: errorText(error) }, "recording the dispatch failed; retrying"),
+                  onFailure: (error, n) =>
+                    this.log.warn(
+                      { run_id: run.id, item_id: item.id, model: handle.name, attempt: n, err: errorText(error) },
+                      "recording the dispatch failed; retrying",
+                    ),
                 },
               ),
             onAttemptDone: (report) =>
@@ -267,12 +293,22 @@ export class RunExecution {
     }
   }
 
-  private async scored(runId: string, item: SuiteItem, model: string, repeat: number, g: Generation, attempts: number): Promise<RunItemResult> {
+  private async scored(
+    runId: string,
+    item: SuiteItem,
+    model: string,
+    repeat: number,
+    g: Generation,
+    attempts: number,
+  ): Promise<RunItemResult> {
     let score: ItemScore | null = null;
     let error: string | null = null;
     if (item.dimension !== "latency") {
       try {
-        score = await (this.options.scorer ?? ((i: SuiteItem, reply: string) => scoreReply(i, reply, { sandbox: this.options.sandbox })))(item, g.text);
+        score = await (this.options.scorer ?? ((i: SuiteItem, reply: string) => scoreReply(i, reply, { sandbox: this.options.sandbox })))(
+          item,
+          g.text,
+        );
         if (score.error) error = `scoring: ${score.error}`;
       } catch (e) {
         error = `scoring failed: ${(e as Error).message}`;

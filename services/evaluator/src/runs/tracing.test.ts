@@ -3,7 +3,14 @@
 // fake model server with the same server interceptor the model services use.
 import { pino } from "pino";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { InMemorySpanExporter, SimpleSpanProcessor, grpcServerInterceptor, startTelemetry, type ReadableSpan, type Telemetry } from "@evalstack/telemetry";
+import {
+  InMemorySpanExporter,
+  SimpleSpanProcessor,
+  grpcServerInterceptor,
+  startTelemetry,
+  type ReadableSpan,
+  type Telemetry,
+} from "@evalstack/telemetry";
 import { startFakeModelServer, type FakeModelServer } from "@evalstack/testing";
 import { loadConfig } from "../config.js";
 import { startServer, type EvaluatorServer } from "../server.js";
@@ -14,9 +21,19 @@ let model: FakeModelServer;
 let server: EvaluatorServer;
 
 beforeAll(async () => {
-  telemetry = await startTelemetry({ serviceName: "evaluator-test", prometheus: "handler", spanProcessors: [new SimpleSpanProcessor({ exporter })] });
+  telemetry = await startTelemetry({
+    serviceName: "evaluator-test",
+    prometheus: "handler",
+    spanProcessors: [new SimpleSpanProcessor({ exporter })],
+  });
   model = await startFakeModelServer({ slots: 2, interceptors: [grpcServerInterceptor()] });
-  const config = loadConfig({ EVALSTACK_HOST: "127.0.0.1", EVALSTACK_PORT: "0", EVALSTACK_MODELS: `alpha=${model.target}`, EVALSTACK_DB_PATH: ":memory:", EVALSTACK_AUTH: "off" });
+  const config = loadConfig({
+    EVALSTACK_HOST: "127.0.0.1",
+    EVALSTACK_PORT: "0",
+    EVALSTACK_MODELS: `alpha=${model.target}`,
+    EVALSTACK_DB_PATH: ":memory:",
+    EVALSTACK_AUTH: "off",
+  });
   server = await startServer({ config, telemetry, log: pino({ level: "silent" }) });
 });
 
@@ -39,8 +56,21 @@ const parentId = (s: ReadableSpan) => s.parentSpanContext?.spanId;
 describe("traces", () => {
   it("gives every run item its own trace: item span → gRPC client span → model service span", async () => {
     exporter.reset();
-    const items = ["a", "b", "c"].map((id) => ({ id, dimension: "math" as const, messages: [{ role: "user" as const, content: id }], checks: [{ type: "contains", value: "ok" }] }));
-    const run = await server.runs.createRun({ suite_id: "t", models: ["alpha"], repeats: 1, sampling: {}, max_tokens: null, concurrency: {}, items });
+    const items = ["a", "b", "c"].map((id) => ({
+      id,
+      dimension: "math" as const,
+      messages: [{ role: "user" as const, content: id }],
+      checks: [{ type: "contains", value: "ok" }],
+    }));
+    const run = await server.runs.createRun({
+      suite_id: "t",
+      models: ["alpha"],
+      repeats: 1,
+      sampling: {},
+      max_tokens: null,
+      concurrency: {},
+      items,
+    });
     await new Promise<void>((resolve) => server.runs.events.on("status", (id, s) => id === run.id && s === "completed" && resolve()));
     const spans = exporter.getFinishedSpans();
     const itemSpans = spans.filter((s) => s.name === "evalstack.run_item");
@@ -49,11 +79,19 @@ describe("traces", () => {
     for (const item of itemSpans) {
       expect(parentId(item)).toBeUndefined(); // a root: one trace per item
       const trace = traces.get(item.spanContext().traceId)!;
-      const client = trace.filter((s) => s.name === "evalstack.inference.v1.Inference/GenerateStream" && parentId(s) === item.spanContext().spanId);
+      const client = trace.filter(
+        (s) => s.name === "evalstack.inference.v1.Inference/GenerateStream" && parentId(s) === item.spanContext().spanId,
+      );
       expect(client).toHaveLength(1);
-      const serverSide = trace.filter((s) => s.name === "evalstack.inference.v1.Inference/GenerateStream" && parentId(s) === client[0]!.spanContext().spanId);
+      const serverSide = trace.filter(
+        (s) => s.name === "evalstack.inference.v1.Inference/GenerateStream" && parentId(s) === client[0]!.spanContext().spanId,
+      );
       expect(serverSide).toHaveLength(1);
-      expect(item.attributes).toMatchObject({ "evalstack.run.id": run.id, "gen_ai.request.model": "alpha", "evalstack.item.status": "completed" });
+      expect(item.attributes).toMatchObject({
+        "evalstack.run.id": run.id,
+        "gen_ai.request.model": "alpha",
+        "evalstack.item.status": "completed",
+      });
     }
   });
 

@@ -49,4 +49,3 @@ export interface ModelSnapshot {
   threads?: number;
   gpu_layers?: number;
 }
-

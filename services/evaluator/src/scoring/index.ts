@@ -8,8 +8,23 @@ export { scoreLatency, DEFAULT_LATENCY_TARGETS, type LatencyTargets } from "./la
 export { CHECK_TYPES } from "./checks/registry.js";
 export { extractNumericAnswer } from "./checks/numericChecks.js";
 export { extractCode } from "./checks/codeCheck.js";
-export { Sandbox, SandboxUnavailableError, type SandboxLanguage, type SandboxResult, type TestRunResult, type IsolationInfo } from "./sandbox/sandbox.js";
-export { SANDBOX_DEFAULTS, SANDBOX_CEILINGS, MAX_CONCURRENCY, defaultSandboxConfig, type IsolationMode, type SandboxConfig, type SandboxLimits } from "./sandbox/limits.js";
+export {
+  Sandbox,
+  SandboxUnavailableError,
+  type SandboxLanguage,
+  type SandboxResult,
+  type TestRunResult,
+  type IsolationInfo,
+} from "./sandbox/sandbox.js";
+export {
+  SANDBOX_DEFAULTS,
+  SANDBOX_CEILINGS,
+  MAX_CONCURRENCY,
+  defaultSandboxConfig,
+  type IsolationMode,
+  type SandboxConfig,
+  type SandboxLimits,
+} from "./sandbox/limits.js";
 /**
  * The run manager's option keeps its first name (`sandbox?: SandboxOptions`); what it carries is the
  * evaluator's Sandbox instance, handed on to scoreReply.

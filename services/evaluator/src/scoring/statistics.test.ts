@@ -1,5 +1,14 @@
 import { describe, expect, it } from "vitest";
-import { mcnemarExact, mcnemarExactPower, mcnemarItemsNeeded, minDiscordantForSignificance, normalQuantile, passAtK, percentile, wilsonInterval } from "./statistics.js";
+import {
+  mcnemarExact,
+  mcnemarExactPower,
+  mcnemarItemsNeeded,
+  minDiscordantForSignificance,
+  normalQuantile,
+  passAtK,
+  percentile,
+  wilsonInterval,
+} from "./statistics.js";
 
 describe("wilsonInterval", () => {
   it("matches published values", () => {
@@ -79,7 +88,8 @@ describe("passAtK (the HumanEval paper's unbiased estimator)", () => {
   }
 
   it("equals the enumeration of k-subsets for every n <= 10", () => {
-    for (let n = 1; n <= 10; n++) for (let c = 0; c <= n; c++) for (let k = 1; k <= n; k++) expect(passAtK(n, c, k)).toBeCloseTo(enumerate(n, c, k), 12);
+    for (let n = 1; n <= 10; n++)
+      for (let c = 0; c <= n; c++) for (let k = 1; k <= n; k++) expect(passAtK(n, c, k)).toBeCloseTo(enumerate(n, c, k), 12);
   });
 
   it("gives the paper's closed forms: pass@1 = c/n, 1 - C(n-c,k)/C(n,k), 1 when n - c < k", () => {

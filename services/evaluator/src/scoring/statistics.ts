@@ -40,7 +40,8 @@ export interface McNemarResult {
 
 /** Exact (binomial) McNemar test on the discordant pair counts b and c. b + c = 0 gives p = 1. */
 export function mcnemarExact(b: number, c: number): McNemarResult {
-  if (!Number.isInteger(b) || !Number.isInteger(c) || b < 0 || c < 0) throw new RangeError(`b and c must be non-negative integers, got ${b}, ${c}`);
+  if (!Number.isInteger(b) || !Number.isInteger(c) || b < 0 || c < 0)
+    throw new RangeError(`b and c must be non-negative integers, got ${b}, ${c}`);
   const n = b + c;
   if (n === 0) return { b, c, p: 1 };
   const k = Math.min(b, c);

@@ -15,11 +15,24 @@ const ok = { id: "m1", dimension: "math", prompt: "2+3?", checks: [{ type: "nume
 
 describe("validateItem", () => {
   it("normalises prompt into one user message", () => {
-    expect(validateItem(ok)).toEqual({ id: "m1", dimension: "math", messages: [{ role: "user", content: "2+3?" }], checks: [{ type: "numeric_answer", value: 5 }] });
+    expect(validateItem(ok)).toEqual({
+      id: "m1",
+      dimension: "math",
+      messages: [{ role: "user", content: "2+3?" }],
+      checks: [{ type: "numeric_answer", value: 5 }],
+    });
   });
 
   it("keeps messages and max_tokens", () => {
-    const item = validateItem({ ...ok, prompt: undefined, messages: [{ role: "system", content: "Be brief." }, { role: "user", content: "2+3?" }], max_tokens: 64 });
+    const item = validateItem({
+      ...ok,
+      prompt: undefined,
+      messages: [
+        { role: "system", content: "Be brief." },
+        { role: "user", content: "2+3?" },
+      ],
+      max_tokens: 64,
+    });
     expect(item.messages).toHaveLength(2);
     expect(item.max_tokens).toBe(64);
   });
@@ -53,7 +66,10 @@ describe("validateItem", () => {
   });
 
   it("names an unknown dimension", () => {
-    expect(issuesOf({ ...ok, dimension: "poetry" })[0]).toEqual({ path: "item.dimension", message: expect.stringContaining("unknown dimension") });
+    expect(issuesOf({ ...ok, dimension: "poetry" })[0]).toEqual({
+      path: "item.dimension",
+      message: expect.stringContaining("unknown dimension"),
+    });
   });
 
   it("reports every problem at once, including unknown fields and bad field types", () => {
@@ -63,7 +79,12 @@ describe("validateItem", () => {
       prompt: "p",
       max_tokens: 0,
       colour: "red",
-      checks: [{ type: "word_count", min: 5, max: 2 }, { type: "numeric_answer" }, { type: "contains", value: "a", extra: 1 }, { type: "code", language: "ruby", tests: "" }],
+      checks: [
+        { type: "word_count", min: 5, max: 2 },
+        { type: "numeric_answer" },
+        { type: "contains", value: "a", extra: 1 },
+        { type: "code", language: "ruby", tests: "" },
+      ],
     });
     const paths = issues.map((i) => i.path);
     expect(paths).toEqual(
@@ -83,8 +104,19 @@ describe("validateItem", () => {
   it("refuses both prompt and messages, empty messages, bad roles and a non-user last message", () => {
     expect(issuesOf({ ...ok, messages: [{ role: "user", content: "x" }] })[0]?.path).toBe("item.prompt");
     expect(issuesOf({ ...ok, prompt: undefined, messages: [] })[0]?.path).toBe("item.messages");
-    expect(issuesOf({ ...ok, prompt: undefined, messages: [{ role: "robot", content: "x" }] }).map((i) => i.path)).toContain("item.messages[0].role");
-    expect(issuesOf({ ...ok, prompt: undefined, messages: [{ role: "user", content: "x" }, { role: "assistant", content: "y" }] })[0]?.path).toBe("item.messages[1].role");
+    expect(issuesOf({ ...ok, prompt: undefined, messages: [{ role: "robot", content: "x" }] }).map((i) => i.path)).toContain(
+      "item.messages[0].role",
+    );
+    expect(
+      issuesOf({
+        ...ok,
+        prompt: undefined,
+        messages: [
+          { role: "user", content: "x" },
+          { role: "assistant", content: "y" },
+        ],
+      })[0]?.path,
+    ).toBe("item.messages[1].role");
   });
 
   it("refuses a non-object", () => {
@@ -93,6 +125,8 @@ describe("validateItem", () => {
   });
 
   it("bounds code timeouts", () => {
-    expect(issuesOf({ ...ok, dimension: "code", checks: [{ type: "code", language: "python", tests: "pass", timeout_ms: 600000 }] })[0]?.path).toBe("item.checks[0].timeout_ms");
+    expect(
+      issuesOf({ ...ok, dimension: "code", checks: [{ type: "code", language: "python", tests: "pass", timeout_ms: 600000 }] })[0]?.path,
+    ).toBe("item.checks[0].timeout_ms");
   });
 });

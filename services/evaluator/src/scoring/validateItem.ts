@@ -26,7 +26,8 @@ export function checkItem(raw: unknown, path: string, issues: ValidationIssue[])
   }
   const { id, dimension, messages, prompt, max_tokens: maxTokens, checks } = raw;
   if (typeof id !== "string") issues.push({ path: `${path}.id`, message: id === undefined ? "is required" : "must be a string" });
-  else if (!ID.test(id)) issues.push({ path: `${path}.id`, message: "must be 1-128 characters: letters, digits, '.', '_', ':', '/', '-' (not first)" });
+  else if (!ID.test(id))
+    issues.push({ path: `${path}.id`, message: "must be 1-128 characters: letters, digits, '.', '_', ':', '/', '-' (not first)" });
 
   if (typeof dimension !== "string" || !DIMENSIONS.includes(dimension as Dimension)) {
     issues.push({
@@ -52,16 +53,22 @@ export function checkItem(raw: unknown, path: string, issues: ValidationIssue[])
         issues.push({ path: mp, message: "must be an object" });
         return;
       }
-      for (const key of Object.keys(m)) if (key !== "role" && key !== "content") issues.push({ path: `${mp}.${key}`, message: "unknown field" });
-      if (typeof m.role !== "string" || !ROLES.has(m.role)) issues.push({ path: `${mp}.role`, message: `must be "system", "user" or "assistant"` });
+      for (const key of Object.keys(m))
+        if (key !== "role" && key !== "content") issues.push({ path: `${mp}.${key}`, message: "unknown field" });
+      if (typeof m.role !== "string" || !ROLES.has(m.role))
+        issues.push({ path: `${mp}.role`, message: `must be "system", "user" or "assistant"` });
       if (typeof m.content !== "string") issues.push({ path: `${mp}.content`, message: "must be a string" });
       else normalised.push({ role: m.role as ChatMessage["role"], content: m.content });
     });
     const last = messages[messages.length - 1];
-    if (isObject(last) && last.role !== "user") issues.push({ path: `${path}.messages[${messages.length - 1}].role`, message: "the last message must be the user's" });
+    if (isObject(last) && last.role !== "user")
+      issues.push({ path: `${path}.messages[${messages.length - 1}].role`, message: "the last message must be the user's" });
   }
 
-  if (maxTokens !== undefined && !(typeof maxTokens === "number" && Number.isInteger(maxTokens) && maxTokens >= 1 && maxTokens <= MAX_TOKENS_CEILING)) {
+  if (
+    maxTokens !== undefined &&
+    !(typeof maxTokens === "number" && Number.isInteger(maxTokens) && maxTokens >= 1 && maxTokens <= MAX_TOKENS_CEILING)
+  ) {
     issues.push({ path: `${path}.max_tokens`, message: `must be an integer from 1 to ${MAX_TOKENS_CEILING}` });
   }
 
@@ -91,7 +98,8 @@ export function checkItem(raw: unknown, path: string, issues: ValidationIssue[])
         return;
       }
       for (const key of Object.keys(c)) {
-        if (key !== "type" && !spec.fields.includes(key)) issues.push({ path: `${cp}.${key}`, message: `unknown field for a ${c.type} check` });
+        if (key !== "type" && !spec.fields.includes(key))
+          issues.push({ path: `${cp}.${key}`, message: `unknown field for a ${c.type} check` });
       }
       spec.validate(c as Check, cp, issues);
       normalisedChecks.push({ ...c } as Check);

@@ -18,7 +18,18 @@ import {
   StoreConflictError,
   emptyCounts,
 } from "./types.js";
-import { ITEM_COLUMN_NAMES, capacityFromRow, countDeltas, dispatchFromRow, foldCounts, itemColumns, itemFromRow, runFromRow, runHeaderFromRow, type Row } from "./rows.js";
+import {
+  ITEM_COLUMN_NAMES,
+  capacityFromRow,
+  countDeltas,
+  dispatchFromRow,
+  foldCounts,
+  itemColumns,
+  itemFromRow,
+  runFromRow,
+  runHeaderFromRow,
+  type Row,
+} from "./rows.js";
 
 const MIGRATION_LOCK = 0x65766c73; // "evls"
 
@@ -246,10 +257,11 @@ export class PostgresStore implements Store {
     const statuses = filter.status ?? [];
     const where = statuses.length ? "WHERE status = ANY($1::text[])" : "WHERE $1::text[] IS NULL";
     const param = statuses.length ? statuses : null;
-    const rows = await this.query(
-      `SELECT ${RUN_HEADER_COLUMNS} FROM runs ${where} ORDER BY created_at DESC, id DESC LIMIT $2 OFFSET $3`,
-      [param, filter.limit, filter.offset],
-    );
+    const rows = await this.query(`SELECT ${RUN_HEADER_COLUMNS} FROM runs ${where} ORDER BY created_at DESC, id DESC LIMIT $2 OFFSET $3`, [
+      param,
+      filter.limit,
+      filter.offset,
+    ]);
     const [count] = await this.query(`SELECT COUNT(*)::int AS n FROM runs ${where}`, [param]);
     return { runs: rows.map(runHeaderFromRow), total: Number(count?.n ?? 0) };
   }
@@ -388,7 +400,11 @@ export class PostgresStore implements Store {
   }
 
   async itemsAfter(runId: string, afterSeq: number, limit: number): Promise<StoredItem[]> {
-    const rows = await this.query("SELECT * FROM run_items WHERE run_id = $1 AND run_seq > $2 ORDER BY run_seq LIMIT $3", [runId, afterSeq, limit]);
+    const rows = await this.query("SELECT * FROM run_items WHERE run_id = $1 AND run_seq > $2 ORDER BY run_seq LIMIT $3", [
+      runId,
+      afterSeq,
+      limit,
+    ]);
     return rows.map(itemFromRow);
   }
 
@@ -401,7 +417,10 @@ export class PostgresStore implements Store {
     const runs = await this.query("SELECT id, models FROM runs WHERE id = ANY($1::text[])", [runIds]);
     const runModels = new Map<string, string[]>(runIds.map((id) => [id, []]));
     for (const r of runs) runModels.set(String(r.id), r.models as string[]);
-    const rows = await this.query("SELECT run_id, model, done, completed, errors, passed FROM run_model_counts WHERE run_id = ANY($1::text[])", [runIds]);
+    const rows = await this.query(
+      "SELECT run_id, model, done, completed, errors, passed FROM run_model_counts WHERE run_id = ANY($1::text[])",
+      [runIds],
+    );
     return foldCounts(rows, runModels);
   }
 

@@ -20,7 +20,19 @@ import {
   StoreConflictError,
   emptyCounts,
 } from "./types.js";
-import { ITEM_COLUMN_NAMES, capacityFromRow, countDeltas, dispatchFromRow, foldCounts, itemColumns, itemFromRow, json, runFromRow, runHeaderFromRow, type Row } from "./rows.js";
+import {
+  ITEM_COLUMN_NAMES,
+  capacityFromRow,
+  countDeltas,
+  dispatchFromRow,
+  foldCounts,
+  itemColumns,
+  itemFromRow,
+  json,
+  runFromRow,
+  runHeaderFromRow,
+  type Row,
+} from "./rows.js";
 
 export const MIGRATIONS: { version: number; sql: string }[] = [
   {
@@ -169,7 +181,9 @@ export class SqliteStore implements Store {
       for (const migration of MIGRATIONS) {
         if (applied.has(migration.version)) continue;
         this.db.exec(migration.sql);
-        this.db.prepare("INSERT INTO schema_migrations (version, applied_at) VALUES (?, ?)").run(migration.version, new Date().toISOString());
+        this.db
+          .prepare("INSERT INTO schema_migrations (version, applied_at) VALUES (?, ?)")
+          .run(migration.version, new Date().toISOString());
       }
     });
     apply.immediate();
@@ -203,12 +217,25 @@ export class SqliteStore implements Store {
   async getSuite(id: string): Promise<(Suite & { created_at: string }) | null> {
     const row = this.stmt("SELECT id, description, items, created_at FROM suites WHERE id = ?").get(id) as Row | undefined;
     if (!row) return null;
-    return { id: String(row.id), description: String(row.description), items: json(row.items), builtin: false, created_at: String(row.created_at) };
+    return {
+      id: String(row.id),
+      description: String(row.description),
+      items: json(row.items),
+      builtin: false,
+      created_at: String(row.created_at),
+    };
   }
 
   async listSuites(): Promise<SuiteHeader[]> {
-    const rows = this.stmt("SELECT id, description, json_array_length(items) AS item_count, created_at FROM suites ORDER BY id").all() as Row[];
-    return rows.map((r) => ({ id: String(r.id), description: String(r.description), item_count: Number(r.item_count), created_at: String(r.created_at) }));
+    const rows = this.stmt(
+      "SELECT id, description, json_array_length(items) AS item_count, created_at FROM suites ORDER BY id",
+    ).all() as Row[];
+    return rows.map((r) => ({
+      id: String(r.id),
+      description: String(r.description),
+      item_count: Number(r.item_count),
+      created_at: String(r.created_at),
+    }));
   }
 
   async createRun(run: NewRun): Promise<RunRecord> {
@@ -307,9 +334,11 @@ export class SqliteStore implements Store {
     const renew = this.db.transaction(() => {
       const held: string[] = [];
       for (const id of runIds) {
-        const result = this.stmt(
-          "UPDATE runs SET lease_expires_at = ? WHERE id = ? AND owner = ? AND status IN ('queued', 'running')",
-        ).run(Date.now() + leaseMs, id, owner);
+        const result = this.stmt("UPDATE runs SET lease_expires_at = ? WHERE id = ? AND owner = ? AND status IN ('queued', 'running')").run(
+          Date.now() + leaseMs,
+          id,
+          owner,
+        );
         if (result.changes === 1) held.push(id);
       }
       return held;
@@ -330,7 +359,9 @@ export class SqliteStore implements Store {
 
   async insertItem(item: RunItemResult): Promise<StoredItem | null> {
     const insert = this.db.transaction((): StoredItem | null => {
-      const seqRow = this.stmt("UPDATE runs SET item_seq = item_seq + 1 WHERE id = ? RETURNING item_seq").get(item.run_id) as Row | undefined;
+      const seqRow = this.stmt("UPDATE runs SET item_seq = item_seq + 1 WHERE id = ? RETURNING item_seq").get(item.run_id) as
+        | Row
+        | undefined;
       if (!seqRow) throw new Error(`insertItem: unknown run ${item.run_id}`);
       const runSeq = Number(seqRow.item_seq);
       const result = this.stmt(
@@ -371,13 +402,21 @@ export class SqliteStore implements Store {
     if (filter.status !== undefined) narrow("status = ?", filter.status);
     if (filter.after_seq !== undefined) narrow("run_seq > ?", filter.after_seq);
     const where = clauses.join(" AND ");
-    const rows = this.stmt(`SELECT * FROM run_items WHERE ${where} ORDER BY run_seq LIMIT ? OFFSET ?`).all(...params, limit, offset) as Row[];
+    const rows = this.stmt(`SELECT * FROM run_items WHERE ${where} ORDER BY run_seq LIMIT ? OFFSET ?`).all(
+      ...params,
+      limit,
+      offset,
+    ) as Row[];
     const total = (this.stmt(`SELECT COUNT(*) AS n FROM run_items WHERE ${where}`).get(...params) as Row).n;
     return { items: rows.map(itemFromRow), total: Number(total) };
   }
 
   async itemsAfter(runId: string, afterSeq: number, limit: number): Promise<StoredItem[]> {
-    const rows = this.stmt("SELECT * FROM run_items WHERE run_id = ? AND run_seq > ? ORDER BY run_seq LIMIT ?").all(runId, afterSeq, limit) as Row[];
+    const rows = this.stmt("SELECT * FROM run_items WHERE run_id = ? AND run_seq > ? ORDER BY run_seq LIMIT ?").all(
+      runId,
+      afterSeq,
+      limit,
+    ) as Row[];
     return rows.map(itemFromRow);
   }
 
@@ -392,7 +431,9 @@ export class SqliteStore implements Store {
     for (const runId of runIds) {
       const run = this.stmt("SELECT models FROM runs WHERE id = ?").get(runId) as Row | undefined;
       runModels.set(runId, run ? json<string[]>(run.models) : []);
-      rows.push(...(this.stmt("SELECT run_id, model, done, completed, errors, passed FROM run_model_counts WHERE run_id = ?").all(runId) as Row[]));
+      rows.push(
+        ...(this.stmt("SELECT run_id, model, done, completed, errors, passed FROM run_model_counts WHERE run_id = ?").all(runId) as Row[]),
+      );
     }
     return foldCounts(rows, runModels);
   }

@@ -6,7 +6,14 @@ import type { Suite } from "./types.js";
 import { parseSuiteText, validateSuiteItems } from "./parseSuite.js";
 import { standardSuites } from "./standard/standardSuites.js";
 
-const SMOKE_IDS = ["if-01-seed-companies", "math-01-seed-students", "code-01-seed-even-squares", "struct-01-seed-youngest", "if-02-lowercase-haiku", "lat-01-short"];
+const SMOKE_IDS = [
+  "if-01-seed-companies",
+  "math-01-seed-students",
+  "code-01-seed-even-squares",
+  "struct-01-seed-youngest",
+  "if-02-lowercase-haiku",
+  "lat-01-short",
+];
 
 let cache: Suite[] | null = null;
 
@@ -22,11 +29,17 @@ export function builtinSuites(): Suite[] {
   cache = [
     {
       id: "seed-50",
-      description: "The seed article's comparison: 50 prompts, 10 per dimension (instruction following, math, code, structured data, latency), Chinese and English; includes the article's four worked examples verbatim.",
+      description:
+        "The seed article's comparison: 50 prompts, 10 per dimension (instruction following, math, code, structured data, latency), Chinese and English; includes the article's four worked examples verbatim.",
       items: seed,
       builtin: true,
     },
-    { id: "smoke-6", description: "A 6-item subset of seed-50 (one or two per dimension) for quick checks and CI.", items: smoke, builtin: true },
+    {
+      id: "smoke-6",
+      description: "A 6-item subset of seed-50 (one or two per dimension) for quick checks and CI.",
+      items: smoke,
+      builtin: true,
+    },
     // Converted items go through the same validation as an uploaded suite.
     ...standardSuites().map((s) => ({ ...s, items: validateSuiteItems(s.items) })),
   ];

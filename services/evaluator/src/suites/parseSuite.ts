@@ -11,7 +11,8 @@ export const MAX_SUITE_ITEMS = 10_000;
 /** JSON array or JSONL text -> normalised items. Throws SuiteValidationError naming each bad field. */
 export function parseSuiteText(text: string, format?: "json" | "jsonl"): SuiteItem[] {
   if (typeof text !== "string") throw new SuiteValidationError([{ path: "suite", message: "must be text (a JSON array or JSONL)" }]);
-  if (text.length > MAX_SUITE_TEXT) throw new SuiteValidationError([{ path: "suite", message: `too large: ${text.length} characters, at most ${MAX_SUITE_TEXT}` }]);
+  if (text.length > MAX_SUITE_TEXT)
+    throw new SuiteValidationError([{ path: "suite", message: `too large: ${text.length} characters, at most ${MAX_SUITE_TEXT}` }]);
   const body = text.replace(/^\uFEFF/, "");
   const kind = format ?? (body.trimStart().startsWith("[") ? "json" : "jsonl");
   if (kind === "json") {
@@ -37,7 +38,8 @@ export function parseSuiteText(text: string, format?: "json" | "jsonl"): SuiteIt
     }
   });
   if (issues.length > 0) throw new SuiteValidationError(issues);
-  if (items.length > MAX_SUITE_ITEMS) throw new SuiteValidationError([{ path: "items", message: `too many items: ${items.length}, at most ${MAX_SUITE_ITEMS}` }]);
+  if (items.length > MAX_SUITE_ITEMS)
+    throw new SuiteValidationError([{ path: "items", message: `too many items: ${items.length}, at most ${MAX_SUITE_ITEMS}` }]);
   // Paths name the item's position and its line, so an error can be found in the file.
   return validateItemList(items, (i) => `items[${i}] (line ${lineOf[i] ?? "?"})`);
 }

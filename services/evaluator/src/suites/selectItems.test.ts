@@ -2,8 +2,18 @@ import { describe, expect, it } from "vitest";
 import type { Suite, SuiteItem } from "./types.js";
 import { selectItems, shuffledItems, suiteIds } from "./selectItems.js";
 
-const item = (id: string): SuiteItem => ({ id, dimension: "math", messages: [{ role: "user", content: id }], checks: [{ type: "numeric_answer", value: 1 }] });
-const suite = (id: string, n: number, prefix = id): Suite => ({ id, description: id, builtin: true, items: Array.from({ length: n }, (_, i) => item(`${prefix}/${i}`)) });
+const item = (id: string): SuiteItem => ({
+  id,
+  dimension: "math",
+  messages: [{ role: "user", content: id }],
+  checks: [{ type: "numeric_answer", value: 1 }],
+});
+const suite = (id: string, n: number, prefix = id): Suite => ({
+  id,
+  description: id,
+  builtin: true,
+  items: Array.from({ length: n }, (_, i) => item(`${prefix}/${i}`)),
+});
 const ids = (items: SuiteItem[]) => items.map((i) => i.id);
 
 describe("selectItems", () => {
@@ -23,7 +33,9 @@ describe("selectItems", () => {
 
   it("picks by item id, not position: a reordered suite gives the same pick, and a larger limit extends a smaller one", () => {
     const reversed = { ...big, items: [...big.items].reverse() };
-    expect(ids(selectItems([reversed], { limit: 40, shuffleSeed: 7 }).items)).toEqual(ids(selectItems([big], { limit: 40, shuffleSeed: 7 }).items));
+    expect(ids(selectItems([reversed], { limit: 40, shuffleSeed: 7 }).items)).toEqual(
+      ids(selectItems([big], { limit: 40, shuffleSeed: 7 }).items),
+    );
     const forty = ids(selectItems([big], { limit: 40, shuffleSeed: 7 }).items);
     expect(ids(selectItems([big], { limit: 50, shuffleSeed: 7 }).items).slice(0, 40)).toEqual(forty);
   });

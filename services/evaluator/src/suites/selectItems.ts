@@ -34,7 +34,11 @@ export function shuffledItems(items: readonly SuiteItem[], seed: number): SuiteI
  * The items of a run over `suites`. Ids must be unique across the suites (a run's replies are keyed by item
  * id); a clash is reported as an issue at `path`, as is a suite named twice.
  */
-export function selectItems(suites: readonly Suite[], selection: ItemSelection, path = "suite"): { items: SuiteItem[]; issues: ValidationIssue[] } {
+export function selectItems(
+  suites: readonly Suite[],
+  selection: ItemSelection,
+  path = "suite",
+): { items: SuiteItem[]; issues: ValidationIssue[] } {
   const issues: ValidationIssue[] = [];
   const items: SuiteItem[] = [];
   const owner = new Map<string, string>();

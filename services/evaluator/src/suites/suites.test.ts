@@ -27,7 +27,9 @@ describe("built-in suites", () => {
   it("contains the seed article's four worked examples verbatim", () => {
     const prompt = (id: string) => seed?.items.find((i) => i.id === id)?.messages.at(-1)?.content ?? "";
     expect(prompt("if-01-seed-companies")).toBe("请列出三个中国著名的科技公司，并用英文输出，每个公司后标注成立年份。");
-    expect(prompt("math-01-seed-students")).toBe("一个班级有30人，其中18人喜欢数学，15人喜欢物理，8人两者都喜欢。问有多少人既不喜欢数学也不喜欢物理？");
+    expect(prompt("math-01-seed-students")).toBe(
+      "一个班级有30人，其中18人喜欢数学，15人喜欢物理，8人两者都喜欢。问有多少人既不喜欢数学也不喜欢物理？",
+    );
     expect(prompt("code-01-seed-even-squares")).toBe("写一个 Python 函数，接收一个整数列表，返回其中所有偶数的平方和。");
     expect(prompt("struct-01-seed-youngest")).toContain("| 王五 | 25 | 深圳 |");
     expect(prompt("struct-01-seed-youngest")).toContain("谁是最年轻的人？他来自哪个城市？");

@@ -13,7 +13,20 @@ import { Hono, type Context } from "hono";
 import { deleteCookie, getCookie, setCookie } from "hono/cookie";
 import type { AppDeps, AppEnv } from "../api/context.js";
 import { DIMENSIONS } from "../suites/types.js";
-import { ApiFailure, apiClient, query, type ApiClient, type ApiTarget, type ItemRow, type ModelRow, type Report, type Run, type RunRow, type Suite, type SuiteRow } from "./api.js";
+import {
+  ApiFailure,
+  apiClient,
+  query,
+  type ApiClient,
+  type ApiTarget,
+  type ItemRow,
+  type ModelRow,
+  type Report,
+  type Run,
+  type RunRow,
+  type Suite,
+  type SuiteRow,
+} from "./api.js";
 import { CLIENT_SCRIPT, STYLESHEET } from "./assets.js";
 import { createKeyCheck } from "../api/middleware/apiKeys.js";
 import { KEY_COOKIE, safeNext, sameOrigin } from "./auth.js";
@@ -72,7 +85,16 @@ export function createUiRoutes(deps: AppDeps, target: ApiTarget): Hono<AppEnv> {
         if (!(error instanceof ApiFailure)) throw error;
         if (error.status === 401) return signIn(c, error.message);
         const status = error.status === 404 ? 404 : error.status >= 500 ? 502 : 500;
-        return render(c, errorPage({ session, status, title: error.status === 404 ? "Not found" : "The API answered with an error", detail: error.message }), status);
+        return render(
+          c,
+          errorPage({
+            session,
+            status,
+            title: error.status === 404 ? "Not found" : "The API answered with an error",
+            detail: error.message,
+          }),
+          status,
+        );
       }
     });
 
@@ -115,7 +137,9 @@ export function createUiRoutes(deps: AppDeps, target: ApiTarget): Hono<AppEnv> {
 
   page("/", async (c, { session, api }) => {
     const rows = await api.json<SuiteRow[]>("/v1/suites");
-    const picked = rows.filter((s) => s.id === "seed-50" || (!s.builtin && s.item_count <= PICKER_MAX_ITEMS)).slice(0, 1 + PICKER_MAX_SUITES);
+    const picked = rows
+      .filter((s) => s.id === "seed-50" || (!s.builtin && s.item_count <= PICKER_MAX_ITEMS))
+      .slice(0, 1 + PICKER_MAX_SUITES);
     const suites = await Promise.all(picked.map((s) => api.json<Suite>(`/v1/suites/${encodeURIComponent(s.id)}`)));
     const notes = suites.length === 0 ? ["No suite is small enough for the item picker; type a prompt."] : [];
     return render(c, playgroundPage({ session, models: deps.models.names(), suites, notes }));
@@ -160,9 +184,9 @@ export function createUiRoutes(deps: AppDeps, target: ApiTarget): Hono<AppEnv> {
     const [report, suiteItem] = await Promise.all([
       run.progress.done > 0 ? api.json<Report>(`/v1/runs/${encodeURIComponent(run.id)}/report?format=json`) : Promise.resolve(null),
       // A run over several suites names them all ("seed-50,humaneval"): the item is in one of them.
-      Promise.all(run.suite_id.split(",").map((id) => api.json<Suite>(`/v1/suites/${encodeURIComponent(id.trim())}`).catch(() => null))).then(
-        (suites) => suites.flatMap((s) => s?.items ?? []).find((i) => i.id === itemId) ?? null,
-      ),
+      Promise.all(
+        run.suite_id.split(",").map((id) => api.json<Suite>(`/v1/suites/${encodeURIComponent(id.trim())}`).catch(() => null)),
+      ).then((suites) => suites.flatMap((s) => s?.items ?? []).find((i) => i.id === itemId) ?? null),
     ]);
     const reportRow = report?.items.find((i) => i.item_id === itemId);
     const dimension = reportRow?.dimension ?? suiteItem?.dimension ?? null;
@@ -170,7 +194,10 @@ export function createUiRoutes(deps: AppDeps, target: ApiTarget): Hono<AppEnv> {
     // The items API filters by dimension, not by item: take the item's dimension and pick the item out.
     const rows = await api.json<ItemRow[]>(`/v1/runs/${encodeURIComponent(run.id)}/items${query({ dimension, limit: 10_000 })}`);
     const replies = rows.filter((r) => r.item_id === itemId && r.repeat === repeat);
-    const prompt = reportRow?.prompt ?? suiteItem?.messages.map((m) => (m.role === "user" ? m.content : `[${m.role}] ${m.content}`)).join("\n\n") ?? null;
+    const prompt =
+      reportRow?.prompt ??
+      suiteItem?.messages.map((m) => (m.role === "user" ? m.content : `[${m.role}] ${m.content}`)).join("\n\n") ??
+      null;
     return render(c, itemPage({ session, run, itemId, repeat, dimension, prompt, checks: suiteItem?.checks ?? null, replies }));
   });
 
@@ -178,7 +205,8 @@ export function createUiRoutes(deps: AppDeps, target: ApiTarget): Hono<AppEnv> {
   page("/runs/:id/report/:format", async (c, { api }) => {
     const id = param(c, "id");
     const format = param(c, "format");
-    if (!["md", "html", "json", "csv"].includes(format)) throw new ApiFailure(404, { detail: `no report format "${format}" (md, html, json, csv)` });
+    if (!["md", "html", "json", "csv"].includes(format))
+      throw new ApiFailure(404, { detail: `no report format "${format}" (md, html, json, csv)` });
     return download(api, `/v1/runs/${encodeURIComponent(id)}/report?format=${format}`, `${id}-report.${format}`);
   });
 

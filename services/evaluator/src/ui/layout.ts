@@ -96,7 +96,10 @@ export function jsonScript(id: string, value: unknown): Html {
 /** A timestamp as UTC text; the client script shows it in the reader's time zone. */
 export function time(iso: string | null | undefined): Html | string {
   if (!iso) return "—";
-  const text = iso.replace("T", " ").replace(/\.\d+Z$/, " UTC").replace(/Z$/, " UTC");
+  const text = iso
+    .replace("T", " ")
+    .replace(/\.\d+Z$/, " UTC")
+    .replace(/Z$/, " UTC");
   return html`<time datetime="${iso}">${text}</time>`;
 }
 

@@ -46,7 +46,11 @@ afterAll(async () => {
 });
 
 const page = (path: string, init: RequestInit = {}) =>
-  fetch(`${server.url}${path}`, { redirect: "manual", ...init, headers: { ...(cookie ? { cookie } : {}), ...(init.headers as Record<string, string>) } });
+  fetch(`${server.url}${path}`, {
+    redirect: "manual",
+    ...init,
+    headers: { ...(cookie ? { cookie } : {}), ...(init.headers as Record<string, string>) },
+  });
 
 async function signIn(key: string, headers: Record<string, string> = {}) {
   return fetch(`${server.url}/ui/session`, {
@@ -120,7 +124,11 @@ describe("web UI: auth", () => {
   });
 
   it("signs out: the cookie is cleared", async () => {
-    const res = await fetch(`${server.url}/ui/session/end`, { method: "POST", redirect: "manual", headers: { cookie, origin: server.url } });
+    const res = await fetch(`${server.url}/ui/session/end`, {
+      method: "POST",
+      redirect: "manual",
+      headers: { cookie, origin: server.url },
+    });
     expect(res.status).toBe(303);
     expect(res.headers.get("set-cookie")).toMatch(new RegExp(`^${KEY_COOKIE}=;.*Max-Age=0`));
   });
@@ -267,7 +275,11 @@ describe("web UI: auth off", () => {
         expect(text).toContain("auth off");
         expect(text).not.toContain("Sign out");
       }
-      const session = await fetch(`${open.url}/ui/session`, { method: "POST", redirect: "manual", body: new URLSearchParams({ next: "/models" }) });
+      const session = await fetch(`${open.url}/ui/session`, {
+        method: "POST",
+        redirect: "manual",
+        body: new URLSearchParams({ next: "/models" }),
+      });
       expect(session.status).toBe(303);
       expect(session.headers.get("set-cookie")).toBeNull();
     } finally {

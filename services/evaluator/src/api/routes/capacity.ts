@@ -20,7 +20,15 @@ const CapacityResultSchema = z
     schema: z.literal("evalstack.capacity/v1"),
     target: z.string(),
     model: z
-      .object({ name: z.string(), service: z.string(), sha256: z.string(), slots: z.number(), threads: z.number(), gpu: z.string(), gpuLayers: z.number() })
+      .object({
+        name: z.string(),
+        service: z.string(),
+        sha256: z.string(),
+        slots: z.number(),
+        threads: z.number(),
+        gpu: z.string(),
+        gpuLayers: z.number(),
+      })
       .nullable(),
     slo: z.object({ ttftP95Ms: z.number().positive(), tpotP95Ms: z.number().positive(), errorRate: z.number().min(0).max(1) }),
     workload: z.object({ prompts: z.string(), count: z.number(), maxTokens: z.number() }).passthrough(),
@@ -37,7 +45,12 @@ const CapacityResultSchema = z
 
 const SizingSchema = z.strictObject({
   target_rps: z.number().positive().openapi({ description: "The request rate to size for", example: 5 }),
-  headroom: z.number().min(0).lt(1).default(0.2).openapi({ description: "Share of each replica's sustainable rate held back", example: 0.2 }),
+  headroom: z
+    .number()
+    .min(0)
+    .lt(1)
+    .default(0.2)
+    .openapi({ description: "Share of each replica's sustainable rate held back", example: 0.2 }),
   gpus_per_replica: z.number().int().min(0).default(1),
   gpu_hour_usd: z.number().min(0).default(0).openapi({ example: 2.5 }),
 });
@@ -60,7 +73,10 @@ const attachCapacity = createRoute({
   security: BEARER,
   request: { params: RunIdParam, body: { content: { "application/json": { schema: AttachSchema } }, required: true } },
   responses: {
-    200: { description: "The run's capacity rows, as its report shows them", content: { "application/json": { schema: z.array(CapacityRowSchema) } } },
+    200: {
+      description: "The run's capacity rows, as its report shows them",
+      content: { "application/json": { schema: z.array(CapacityRowSchema) } },
+    },
     401: problem("Missing or wrong API key"),
     404: problem("Unknown run"),
     409: problem("The run has not reached that model yet (no snapshot to match)"),
@@ -76,7 +92,10 @@ const listCapacity = createRoute({
   security: BEARER,
   request: { params: RunIdParam },
   responses: {
-    200: { description: "One row per model with a capacity result", content: { "application/json": { schema: z.array(CapacityRowSchema) } } },
+    200: {
+      description: "One row per model with a capacity result",
+      content: { "application/json": { schema: z.array(CapacityRowSchema) } },
+    },
     401: problem("Missing or wrong API key"),
     404: problem("Unknown run"),
   },
@@ -90,15 +109,30 @@ export function registerCapacityRoutes(app: App, deps: AppDeps): void {
     if (!run) throw new ApiError(404, `unknown run "${id}"`);
     const result = body.capacity as unknown as CapacityResult;
     const model = body.model ?? result.model?.service;
-    if (!model) throw new ApiError(422, "model: the result names no model; say which of the run's models it belongs to", [{ path: "model", message: "required" }]);
+    if (!model)
+      throw new ApiError(422, "model: the result names no model; say which of the run's models it belongs to", [
+        { path: "model", message: "required" },
+      ]);
     if (!run.models.includes(model)) {
-      throw new ApiError(422, `model: "${model}" is not one of this run's models (${run.models.join(", ")})`, [{ path: "model", message: `not in the run` }]);
+      throw new ApiError(422, `model: "${model}" is not one of this run's models (${run.models.join(", ")})`, [
+        { path: "model", message: `not in the run` },
+      ]);
     }
     const snapshot = run.model_snapshots.find((s) => s.name === model);
-    if (!snapshot) throw new ApiError(409, `run ${id} has no snapshot of ${model} yet (it is taken when the run first reaches the model): attach the capacity once the run has started`);
+    if (!snapshot)
+      throw new ApiError(
+        409,
+        `run ${id} has no snapshot of ${model} yet (it is taken when the run first reaches the model): attach the capacity once the run has started`,
+      );
     const mismatch = snapshotMismatch(snapshot, result);
     if (mismatch) throw new ApiError(422, `${mismatch.field}: ${mismatch.message}`, [{ path: mismatch.field, message: mismatch.message }]);
-    const attachment: CapacityAttachment = { run_id: id, model, result: body.capacity, sizing: body.sizing ?? null, attached_at: new Date().toISOString() };
+    const attachment: CapacityAttachment = {
+      run_id: id,
+      model,
+      result: body.capacity,
+      sizing: body.sizing ?? null,
+      attached_at: new Date().toISOString(),
+    };
     await deps.store.attachCapacity(attachment);
     return c.json(capacityRows(await deps.store.listCapacity(id)), 200);
   });

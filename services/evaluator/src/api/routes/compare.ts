@@ -25,7 +25,10 @@ const compare = createRoute({
   summary: "Send one conversation to several models; the replies side by side with timings",
   security: BEARER,
   request: { body: { required: true, content: { "application/json": { schema: CompareRequestSchema } } } },
-  responses: { 200: { description: "One result per model, in the order asked", content: { "application/json": { schema: CompareResponseSchema } } }, ...errors },
+  responses: {
+    200: { description: "One result per model, in the order asked", content: { "application/json": { schema: CompareResponseSchema } } },
+    ...errors,
+  },
 });
 
 const compareStream = createRoute({
@@ -44,13 +47,21 @@ function resolveModels(deps: AppDeps, body: CompareBody): ModelHandle[] {
   const names = body.models ?? deps.models.names();
   const issues: FieldIssue[] = [];
   names.forEach((m, i) => {
-    if (!deps.models.has(m)) issues.push({ path: `models[${i}]`, message: `unknown model "${m}"; configured: ${deps.models.names().join(", ")}` });
+    if (!deps.models.has(m))
+      issues.push({ path: `models[${i}]`, message: `unknown model "${m}"; configured: ${deps.models.names().join(", ")}` });
   });
   if (issues.length) throw new ApiError(422, summarize(issues), issues);
   return names.map((n) => deps.models.get(n)!);
 }
 
-async function generateOne(deps: AppDeps, handle: ModelHandle, body: CompareBody, id: string, signal: AbortSignal, onDelta?: (d: string) => void) {
+async function generateOne(
+  deps: AppDeps,
+  handle: ModelHandle,
+  body: CompareBody,
+  id: string,
+  signal: AbortSignal,
+  onDelta?: (d: string) => void,
+) {
   const request = toGenerateRequest(`${id}/${handle.name}`, body.messages, body.sampling, body.max_tokens);
   try {
     const { generation: g, attempts } = await generateWithRetries(handle, request, {

@@ -68,7 +68,8 @@ async function describe(deps: AppDeps, handle: ModelHandle) {
 export function registerModelRoutes(app: App, deps: AppDeps): void {
   app.openapi(listModels, async (c) => {
     const rows = await Promise.all(deps.models.list().map((h) => describe(deps, h)));
-    if (c.req.valid("query").format === "csv") return c.body(toCsv(MODEL_COLUMNS, rows), 200, { "content-type": "text/csv; charset=utf-8" });
+    if (c.req.valid("query").format === "csv")
+      return c.body(toCsv(MODEL_COLUMNS, rows), 200, { "content-type": "text/csv; charset=utf-8" });
     return c.json(rows, 200);
   });
 

@@ -5,7 +5,16 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { DIMENSIONS } from "../../suites/types.js";
 import type { RunItemResult } from "../../runs/types.js";
-import { DIMENSION_DIFF_COLUMNS, ITEM_CHANGES, ITEM_DIFF_COLUMNS, RunDiffError, diffRuns, pairModels, type DiffRun, type ItemChange } from "../../runs/runDiff.js";
+import {
+  DIMENSION_DIFF_COLUMNS,
+  ITEM_CHANGES,
+  ITEM_DIFF_COLUMNS,
+  RunDiffError,
+  diffRuns,
+  pairModels,
+  type DiffRun,
+  type ItemChange,
+} from "../../runs/runDiff.js";
 import { toCsv } from "../csv.js";
 import { ApiError, PROBLEM_CONTENT_TYPE, ProblemSchema } from "../problem.js";
 import { BEARER, type App, type AppDeps } from "../context.js";
@@ -15,12 +24,29 @@ const problem = (description: string) => ({ description, content: { [PROBLEM_CON
 const csvHeaders = { "content-type": "text/csv; charset=utf-8" };
 
 const DiffParams = z.object({
-  id: z.string().min(1).max(128).openapi({ param: { name: "id", in: "path" }, description: "Run A (the baseline)", example: "run_0m3x8z1k2abcdefgh" }),
-  other: z.string().min(1).max(128).openapi({ param: { name: "other", in: "path" }, description: "Run B (compared with A; deltas are B − A)", example: "run_0m3x9a7q0hijklmno" }),
+  id: z
+    .string()
+    .min(1)
+    .max(128)
+    .openapi({ param: { name: "id", in: "path" }, description: "Run A (the baseline)", example: "run_0m3x8z1k2abcdefgh" }),
+  other: z
+    .string()
+    .min(1)
+    .max(128)
+    .openapi({
+      param: { name: "other", in: "path" },
+      description: "Run B (compared with A; deltas are B − A)",
+      example: "run_0m3x9a7q0hijklmno",
+    }),
 });
 
 const PairQuery = {
-  model_a: z.string().min(1).max(63).optional().openapi({ description: "Run A's model to compare (default: every model both runs share; with one model each, those two)" }),
+  model_a: z
+    .string()
+    .min(1)
+    .max(63)
+    .optional()
+    .openapi({ description: "Run A's model to compare (default: every model both runs share; with one model each, those two)" }),
   model_b: z.string().min(1).max(63).optional().openapi({ description: "Run B's model to compare with model_a (default: the same name)" }),
   format: z.enum(["json", "csv"]).default("json"),
 };
@@ -108,7 +134,8 @@ const getDiff = createRoute({
   method: "get",
   path: "/v1/runs/{id}/diff/{other}",
   tags: ["runs"],
-  summary: "What changed from run A to run B (same suite): per model and dimension, score deltas with significance and the items that newly pass or fail",
+  summary:
+    "What changed from run A to run B (same suite): per model and dimension, score deltas with significance and the items that newly pass or fail",
   security: BEARER,
   request: { params: DiffParams, query: z.object(PairQuery) },
   responses: {
@@ -130,7 +157,10 @@ const getDiffItems = createRoute({
     params: DiffParams,
     query: z.object({
       ...PairQuery,
-      change: z.string().optional().openapi({ description: `Comma-separated: ${ITEM_CHANGES.join(", ")}`, example: "newly_passed,newly_failed" }),
+      change: z
+        .string()
+        .optional()
+        .openapi({ description: `Comma-separated: ${ITEM_CHANGES.join(", ")}`, example: "newly_passed,newly_failed" }),
       dimension: z.enum(DIMENSIONS as unknown as [string, ...string[]]).optional(),
     }),
   },
@@ -150,11 +180,18 @@ async function loadRun(deps: AppDeps, id: string, path: string): Promise<DiffRun
   return { ...run, items };
 }
 
-async function computeDiff(deps: AppDeps, params: { id: string; other: string }, query: { model_a?: string | undefined; model_b?: string | undefined }) {
+async function computeDiff(
+  deps: AppDeps,
+  params: { id: string; other: string },
+  query: { model_a?: string | undefined; model_b?: string | undefined },
+) {
   const a = await loadRun(deps, params.id, "path.id");
   const b = params.other === params.id ? a : await loadRun(deps, params.other, "path.other");
   try {
-    const pairs = pairModels(a, b, { ...(query.model_a !== undefined ? { model_a: query.model_a } : {}), ...(query.model_b !== undefined ? { model_b: query.model_b } : {}) });
+    const pairs = pairModels(a, b, {
+      ...(query.model_a !== undefined ? { model_a: query.model_a } : {}),
+      ...(query.model_b !== undefined ? { model_b: query.model_b } : {}),
+    });
     return diffRuns(a, b, { pairs, latencyTargets: deps.config.latencyTargets });
   } catch (error) {
     if (error instanceof RunDiffError) throw new ApiError(error.status, error.message, [{ path: error.path, message: error.message }]);
@@ -174,9 +211,15 @@ export function registerRunDiffRoutes(app: App, deps: AppDeps): void {
     const query = c.req.valid("query");
     let changes: ItemChange[] | undefined;
     if (query.change) {
-      changes = query.change.split(",").map((s) => s.trim()).filter(Boolean) as ItemChange[];
+      changes = query.change
+        .split(",")
+        .map((s) => s.trim())
+        .filter(Boolean) as ItemChange[];
       const bad = changes.filter((s) => !ITEM_CHANGES.includes(s));
-      if (bad.length) throw new ApiError(400, `change: unknown ${bad.join(", ")}; one of ${ITEM_CHANGES.join(", ")}`, [{ path: "query.change", message: `unknown change ${bad.join(", ")}` }]);
+      if (bad.length)
+        throw new ApiError(400, `change: unknown ${bad.join(", ")}; one of ${ITEM_CHANGES.join(", ")}`, [
+          { path: "query.change", message: `unknown change ${bad.join(", ")}` },
+        ]);
     }
     const { items } = await computeDiff(deps, c.req.valid("param"), query);
     const rows = items.filter((r) => (!changes || changes.includes(r.change)) && (!query.dimension || r.dimension === query.dimension));

@@ -11,7 +11,16 @@ import { RUN_STATUSES, TERMINAL_STATUSES, type RunCounts, type RunRecord, type R
 import { toCsv } from "../csv.js";
 import { ApiError, PROBLEM_CONTENT_TYPE, ProblemSchema, type FieldIssue, summarize } from "../problem.js";
 import { ITEM_COLUMNS, RUN_ROW_COLUMNS, SUMMARY_COLUMNS, comparisonRows, itemRow, progress, runRow, summaryRows } from "../rows.js";
-import { CreateRunSchema, ItemQuerySchema, ItemRowSchema, ListQuerySchema, RunIdParam, RunRowSchema, RunSchema, SummaryRowSchema } from "../schemas.js";
+import {
+  CreateRunSchema,
+  ItemQuerySchema,
+  ItemRowSchema,
+  ListQuerySchema,
+  RunIdParam,
+  RunRowSchema,
+  RunSchema,
+  SummaryRowSchema,
+} from "../schemas.js";
 import { BEARER, type App, type AppDeps } from "../context.js";
 import { findSuite } from "./suites.js";
 import { selectItems, suiteIds } from "../../suites/selectItems.js";
@@ -48,11 +57,17 @@ const listRuns = createRoute({
   security: BEARER,
   request: {
     query: ListQuerySchema.extend({
-      status: z.string().optional().openapi({ description: `Comma-separated: ${RUN_STATUSES.join(", ")}`, example: "running,queued" }),
+      status: z
+        .string()
+        .optional()
+        .openapi({ description: `Comma-separated: ${RUN_STATUSES.join(", ")}`, example: "running,queued" }),
     }),
   },
   responses: {
-    200: { description: "One row per run", content: { "application/json": { schema: z.array(RunRowSchema) }, "text/csv": { schema: z.string() } } },
+    200: {
+      description: "One row per run",
+      content: { "application/json": { schema: z.array(RunRowSchema) }, "text/csv": { schema: z.string() } },
+    },
     400: problem("Bad query parameter"),
     ...unauthorized,
   },
@@ -76,7 +91,10 @@ const listItems = createRoute({
   security: BEARER,
   request: { params: RunIdParam, query: ItemQuerySchema },
   responses: {
-    200: { description: "One row per (item, model, repeat)", content: { "application/json": { schema: z.array(ItemRowSchema) }, "text/csv": { schema: z.string() } } },
+    200: {
+      description: "One row per (item, model, repeat)",
+      content: { "application/json": { schema: z.array(ItemRowSchema) }, "text/csv": { schema: z.string() } },
+    },
     400: problem("Bad query parameter"),
     ...unauthorized,
     ...notFound,
@@ -91,7 +109,10 @@ const getSummary = createRoute({
   security: BEARER,
   request: { params: RunIdParam, query: z.object({ format: z.enum(["json", "csv"]).default("json") }) },
   responses: {
-    200: { description: "One row per (model, dimension)", content: { "application/json": { schema: z.array(SummaryRowSchema) }, "text/csv": { schema: z.string() } } },
+    200: {
+      description: "One row per (model, dimension)",
+      content: { "application/json": { schema: z.array(SummaryRowSchema) }, "text/csv": { schema: z.string() } },
+    },
     ...unauthorized,
     ...notFound,
   },
@@ -103,7 +124,10 @@ const getReport = createRoute({
   tags: ["runs"],
   summary: "The run's report: markdown, HTML, JSON or CSV",
   security: BEARER,
-  request: { params: RunIdParam, query: z.object({ format: z.enum(REPORT_FORMATS as unknown as [ReportFormat, ...ReportFormat[]]).default("md") }) },
+  request: {
+    params: RunIdParam,
+    query: z.object({ format: z.enum(REPORT_FORMATS as unknown as [ReportFormat, ...ReportFormat[]]).default("md") }),
+  },
   responses: {
     200: {
       description: "The report",
@@ -200,7 +224,8 @@ export function registerRunRoutes(app: App, deps: AppDeps): void {
     const body = c.req.valid("json");
     const issues: FieldIssue[] = [];
     body.models.forEach((m, i) => {
-      if (!deps.models.has(m)) issues.push({ path: `models[${i}]`, message: `unknown model "${m}"; configured: ${deps.models.names().join(", ")}` });
+      if (!deps.models.has(m))
+        issues.push({ path: `models[${i}]`, message: `unknown model "${m}"; configured: ${deps.models.names().join(", ")}` });
     });
     const concurrency: Record<string, number> = {};
     if (typeof body.concurrency === "number") for (const m of body.models) concurrency[m] = body.concurrency;
@@ -247,9 +272,15 @@ export function registerRunRoutes(app: App, deps: AppDeps): void {
     const query = c.req.valid("query");
     let status: RunStatus[] | undefined;
     if (query.status) {
-      status = query.status.split(",").map((s) => s.trim()).filter(Boolean) as RunStatus[];
+      status = query.status
+        .split(",")
+        .map((s) => s.trim())
+        .filter(Boolean) as RunStatus[];
       const bad = status.filter((s) => !RUN_STATUSES.includes(s));
-      if (bad.length) throw new ApiError(400, `status: unknown ${bad.join(", ")}; one of ${RUN_STATUSES.join(", ")}`, [{ path: "status", message: `unknown status ${bad.join(", ")}` }]);
+      if (bad.length)
+        throw new ApiError(400, `status: unknown ${bad.join(", ")}; one of ${RUN_STATUSES.join(", ")}`, [
+          { path: "status", message: `unknown status ${bad.join(", ")}` },
+        ]);
     }
     const { runs, total } = await deps.store.listRuns({ status, limit: query.limit, offset: query.offset });
     const counts = await deps.store.countsFor(runs.map((r) => r.id));
@@ -312,7 +343,8 @@ export function registerRunRoutes(app: App, deps: AppDeps): void {
     const run = await mustGetRun(deps.store, c.req.valid("param").id);
     const resumeFrom = Number(c.req.header("last-event-id") ?? 0);
     const slot = streams.acquire(run.id);
-    if ("refused" in slot) throw new ApiError(429, `${slot.refused}; retry later`, undefined, { "retry-after": String(STREAM_RETRY_AFTER_S) });
+    if ("refused" in slot)
+      throw new ApiError(429, `${slot.refused}; retry later`, undefined, { "retry-after": String(STREAM_RETRY_AFTER_S) });
     return streamSSE(c, async (stream) => {
       const closed = new AbortController();
       stream.onAbort(() => closed.abort());

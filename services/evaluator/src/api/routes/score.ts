@@ -15,7 +15,10 @@ const score = createRoute({
   security: BEARER,
   request: { body: { required: true, content: { "application/json": { schema: ScoreRequestSchema } } } },
   responses: {
-    200: { description: "Prompt-level pass, instruction-level score, each check's result", content: { "application/json": { schema: ItemScoreSchema } } },
+    200: {
+      description: "Prompt-level pass, instruction-level score, each check's result",
+      content: { "application/json": { schema: ItemScoreSchema } },
+    },
     400: problem("Malformed JSON"),
     401: problem("Missing or wrong API key"),
     413: problem("Body over the limit"),
@@ -36,7 +39,9 @@ export function registerScoreRoutes(app: App, deps: AppDeps): void {
     // Code checks queue for a sandbox slot; past the bound a scoring request is refused rather than piling up.
     if (item.checks.some((check) => check.type === "code") && deps.sandbox.saturated()) {
       const { running, queued } = deps.sandbox.load();
-      throw new ApiError(503, `the code sandbox is busy (${running} programs running, ${queued} waiting); retry later`, undefined, { "retry-after": "1" });
+      throw new ApiError(503, `the code sandbox is busy (${running} programs running, ${queued} waiting); retry later`, undefined, {
+        "retry-after": "1",
+      });
     }
     return c.json(await scoreReply(item, body.reply, { sandbox: deps.sandbox }), 200);
   });

@@ -17,7 +17,10 @@ const listSuites = createRoute({
   security: BEARER,
   request: { query: z.object({ format: z.enum(["json", "csv"]).default("json") }) },
   responses: {
-    200: { description: "One row per suite", content: { "application/json": { schema: z.array(SuiteRowSchema) }, "text/csv": { schema: z.string() } } },
+    200: {
+      description: "One row per suite",
+      content: { "application/json": { schema: z.array(SuiteRowSchema) }, "text/csv": { schema: z.string() } },
+    },
     401: problem("Missing or wrong API key"),
   },
 });
@@ -79,11 +82,19 @@ const JSONL_TYPES = ["application/x-ndjson", "application/jsonl", "application/x
 export function registerSuiteRoutes(app: App, deps: AppDeps): void {
   app.openapi(listSuites, async (c) => {
     const rows = [
-      ...builtinSuites().map((s) => ({ id: s.id, description: s.description, builtin: true, item_count: s.items.length, created_at: null as string | null })),
+      ...builtinSuites().map((s) => ({
+        id: s.id,
+        description: s.description,
+        builtin: true,
+        item_count: s.items.length,
+        created_at: null as string | null,
+      })),
       ...(await deps.store.listSuites()).map((s) => ({ ...s, builtin: false, created_at: s.created_at as string | null })),
     ];
     if (c.req.valid("query").format === "csv") {
-      return c.body(toCsv(["id", "description", "builtin", "item_count", "created_at"], rows), 200, { "content-type": "text/csv; charset=utf-8" });
+      return c.body(toCsv(["id", "description", "builtin", "item_count", "created_at"], rows), 200, {
+        "content-type": "text/csv; charset=utf-8",
+      });
     }
     return c.json(rows, 200);
   });
@@ -92,45 +103,48 @@ export function registerSuiteRoutes(app: App, deps: AppDeps): void {
     const { id } = c.req.valid("param");
     const suite = await findSuite(deps, id);
     if (!suite) throw new ApiError(404, `unknown suite "${id}"`);
-    return c.json({ id: suite.id, description: suite.description, builtin: suite.builtin, created_at: suite.created_at, items: suite.items }, 200);
+    return c.json(
+      { id: suite.id, description: suite.description, builtin: suite.builtin, created_at: suite.created_at, items: suite.items },
+      200,
+    );
   });
 
-  app.openapi(
-    createSuite,
-    async (c) => {
-      const type = (c.req.header("content-type") ?? "").split(";")[0]!.trim().toLowerCase();
-      let id: string;
-      let description: string;
-      let items: Suite["items"];
-      if (JSONL_TYPES.includes(type)) {
-        const query = c.req.valid("query");
-        if (!query.id) throw new ApiError(422, "id: a JSONL upload names its suite with ?id=", [{ path: "id", message: "required (query parameter)" }]);
-        if (!SUITE_ID.test(query.id)) {
-          throw new ApiError(422, "id: lower-case letters, digits, '.', '_' or '-', at most 64 characters", [
-            { path: "id", message: "lower-case letters, digits, '.', '_' or '-', at most 64 characters" },
-          ]);
-        }
-        id = query.id;
-        description = query.description ?? "";
-        items = parseSuiteText(await c.req.text(), "jsonl");
-      } else {
-        const body = c.req.valid("json");
-        if (typeof body === "string") throw new ApiError(415, "send a JSON suite as application/json, JSONL as application/x-ndjson");
-        if (!body || typeof body.id !== "string" || !Array.isArray(body.items)) {
-          throw new ApiError(422, "the body must be a suite: {id, description, items}", [
-            { path: "id", message: "is required" },
-            { path: "items", message: "is required" },
-          ]);
-        }
-        id = body.id;
-        description = body.description;
-        items = validateSuiteItems(body.items);
+  app.openapi(createSuite, async (c) => {
+    const type = (c.req.header("content-type") ?? "").split(";")[0]!.trim().toLowerCase();
+    let id: string;
+    let description: string;
+    let items: Suite["items"];
+    if (JSONL_TYPES.includes(type)) {
+      const query = c.req.valid("query");
+      if (!query.id)
+        throw new ApiError(422, "id: a JSONL upload names its suite with ?id=", [{ path: "id", message: "required (query parameter)" }]);
+      if (!SUITE_ID.test(query.id)) {
+        throw new ApiError(422, "id: lower-case letters, digits, '.', '_' or '-', at most 64 characters", [
+          { path: "id", message: "lower-case letters, digits, '.', '_' or '-', at most 64 characters" },
+        ]);
       }
-      if (builtinSuite(id)) throw new ApiError(409, `suite "${id}" is built in; choose another id`);
-      const createdAt = new Date().toISOString();
-      await deps.store.createSuite({ id, description, items, builtin: false }, createdAt);
-      deps.log.info({ suite: id, items: items.length }, "suite stored");
-      return c.json({ id, description, builtin: false, item_count: items.length, created_at: createdAt as string | null }, 201, { location: `/v1/suites/${id}` });
-    },
-  );
+      id = query.id;
+      description = query.description ?? "";
+      items = parseSuiteText(await c.req.text(), "jsonl");
+    } else {
+      const body = c.req.valid("json");
+      if (typeof body === "string") throw new ApiError(415, "send a JSON suite as application/json, JSONL as application/x-ndjson");
+      if (!body || typeof body.id !== "string" || !Array.isArray(body.items)) {
+        throw new ApiError(422, "the body must be a suite: {id, description, items}", [
+          { path: "id", message: "is required" },
+          { path: "items", message: "is required" },
+        ]);
+      }
+      id = body.id;
+      description = body.description;
+      items = validateSuiteItems(body.items);
+    }
+    if (builtinSuite(id)) throw new ApiError(409, `suite "${id}" is built in; choose another id`);
+    const createdAt = new Date().toISOString();
+    await deps.store.createSuite({ id, description, items, builtin: false }, createdAt);
+    deps.log.info({ suite: id, items: items.length }, "suite stored");
+    return c.json({ id, description, builtin: false, item_count: items.length, created_at: createdAt as string | null }, 201, {
+      location: `/v1/suites/${id}`,
+    });
+  });
 }

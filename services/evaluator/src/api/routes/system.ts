@@ -26,7 +26,9 @@ const readyz = createRoute({
             status: z.literal("ready"),
             store: z.string(),
             models: z.array(z.string()),
-            sandbox: z.enum(["namespaces", "rlimits", "unavailable"]).openapi({ description: "The isolation code items run under; unavailable: they end as errors" }),
+            sandbox: z
+              .enum(["namespaces", "rlimits", "unavailable"])
+              .openapi({ description: "The isolation code items run under; unavailable: they end as errors" }),
           }),
         },
       },
@@ -38,7 +40,9 @@ const readyz = createRoute({
 const SandboxSchema = z
   .object({
     configured: z.enum(["auto", "namespaces", "rlimits"]).openapi({ description: "EVALSTACK_SANDBOX_ISOLATION" }),
-    mode: z.enum(["namespaces", "rlimits", "unavailable"]).openapi({ description: "What code items run under; unavailable: every code item ends as an error" }),
+    mode: z
+      .enum(["namespaces", "rlimits", "unavailable"])
+      .openapi({ description: "What code items run under; unavailable: every code item ends as an error" }),
     reason: z.string().nullable().openapi({ description: "Why the mode is not namespaces" }),
     program_user: z.enum(["own uid per slot", "evaluator's uid"]),
     concurrency: z.number().int(),
@@ -56,7 +60,11 @@ const system = createRoute({
   responses: {
     200: {
       description: "The evaluator's set-up",
-      content: { "application/json": { schema: z.object({ instance: z.string(), store: z.string(), models: z.array(z.string()), sandbox: SandboxSchema }) } },
+      content: {
+        "application/json": {
+          schema: z.object({ instance: z.string(), store: z.string(), models: z.array(z.string()), sandbox: SandboxSchema }),
+        },
+      },
     },
   },
 });

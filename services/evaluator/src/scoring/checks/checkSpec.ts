@@ -64,6 +64,9 @@ export function inBounds(n: number, check: Check): boolean {
 /** A short, single-line excerpt for check details. */
 export function excerpt(text: string, max = 60): string {
   // Flatten only the head: a reply can be long, and the detail needs its first few words.
-  const flat = text.slice(0, max * 4).replace(/\s+/g, " ").trim();
+  const flat = text
+    .slice(0, max * 4)
+    .replace(/\s+/g, " ")
+    .trim();
   return flat.length <= max ? flat : `${flat.slice(0, max - 1)}…`;
 }

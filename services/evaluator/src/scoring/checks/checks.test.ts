@@ -66,7 +66,12 @@ table("regex", [
   ["multiline flag", { pattern: "^B$", flags: "m" }, "A\nB\nC", true],
   ["without m flag", { pattern: "^B$" }, "A\nB\nC", false],
   ["g flag does not make test() stateful", { pattern: "a", flags: "g" }, "a", true],
-  ["three years, seed Qwen reply", { pattern: "(?:(?:19|20)\\d{2}[\\s\\S]*?){3}" }, "Apple Inc. (1976)\nTencent (1998)\nBaidu (2000)", true],
+  [
+    "three years, seed Qwen reply",
+    { pattern: "(?:(?:19|20)\\d{2}[\\s\\S]*?){3}" },
+    "Apple Inc. (1976)\nTencent (1998)\nBaidu (2000)",
+    true,
+  ],
   ["unicode class", { pattern: "\\p{Script=Han}", flags: "u" }, "abc 中", true],
 ]);
 
@@ -154,7 +159,22 @@ table("steps", [
 
 describe("every check type is covered", () => {
   it("has a table above or a code test in test/", () => {
-    const tested = ["contains", "not_contains", "contains_all", "contains_any", "regex", "english_only", "lowercase", "no_comma", "word_count", "list_items", "numeric_answer", "steps", "json", "code"];
+    const tested = [
+      "contains",
+      "not_contains",
+      "contains_all",
+      "contains_any",
+      "regex",
+      "english_only",
+      "lowercase",
+      "no_comma",
+      "word_count",
+      "list_items",
+      "numeric_answer",
+      "steps",
+      "json",
+      "code",
+    ];
     expect(Object.keys(CHECKS).sort()).toEqual(tested.sort());
   });
 });

@@ -49,7 +49,7 @@ describe("code check validation", () => {
 });
 
 describe("code check programs with a prefix (the HumanEval harness's assembly)", () => {
-  const prefix = "from typing import List\n\ndef helper():\n    return 2\n\ndef double(xs: List[int]) -> List[int]:\n    \"\"\"Doubles.\"\"\"\n";
+  const prefix = 'from typing import List\n\ndef helper():\n    return 2\n\ndef double(xs: List[int]) -> List[int]:\n    """Doubles."""\n';
   it("appends a completion-style reply to the prefix, exactly", () => {
     expect(assembleProgram({ prefix, entry_point: "double" }, "    return [x * helper() for x in xs]\n")).toEqual({
       program: `${prefix}    return [x * helper() for x in xs]\n`,
@@ -60,7 +60,9 @@ describe("code check programs with a prefix (the HumanEval harness's assembly)",
   it("runs a reply that defines the entry point after the prefix, whose stub it replaces", () => {
     const code = "def double(xs):\n    return [2 * x for x in xs]";
     expect(assembleProgram({ prefix, entry_point: "double" }, code)).toEqual({ program: `${prefix}\n\n${code}`, mode: "defining double" });
-    expect(assembleProgram({ prefix, entry_point: "double" }, `import math\n\nasync def double(xs):\n    pass`).mode).toBe("defining double");
+    expect(assembleProgram({ prefix, entry_point: "double" }, `import math\n\nasync def double(xs):\n    pass`).mode).toBe(
+      "defining double",
+    );
   });
 
   it("does not take a nested or differently named def for the entry point", () => {

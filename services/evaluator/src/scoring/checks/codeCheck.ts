@@ -49,12 +49,15 @@ export const codeCheck: CheckSpec = {
       issues.push({ path: `${path}.language`, message: check.language === undefined ? "is required" : `must be "python" or "javascript"` });
     }
     requireString(check, "tests", path, issues);
-    if (check.prefix !== undefined && typeof check.prefix !== "string") issues.push({ path: `${path}.prefix`, message: "must be a string" });
+    if (check.prefix !== undefined && typeof check.prefix !== "string")
+      issues.push({ path: `${path}.prefix`, message: "must be a string" });
     const entry = check.entry_point;
     if (entry !== undefined) {
-      if (typeof entry !== "string" || !PYTHON_IDENTIFIER.test(entry)) issues.push({ path: `${path}.entry_point`, message: "must be a function name (letters, digits, _)" });
+      if (typeof entry !== "string" || !PYTHON_IDENTIFIER.test(entry))
+        issues.push({ path: `${path}.entry_point`, message: "must be a function name (letters, digits, _)" });
       else if (check.language !== "python") issues.push({ path: `${path}.entry_point`, message: "is for python code checks" });
-      else if (check.prefix === undefined) issues.push({ path: `${path}.entry_point`, message: "needs a prefix (the code whose stub the reply may replace)" });
+      else if (check.prefix === undefined)
+        issues.push({ path: `${path}.entry_point`, message: "needs a prefix (the code whose stub the reply may replace)" });
     }
     const t = check.timeout_ms;
     if (t !== undefined && !(typeof t === "number" && Number.isInteger(t) && t > 0 && t <= SANDBOX_CEILINGS.timeoutMs)) {
@@ -75,9 +78,12 @@ export const codeCheck: CheckSpec = {
     if (r.timedOut) return { type: "code", passed: false, detail: `timed out after ${ms} ms (${from})`, isolation };
     if (r.passed) return { type: "code", passed: true, detail: `tests passed in ${ms} ms (${from})`, isolation };
     const judge = r.judge;
-    const why = judge.exitCode === null ? `killed by ${judge.signal ?? "a signal"}` : r.candidateEnded ? "not tested" : `exit ${judge.exitCode}`;
+    const why =
+      judge.exitCode === null ? `killed by ${judge.signal ?? "a signal"}` : r.candidateEnded ? "not tested" : `exit ${judge.exitCode}`;
     // The judge says why (a failed assertion, the code ended early); the code's own traceback adds where.
-    const tail = [lastLines(judge.stderr || judge.stdout, 2), r.candidateEnded ? lastLines(r.candidate.stderr, 1) : ""].filter(Boolean).join(" | ");
+    const tail = [lastLines(judge.stderr || judge.stdout, 2), r.candidateEnded ? lastLines(r.candidate.stderr, 1) : ""]
+      .filter(Boolean)
+      .join(" | ");
     return { type: "code", passed: false, detail: `${why} (${from})${tail ? `: ${excerpt(tail, 200)}` : ""}`, isolation };
   },
 };

@@ -16,7 +16,12 @@ describe("json check", () => {
     ["const array", { schema: { const: [2, 3, 5, 7, 11] } }, "[2, 3, 5, 7, 11]", true],
     ["const array differs", { schema: { const: [2, 3, 5, 7, 11] } }, "[1, 2, 3, 5, 7]", false],
     ["format email (ajv-formats)", { schema: { type: "string", format: "email" } }, '"not-an-email"', false],
-    ["2020-12 schema", { schema: { $schema: "https://json-schema.org/draft/2020-12/schema", type: "array", prefixItems: [{ type: "integer" }] } }, "[1]", true],
+    [
+      "2020-12 schema",
+      { schema: { $schema: "https://json-schema.org/draft/2020-12/schema", type: "array", prefixItems: [{ type: "integer" }] } },
+      "[1]",
+      true,
+    ],
   ])("%s", (_name, fields, reply, passes) => {
     const r = jsonCheck.run({ type: "json", ...fields }, reply, {});
     expect((r as { passed: boolean }).passed).toBe(passes);

@@ -12,7 +12,14 @@ import { ajvLinearRegExp, compileLinearRegex } from "./linearRegex.js";
 const addFormats = ((addFormatsModule as unknown as { default?: unknown }).default ?? addFormatsModule) as (ajv: Ajv) => Ajv;
 
 // `code.regExp`: schema patterns run on the linear-time engine, as the regex check's do.
-const OPTIONS = { allErrors: true, strict: true, strictTypes: false, strictTuples: false, strictRequired: false, code: { regExp: ajvLinearRegExp } } as const;
+const OPTIONS = {
+  allErrors: true,
+  strict: true,
+  strictTypes: false,
+  strictTuples: false,
+  strictRequired: false,
+  code: { regExp: ajvLinearRegExp },
+} as const;
 const engines = {
   draft7: addFormats(new Ajv(OPTIONS)),
   draft2019: addFormats(new Ajv2019(OPTIONS) as unknown as Ajv),
@@ -71,7 +78,10 @@ export function schemaPatternIssues(schema: unknown, path: string, issues: { pat
         try {
           compileLinearRegex(pattern, "u");
         } catch (err) {
-          issues.push({ path: `${path}.patternProperties[${JSON.stringify(pattern)}]`, message: `invalid regex: ${(err as Error).message}` });
+          issues.push({
+            path: `${path}.patternProperties[${JSON.stringify(pattern)}]`,
+            message: `invalid regex: ${(err as Error).message}`,
+          });
         }
         schemaPatternIssues(sub, `${path}.patternProperties[${JSON.stringify(pattern)}]`, issues, depth + 1);
       }

@@ -91,7 +91,10 @@ describe("what RE2 cannot express is refused", () => {
       enum: [{ pattern: "(?=data, not a schema)" }],
     };
     jsonCheck.validate({ type: "json", schema } as Check, "item.checks[1]", issues);
-    expect(issues.map((i) => i.path)).toEqual(["item.checks[1].schema.properties.name.pattern", 'item.checks[1].schema.patternProperties["^(x)\\\\1$"]']);
+    expect(issues.map((i) => i.path)).toEqual([
+      "item.checks[1].schema.properties.name.pattern",
+      'item.checks[1].schema.patternProperties["^(x)\\\\1$"]',
+    ]);
     expect(issues[0]!.message).toMatch(/lookahead/);
   });
 });
@@ -100,7 +103,10 @@ describe("schema patterns run on the linear-time engine", () => {
   it.each([
     [{ type: "string", pattern: "^(a+)+$" }, JSON.stringify(A40B)],
     [{ type: "object", patternProperties: { "^(x+x+)+y$": { type: "number" } } }, JSON.stringify({ [X40]: 1 })],
-    [{ type: "object", properties: { id: { type: "string", pattern: "(a|aa)+$" } }, required: ["id"] }, JSON.stringify({ id: `${"a".repeat(45)}!` })],
+    [
+      { type: "object", properties: { id: { type: "string", pattern: "(a|aa)+$" } }, required: ["id"] },
+      JSON.stringify({ id: `${"a".repeat(45)}!` }),
+    ],
   ])("%j", (schema, reply) => {
     const check = { type: "json", schema } as Check;
     const issues: unknown[] = [];
@@ -120,7 +126,10 @@ describe("the built-in suites' patterns", () => {
       for (const item of suite.items) {
         for (const check of item.checks) {
           if (check.type === "regex") {
-            expect(() => compileLinearRegex(check.pattern as string, (check.flags as string | undefined) ?? ""), `${suite.id}/${item.id}`).not.toThrow();
+            expect(
+              () => compileLinearRegex(check.pattern as string, (check.flags as string | undefined) ?? ""),
+              `${suite.id}/${item.id}`,
+            ).not.toThrow();
             patterns++;
           }
           if (check.type === "json" && check.schema !== undefined) {

@@ -147,6 +147,9 @@ export function compileLinearRegex(pattern: string, flags = ""): LinearRegex {
  * ajv's `code.regExp` engine: every `pattern` and `patternProperties` key of a schema compiles here, so a
  * schema's patterns are as linear as the regex check's. ajv passes "u"; `code` is for standalone output only.
  */
-export const ajvLinearRegExp = Object.assign((pattern: string, flags: string) => compileLinearRegex(pattern, flags.replace(/[^imsu]/g, "")), {
-  code: "linearRegex.compileLinearRegex",
-});
+export const ajvLinearRegExp = Object.assign(
+  (pattern: string, flags: string) => compileLinearRegex(pattern, flags.replace(/[^imsu]/g, "")),
+  {
+    code: "linearRegex.compileLinearRegex",
+  },
+);

@@ -12,13 +12,16 @@ function toHalfWidth(text: string): string {
 // "30-25"), an optional currency sign, digits with optional thousands separators ("1,234,567"; a space is not
 // a separator), optional decimals, an optional "/denominator". Trailing units ("5人", "5 kg", "5%") and a
 // trailing period are simply not part of the match.
-const NUMBER_SOURCE =
-  "(?:(?<![\\w.)\\]])[-+−])?[$¥€£￥]?\\s?(?:\\d{1,3}(?:,\\d{3})+(?!\\d)|\\d+)(?:\\.\\d+)?(?:/\\d+(?:\\.\\d+)?)?";
+const NUMBER_SOURCE = "(?:(?<![\\w.)\\]])[-+−])?[$¥€£￥]?\\s?(?:\\d{1,3}(?:,\\d{3})+(?!\\d)|\\d+)(?:\\.\\d+)?(?:/\\d+(?:\\.\\d+)?)?";
 const NUMBER = new RegExp(NUMBER_SOURCE, "g");
 
 /** Parses one matched number: drops currency signs and thousands separators, evaluates a fraction. */
 export function parseNumber(raw: string): number | null {
-  const cleaned = raw.replace(/[$¥€£￥\s]/g, "").replace(/,/g, "").replace(/^−/, "-").replace(/^\+/, "");
+  const cleaned = raw
+    .replace(/[$¥€£￥\s]/g, "")
+    .replace(/,/g, "")
+    .replace(/^−/, "-")
+    .replace(/^\+/, "");
   const slash = cleaned.indexOf("/");
   if (slash > 0) {
     const num = Number(cleaned.slice(0, slash));
@@ -111,7 +114,9 @@ export const numericAnswer: CheckSpec = {
 const OPERATION = /[\w)\]]\s*(?:[+\-−*×÷/^·]|\\times|\\cdot|\\div)\s*[\w(\\[]/u;
 
 export function isCalculationLine(line: string): boolean {
-  const t = toHalfWidth(line).replace(/^[ \t]*(?:[-*•]|\d{1,3}[.)])[ \t]+/, "").replace(/＝/g, "=");
+  const t = toHalfWidth(line)
+    .replace(/^[ \t]*(?:[-*•]|\d{1,3}[.)])[ \t]+/, "")
+    .replace(/＝/g, "=");
   return t.includes("=") && /\d/.test(t) && OPERATION.test(t);
 }
 

@@ -2,15 +2,7 @@
 
 import type { Check } from "../../suites/types.js";
 import type { CheckResult } from "../types.js";
-import {
-  type CheckSpec,
-  boundsText,
-  excerpt,
-  inBounds,
-  optionalBoolean,
-  requireString,
-  validateBounds,
-} from "./checkSpec.js";
+import { type CheckSpec, boundsText, excerpt, inBounds, optionalBoolean, requireString, validateBounds } from "./checkSpec.js";
 import { compileLinearRegex, flagsProblem } from "./linearRegex.js";
 
 const result = (type: string, passed: boolean, detail: string): CheckResult => ({ type, passed, detail });
@@ -132,7 +124,14 @@ export const englishOnly: CheckSpec = {
   run(_check, reply) {
     if (!CJK.test(reply)) return result("english_only", true, "no CJK characters");
     const found = reply.match(CJK_ALL) ?? [];
-    return result("english_only", false, `CJK text found: ${found.slice(0, 5).map((s) => `"${excerpt(s, 12)}"`).join(", ")}`);
+    return result(
+      "english_only",
+      false,
+      `CJK text found: ${found
+        .slice(0, 5)
+        .map((s) => `"${excerpt(s, 12)}"`)
+        .join(", ")}`,
+    );
   },
 };
 
@@ -174,7 +173,7 @@ function kindAt(text: string, i: number): number {
     return c === 39 || c === 45 ? JOINER : OTHER;
   }
   if (c === 0x2019) return JOINER;
-  const ch = c >= 0xd800 && c <= 0xdbff ? text.slice(i, i + 2) : text[i] as string;
+  const ch = c >= 0xd800 && c <= 0xdbff ? text.slice(i, i + 2) : (text[i] as string);
   if (CJK_CHAR.test(ch)) return CJK_WORD;
   return WORD_CHAR.test(ch) ? WORD : OTHER;
 }

@@ -19,10 +19,15 @@ export function bwrapArgs(srcDir: string, scratchBytes: number, extraRoots: stri
     "--as-pid-1",
     "--die-with-parent",
     "--new-session",
-    "--uid", String(INNER_UID),
-    "--gid", String(INNER_UID),
-    "--hostname", "sandbox",
-    "--ro-bind", "/usr", "/usr",
+    "--uid",
+    String(INNER_UID),
+    "--gid",
+    String(INNER_UID),
+    "--hostname",
+    "sandbox",
+    "--ro-bind",
+    "/usr",
+    "/usr",
   ];
   // Merged-/usr systems link /bin, /lib, /lib64 and /sbin into /usr; others have real directories.
   for (const top of ["/bin", "/sbin", "/lib", "/lib64", "/lib32", "/libx32"]) {
@@ -33,18 +38,35 @@ export function bwrapArgs(srcDir: string, scratchBytes: number, extraRoots: stri
   }
   for (const root of extraRoots) args.push("--ro-bind", root, root);
   args.push(
-    "--proc", "/proc",
-    "--dev", "/dev",
-    "--size", String(scratchBytes),
-    "--tmpfs", "/work",
-    "--ro-bind", srcDir, "/src",
-    "--chdir", "/work",
+    "--proc",
+    "/proc",
+    "--dev",
+    "/dev",
+    "--size",
+    String(scratchBytes),
+    "--tmpfs",
+    "/work",
+    "--ro-bind",
+    srcDir,
+    "/src",
+    "--chdir",
+    "/work",
     "--clearenv",
-    "--setenv", "PATH", "/usr/bin:/bin",
-    "--setenv", "HOME", "/work",
-    "--setenv", "TMPDIR", "/work",
-    "--setenv", "LANG", "C.UTF-8",
-    "--setenv", "PYTHONIOENCODING", "utf-8",
+    "--setenv",
+    "PATH",
+    "/usr/bin:/bin",
+    "--setenv",
+    "HOME",
+    "/work",
+    "--setenv",
+    "TMPDIR",
+    "/work",
+    "--setenv",
+    "LANG",
+    "C.UTF-8",
+    "--setenv",
+    "PYTHONIOENCODING",
+    "utf-8",
     "--",
     ...inner,
   );
@@ -52,7 +74,13 @@ export function bwrapArgs(srcDir: string, scratchBytes: number, extraRoots: stri
 }
 
 /** prlimit's arguments for these limits. */
-export function prlimitArgs(o: { memoryBytes: number; maxProcesses: number; maxFileBytes: number; maxOpenFiles: number; timeoutMs: number }): string[] {
+export function prlimitArgs(o: {
+  memoryBytes: number;
+  maxProcesses: number;
+  maxFileBytes: number;
+  maxOpenFiles: number;
+  timeoutMs: number;
+}): string[] {
   return [
     `--as=${o.memoryBytes}`,
     `--nproc=${o.maxProcesses}`,

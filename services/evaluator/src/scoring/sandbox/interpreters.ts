@@ -21,7 +21,11 @@ export interface Interpreter {
 }
 
 /** Runs a probe program under `mode`; resolves with its exit code and output. */
-export type ProbeRunner = (interpreter: Interpreter, source: string, mode: EffectiveIsolation) => Promise<{ exitCode: number | null; signal: string | null; stdout: string; stderr: string }>;
+export type ProbeRunner = (
+  interpreter: Interpreter,
+  source: string,
+  mode: EffectiveIsolation,
+) => Promise<{ exitCode: number | null; signal: string | null; stdout: string; stderr: string }>;
 
 /**
  * The interpreter's real executable. A launcher such as a pyenv shim (a shell script under a home directory
@@ -35,11 +39,17 @@ async function realInterpreter(language: SandboxLanguage, path: string): Promise
     throw new SandboxUnavailableError(`${language} interpreter ${path} does not exist`);
   }
   if (language !== "python") return real;
-  const head = await readFile(real).then((b) => b.subarray(0, 2).toString("latin1"), () => "");
+  const head = await readFile(real).then(
+    (b) => b.subarray(0, 2).toString("latin1"),
+    () => "",
+  );
   if (head !== "#!") return real;
   const asked = await new Promise<string | null>((resolve) => {
-    execFile(real, ["-I", "-S", "-c", "import sys; print(sys.executable)"], { timeout: 15_000, env: { PATH: process.env.PATH ?? "/usr/bin:/bin", HOME: process.env.HOME ?? "/" } }, (error, stdout) =>
-      resolve(error ? null : stdout.trim() || null),
+    execFile(
+      real,
+      ["-I", "-S", "-c", "import sys; print(sys.executable)"],
+      { timeout: 15_000, env: { PATH: process.env.PATH ?? "/usr/bin:/bin", HOME: process.env.HOME ?? "/" } },
+      (error, stdout) => resolve(error ? null : stdout.trim() || null),
     );
   });
   if (!asked) throw new SandboxUnavailableError(`python launcher ${path} did not report its interpreter`);
@@ -57,8 +67,13 @@ export class Interpreters {
   /** The interpreter for `language`, proved once (per path and mode) to start inside the sandbox. */
   get(language: SandboxLanguage, mode: EffectiveIsolation): Promise<Interpreter> {
     const requested =
-      language === "python" ? (this.paths.python ?? findExecutable("python3", ["/usr/bin/python3"])) : (this.paths.node ?? process.execPath);
-    if (!requested) return Promise.reject(new SandboxUnavailableError(`no ${language === "python" ? "python3" : "node"} interpreter found for the sandbox`));
+      language === "python"
+        ? (this.paths.python ?? findExecutable("python3", ["/usr/bin/python3"]))
+        : (this.paths.node ?? process.execPath);
+    if (!requested)
+      return Promise.reject(
+        new SandboxUnavailableError(`no ${language === "python" ? "python3" : "node"} interpreter found for the sandbox`),
+      );
     const key = `${language}\0${requested}\0${mode}`;
     let pending = this.found.get(key);
     if (!pending) {

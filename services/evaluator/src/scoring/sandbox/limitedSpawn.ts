@@ -154,7 +154,6 @@ export function spawnLimited(o: LimitedSpawnOptions): Promise<LimitedSpawnResult
   });
 }
 
-
 function killPid(pid: number): boolean {
   try {
     process.kill(pid, "SIGKILL");

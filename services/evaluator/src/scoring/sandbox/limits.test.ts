@@ -7,9 +7,13 @@ describe("loadSandboxConfig (EVALSTACK_SANDBOX_*, read only in config.ts)", () =
     expect(() => loadSandboxConfig({ EVALSTACK_SANDBOX_TIMEOUT_MS: "soon" })).toThrow(/EVALSTACK_SANDBOX_TIMEOUT_MS: must be an integer/);
     expect(() => loadSandboxConfig({ EVALSTACK_SANDBOX_MEMORY_MB: "-1" })).toThrow(/EVALSTACK_SANDBOX_MEMORY_MB/);
     expect(() => loadSandboxConfig({ EVALSTACK_SANDBOX_MAX_PROCESSES: "1.5" })).toThrow(/EVALSTACK_SANDBOX_MAX_PROCESSES/);
-    expect(() => loadSandboxConfig({ EVALSTACK_SANDBOX_ISOLATION: "docker" })).toThrow(/EVALSTACK_SANDBOX_ISOLATION: must be one of auto, namespaces, rlimits/);
+    expect(() => loadSandboxConfig({ EVALSTACK_SANDBOX_ISOLATION: "docker" })).toThrow(
+      /EVALSTACK_SANDBOX_ISOLATION: must be one of auto, namespaces, rlimits/,
+    );
     expect(() => loadSandboxConfig({ EVALSTACK_SANDBOX_CONCURRENCY: "0" })).toThrow(/EVALSTACK_SANDBOX_CONCURRENCY/);
-    expect(() => loadSandboxConfig({ EVALSTACK_SANDBOX_CONCURRENCY: "33" })).toThrow(/EVALSTACK_SANDBOX_CONCURRENCY: must be between 1 and 32/);
+    expect(() => loadSandboxConfig({ EVALSTACK_SANDBOX_CONCURRENCY: "33" })).toThrow(
+      /EVALSTACK_SANDBOX_CONCURRENCY: must be between 1 and 32/,
+    );
     expect(() => loadSandboxConfig({ EVALSTACK_SANDBOX_BWRAP: "bwrap" })).toThrow(/EVALSTACK_SANDBOX_BWRAP: must be an absolute path/);
     expect(() => loadSandboxConfig({ EVALSTACK_SANDBOX_UID_BASE: "12" })).toThrow(/EVALSTACK_SANDBOX_UID_BASE/);
   });
@@ -53,7 +57,10 @@ describe("loadSandboxConfig (EVALSTACK_SANDBOX_*, read only in config.ts)", () =
     const config = loadSandboxConfig({});
     expect(config.isolation).toBe("auto");
     expect(config.limits).toEqual({});
-    expect(loadSandboxConfig({ EVALSTACK_SANDBOX_TIMEOUT_MS: "", EVALSTACK_SANDBOX_ISOLATION: "" })).toMatchObject({ isolation: "auto", limits: {} });
+    expect(loadSandboxConfig({ EVALSTACK_SANDBOX_TIMEOUT_MS: "", EVALSTACK_SANDBOX_ISOLATION: "" })).toMatchObject({
+      isolation: "auto",
+      limits: {},
+    });
   });
 });
 

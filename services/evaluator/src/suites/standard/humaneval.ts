@@ -17,7 +17,8 @@ export interface HumanEvalProblem {
 /** Generous for chat replies that restate the function; the reference harness samples up to 512 tokens too. */
 export const HUMANEVAL_MAX_TOKENS = 512;
 
-export const HUMANEVAL_INSTRUCTION = "Complete the following Python function. Reply with the complete function in one ```python code block.";
+export const HUMANEVAL_INSTRUCTION =
+  "Complete the following Python function. Reply with the complete function in one ```python code block.";
 
 export function parseHumanEval(gz: Buffer): HumanEvalProblem[] {
   const problems = gunzipSync(gz)

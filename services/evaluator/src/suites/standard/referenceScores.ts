@@ -21,8 +21,20 @@ const QWEN = { model: "Qwen2.5-7B-Instruct", matches: ["qwen257binstruct"] };
 const PHI3 = { model: "Phi-3-mini-4k-instruct", matches: ["phi3mini4kinstruct", "phi3mini"] };
 
 export const REFERENCE_SCORES: readonly ReferenceScore[] = [
-  { ...QWEN, suite: "humaneval", value: 84.8, source: QWEN_SOURCE, setting: "pass@1, greedy, chat template, zero-shot (Qwen's EvalPlus-based code evaluation)" },
-  { ...QWEN, suite: "gsm8k", value: 91.6, source: QWEN_SOURCE, setting: "accuracy, chat template, chain-of-thought (Qwen's own harness), full 1,319-problem test split" },
+  {
+    ...QWEN,
+    suite: "humaneval",
+    value: 84.8,
+    source: QWEN_SOURCE,
+    setting: "pass@1, greedy, chat template, zero-shot (Qwen's EvalPlus-based code evaluation)",
+  },
+  {
+    ...QWEN,
+    suite: "gsm8k",
+    value: 91.6,
+    source: QWEN_SOURCE,
+    setting: "accuracy, chat template, chain-of-thought (Qwen's own harness), full 1,319-problem test split",
+  },
   { ...QWEN, suite: "ifeval", value: 71.2, source: QWEN_SOURCE, setting: "IFEval strict-prompt accuracy" },
   { ...PHI3, suite: "humaneval", value: 58.5, source: PHI3_SOURCE, setting: "pass@1, 0-shot" },
   { ...PHI3, suite: "gsm8k", value: 82.5, source: PHI3_SOURCE, setting: "accuracy, 8-shot chain-of-thought, full test split" },
@@ -42,7 +54,8 @@ export function referenceScoresFor(suite: string, modelName: string): ReferenceS
 
 /** What every measured score here differs in from the published ones, said once per suite. */
 export const HARNESS_NOTES: Record<string, string> = {
-  humaneval: "measured with evalstack's zero-shot chat prompt, first python block, the sandbox's 5 s limit, on the loaded GGUF's quantization",
+  humaneval:
+    "measured with evalstack's zero-shot chat prompt, first python block, the sandbox's 5 s limit, on the loaded GGUF's quantization",
   gsm8k: "measured zero-shot on 100 of the 1,319 test problems with numeric_answer extraction, on the loaded GGUF's quantization",
   ifeval: "evalstack has no ifeval suite yet",
 };

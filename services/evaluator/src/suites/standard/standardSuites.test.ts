@@ -85,9 +85,19 @@ describe("conversion", () => {
   });
 
   it("refuses a HumanEval problem without one of its fields", () => {
-    const gz = gzipSync(JSON.stringify({ task_id: "HumanEval/x", prompt: "def f():\n", entry_point: "f", canonical_solution: "    return 1\n" }));
+    const gz = gzipSync(
+      JSON.stringify({ task_id: "HumanEval/x", prompt: "def f():\n", entry_point: "f", canonical_solution: "    return 1\n" }),
+    );
     expect(() => parseHumanEval(gz)).toThrow(/HumanEval\/x has no test/);
-    const ok = gzipSync(JSON.stringify({ task_id: "T/1", prompt: "def f():\n", entry_point: "f", canonical_solution: "    return 1\n", test: "def check(c):\n    assert c() == 1\n" }));
+    const ok = gzipSync(
+      JSON.stringify({
+        task_id: "T/1",
+        prompt: "def f():\n",
+        entry_point: "f",
+        canonical_solution: "    return 1\n",
+        test: "def check(c):\n    assert c() == 1\n",
+      }),
+    );
     expect(humanEvalItem(parseHumanEval(ok)[0]!).checks[0]!.tests).toBe("def check(c):\n    assert c() == 1\n\ncheck(f)\n");
   });
 

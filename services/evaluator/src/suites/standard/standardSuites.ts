@@ -27,7 +27,10 @@ export function readSuiteData(name: StandardSuiteData): Buffer | null {
   if (!existsSync(file)) return null;
   const raw = readFileSync(file);
   const digest = createHash("sha256").update(raw).digest("hex");
-  if (digest !== SUITE_DATA_SOURCES[name].memberSha256) throw new Error(`${file}: sha256 ${digest} does not match the pinned ${SUITE_DATA_SOURCES[name].memberSha256}; delete it and run npm run suites`);
+  if (digest !== SUITE_DATA_SOURCES[name].memberSha256)
+    throw new Error(
+      `${file}: sha256 ${digest} does not match the pinned ${SUITE_DATA_SOURCES[name].memberSha256}; delete it and run npm run suites`,
+    );
   return raw;
 }
 
@@ -37,7 +40,12 @@ export function standardSuites(): Suite[] {
     const raw = readSuiteData(def.data);
     if (!raw) continue;
     const source = SUITE_DATA_SOURCES[def.data];
-    suites.push({ id: def.id, description: `${def.description} Source: ${source.source}. License: ${source.license}.`, items: def.build(raw), builtin: true });
+    suites.push({
+      id: def.id,
+      description: `${def.description} Source: ${source.source}. License: ${source.license}.`,
+      items: def.build(raw),
+      builtin: true,
+    });
   }
   return suites;
 }

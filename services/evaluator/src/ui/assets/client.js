@@ -157,9 +157,11 @@
   async function problemOf(res) {
     try {
       var p = await res.json();
-      var fields = (p.errors || []).map(/** @param {{ path: string, message: string }} e */ function (e) {
-        return e.path + ": " + e.message;
-      });
+      var fields = (p.errors || []).map(
+        /** @param {{ path: string, message: string }} e */ function (e) {
+          return e.path + ": " + e.message;
+        },
+      );
       var detail = p.detail || p.title || "HTTP " + res.status;
       return fields.length && detail.indexOf(fields[0]) < 0 ? detail + " (" + fields.join("; ") + ")" : detail;
     } catch {
@@ -214,23 +216,28 @@
   function askForKey(message) {
     const banner = $("auth-banner");
     if (!banner || !authOn || $("tab-key-form")) return;
-    var input = /** @type {HTMLInputElement} */ (el("input", { type: "password", id: "tab-key", autocomplete: "current-password", required: "", minlength: "16" }));
+    var input = /** @type {HTMLInputElement} */ (
+      el("input", { type: "password", id: "tab-key", autocomplete: "current-password", required: "", minlength: "16" })
+    );
     var form = el("form", { id: "tab-key-form", class: "row" }, [
       el("div", { class: "field" }, [el("label", { for: "tab-key", text: "API key" }), input]),
       el("button", { type: "submit", text: "Use this key" }),
     ]);
     banner.replaceChildren(el("p", { text: message }), form);
-    form.addEventListener("submit", /** @param {Event} e */ async function (e) {
-      e.preventDefault();
-      var key = input.value.trim();
-      var res = await fetch("/v1/suites", { headers: { authorization: "Bearer " + key } });
-      if (res.ok) {
-        saveKey(key);
-        banner.replaceChildren();
-      } else {
-        /** @type {ChildNode} */ (banner.firstChild).textContent = "That key was not accepted (" + (await problemOf(res)) + ").";
-      }
-    });
+    form.addEventListener(
+      "submit",
+      /** @param {Event} e */ async function (e) {
+        e.preventDefault();
+        var key = input.value.trim();
+        var res = await fetch("/v1/suites", { headers: { authorization: "Bearer " + key } });
+        if (res.ok) {
+          saveKey(key);
+          banner.replaceChildren();
+        } else {
+          /** @type {ChildNode} */ (banner.firstChild).textContent = "That key was not accepted (" + (await problemOf(res)) + ").";
+        }
+      },
+    );
   }
 
   if (page === "signin") {
@@ -388,11 +395,16 @@
         "ul",
         { class: "check-results" },
         s.checks.map(function (c) {
-          return el("li", { class: c.passed ? "pass" : "fail" }, [(c.passed ? "✓ " : "✗ ") + c.type + ": " + c.detail + (c.error ? " (" + c.error + ")" : "")]);
+          return el("li", { class: c.passed ? "pass" : "fail" }, [
+            (c.passed ? "✓ " : "✗ ") + c.type + ": " + c.detail + (c.error ? " (" + c.error + ")" : ""),
+          ]);
         }),
       );
       card.checks.replaceChildren(
-        el("p", {}, [el("b", { class: s.passed ? "pass" : "fail", text: s.passed ? "Passed" : "Failed" }), " · " + passed + "/" + s.checks.length + " checks (" + item.key + ")"]),
+        el("p", {}, [
+          el("b", { class: s.passed ? "pass" : "fail", text: s.passed ? "Passed" : "Failed" }),
+          " · " + passed + "/" + s.checks.length + " checks (" + item.key + ")",
+        ]),
         list,
       );
       card.node.dataset.passed = String(s.passed);
@@ -583,7 +595,8 @@
       return document.querySelectorAll('#runs tr[data-status="queued"], #runs tr[data-status="running"]').length > 0;
     };
     if (!active()) return;
-    var path = "/v1/runs?limit=" + encodeURIComponent(body.dataset.pageSize || "25") + "&offset=" + encodeURIComponent(body.dataset.offset || "0");
+    var path =
+      "/v1/runs?limit=" + encodeURIComponent(body.dataset.pageSize || "25") + "&offset=" + encodeURIComponent(body.dataset.offset || "0");
     var timer = setInterval(async function () {
       if (document.visibilityState !== "visible") return;
       try {
@@ -593,7 +606,7 @@
         var rows = await res.json();
         rows.forEach(function (r) {
           var row = /** @type {HTMLElement | null} */ (document.querySelector('#runs tr[data-run="' + CSS.escape(r.id) + '"]'));
-          if (!row || row.dataset.status === r.status && row.dataset.done === String(r.done)) return;
+          if (!row || (row.dataset.status === r.status && row.dataset.done === String(r.done))) return;
           row.dataset.status = r.status;
           row.dataset.done = String(r.done);
           setBadge(row.querySelector('[data-cell="status"] .badge'), r.status, r.status);
@@ -663,7 +676,8 @@
           bar.classList.toggle("done", b.total > 0 && b.done >= b.total);
         }
         var text = document.querySelector('[data-progress-text="' + CSS.escape(m) + '"]');
-        if (text) text.textContent = b.done + "/" + b.total + " done · " + b.passed + " passed" + (b.errors ? " · " + b.errors + " errors" : "");
+        if (text)
+          text.textContent = b.done + "/" + b.total + " done · " + b.passed + " passed" + (b.errors ? " · " + b.errors + " errors" : "");
       });
       required("progress-total").textContent = p.done + "/" + p.total + " replies" + (p.errors ? ", " + p.errors + " errors" : "");
       if (p.status && p.status !== seen) {
@@ -773,7 +787,6 @@
   else if (page === "runs") {
     runForm();
     runsList();
-  }
-  else if (page === "run") runPage();
+  } else if (page === "run") runPage();
   else if (page === "models") modelsPage();
 })();

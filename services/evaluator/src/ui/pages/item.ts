@@ -21,9 +21,11 @@ export function itemPage(options: {
 <p class="meta">${options.dimension ? options.dimension.replace(/_/g, " ") : ""} · suite ${run.suite_id}${run.repeats > 1 ? html` · repeat ${repeat} of ${run.repeats}: ${Array.from({ length: run.repeats }, (_, r) => (r === repeat ? html`<b>${r}</b> ` : html`<a href="?repeat=${r}">${r}</a> `))}` : ""}</p>
 <section class="card" aria-labelledby="prompt-title"><h2 id="prompt-title" style="margin-top:0">Prompt</h2>
 <pre id="item-prompt" tabindex="0">${options.prompt ?? "(not recorded)"}</pre>
-${options.checks?.length
+${
+  options.checks?.length
     ? html`<h3>Checks</h3><ul class="check-results" id="item-checks">${options.checks.map((c) => html`<li><code>${JSON.stringify(c)}</code></li>`)}</ul>`
-    : html`<p class="meta">${options.dimension === "latency" ? "A latency item: scored from its timings, not checked." : ""}</p>`}
+    : html`<p class="meta">${options.dimension === "latency" ? "A latency item: scored from its timings, not checked." : ""}</p>`
+}
 </section>
 <h2>Replies</h2>
 ${replies.length === 0 ? html`<p class="meta">No reply stored yet for this item and repeat.</p>` : ""}
@@ -35,7 +37,8 @@ ${replies.length === 0 ? html`<p class="meta">No reply stored yet for this item 
 }
 
 function reply(run: Run, model: string, r: ItemRow | undefined): Html {
-  if (!r) return html`<article class="reply-card" data-model="${model}"><h3>${swatch(run.models, model)}</h3><p class="meta">No reply yet.</p></article>`;
+  if (!r)
+    return html`<article class="reply-card" data-model="${model}"><h3>${swatch(run.models, model)}</h3><p class="meta">No reply yet.</p></article>`;
   const outcome = r.status === "error" ? "failed" : r.passed === null ? "measured" : r.passed ? "completed" : "failed";
   const label = r.status === "error" ? "error" : r.passed === null ? "measured" : r.passed ? "passed" : "failed";
   const stats: [string, string][] = [
@@ -58,4 +61,3 @@ ${r.checks.length ? html`<ul class="check-results">${r.checks.map((c) => html`<l
 <p class="meta">stored ${time(r.completed_at)}</p>
 </article>`;
 }
-

@@ -86,7 +86,10 @@ ${models.map((m) => html`<label><input type="checkbox" name="models" value="${m}
 <p class="alert" data-role="error"></p>
 <div data-role="checks"></div>
 </article></template>
-${jsonScript("pg-models", models.map((m) => ({ name: m, color: modelColor(models, m) })))}
+${jsonScript(
+  "pg-models",
+  models.map((m) => ({ name: m, color: modelColor(models, m) })),
+)}
 ${jsonScript("pg-items", items)}`;
   return layout({ title: "Playground", page: "playground", session: options.session, body });
 }

@@ -24,7 +24,14 @@ export interface ItemFilters {
 
 const ACTIVE = new Set(["queued", "running"]);
 
-export function runPage(options: { session: Session; run: Run; report: Report | null; items: ItemRow[]; itemsTotal: number; filters: ItemFilters }): Html {
+export function runPage(options: {
+  session: Session;
+  run: Run;
+  report: Report | null;
+  items: ItemRow[];
+  itemsTotal: number;
+  filters: ItemFilters;
+}): Html {
   const { run, report } = options;
   const active = ACTIVE.has(run.status);
   const body = html`<p class="meta"><a href="/runs">← Runs</a></p>
@@ -78,9 +85,9 @@ function progressCard(run: Run, active: boolean): Html {
 <h2 id="progress-title" style="margin-top:0">Progress <span class="meta" id="progress-total">${p.done}/${p.total} replies${p.errors ? `, ${p.errors} errors` : ""}</span></h2>
 <div class="model-progress">
 ${run.models.map((m) => {
-    const b = p.by_model[m] ?? { total: 0, done: 0, completed: 0, errors: 0, passed: 0 };
-    return html`<div>${swatch(run.models, m)}</div><div data-progress-bar="${m}">${progressBar(b.done, b.total, `${m} progress`)}</div><div class="meta" data-progress-text="${m}">${progressText(b)}</div>`;
-  })}
+  const b = p.by_model[m] ?? { total: 0, done: 0, completed: 0, errors: 0, passed: 0 };
+  return html`<div>${swatch(run.models, m)}</div><div data-progress-bar="${m}">${progressBar(b.done, b.total, `${m} progress`)}</div><div class="meta" data-progress-text="${m}">${progressText(b)}</div>`;
+})}
 </div>
 ${active ? html`<h3>Latest replies</h3><ol class="feed" id="feed" aria-live="polite" reversed></ol><p class="meta" id="live-status" role="status">Following the run live…</p>` : ""}
 </section>`;
@@ -119,13 +126,13 @@ function suites(report: Report): Html {
   return html`<h2 id="suites-title">Suites and published scores</h2>
 <p class="meta">pass@1 in percent, 95% Wilson interval over the items, beside the published score of the model as loaded.</p>
 ${tableWrap(
-    "Suites",
-    html`<table id="suites"><thead><tr>${SUITE_TABLE_HEADER.map((x) => html`<th>${x}</th>`)}</tr></thead>
+  "Suites",
+  html`<table id="suites"><thead><tr>${SUITE_TABLE_HEADER.map((x) => html`<th>${x}</th>`)}</tr></thead>
 <tbody>${rows.map(
-      (r) =>
-        html`<tr><td><code>${r.suite}</code></td><td class="num">${r.items}</td><td>${swatch(models, r.model)}</td><td>${r.modelName}</td><td class="num"><b>${r.measured}</b></td><td>${r.passAtK}</td><td class="num">${r.published}</td><td class="meta">${r.publishedUnder}</td></tr>`,
-    )}</tbody></table>`,
-  )}`;
+    (r) =>
+      html`<tr><td><code>${r.suite}</code></td><td class="num">${r.items}</td><td>${swatch(models, r.model)}</td><td>${r.modelName}</td><td class="num"><b>${r.measured}</b></td><td>${r.passAtK}</td><td class="num">${r.published}</td><td class="meta">${r.publishedUnder}</td></tr>`,
+  )}</tbody></table>`,
+)}`;
 }
 
 function performance(report: Report): Html {
@@ -134,10 +141,10 @@ function performance(report: Report): Html {
   return html`<h2 id="performance-title">Performance</h2>
 <p class="meta">Targets: TTFT ≤ ${t.ttft_ms} ms and ≥ ${t.tokens_per_second} tokens/s per reply.</p>
 ${tableWrap(
-    "Performance",
-    html`<table id="performance"><thead><tr><th>Metric</th>${report.performance.map((p) => html`<th class="num">${swatch(models, p.model)}</th>`)}</tr></thead>
+  "Performance",
+  html`<table id="performance"><thead><tr><th>Metric</th>${report.performance.map((p) => html`<th class="num">${swatch(models, p.model)}</th>`)}</tr></thead>
 <tbody>${performanceTable(report).map(({ label, cells }) => html`<tr><td>${label}</td>${cells.map((c) => html`<td class="num">${c}</td>`)}</tr>`)}</tbody></table>`,
-  )}
+)}
 <div class="grid" style="margin-top:14px">${latencyCharts(report).map((svg) => html`<div class="card">${raw(svg)}</div>`)}</div>`;
 }
 
@@ -148,10 +155,10 @@ function capacity(report: Report): Html | string {
   return html`<h2 id="capacity-title">Capacity</h2>
 <p class="meta">The highest request rate one replica sustained within the SLOs, on this run's serving configuration.</p>
 ${tableWrap(
-    "Capacity",
-    html`<table id="capacity"><thead><tr><th>Metric</th>${report.capacity.map((r) => html`<th class="num">${swatch(models, r.model)}</th>`)}</tr></thead>
+  "Capacity",
+  html`<table id="capacity"><thead><tr><th>Metric</th>${report.capacity.map((r) => html`<th class="num">${swatch(models, r.model)}</th>`)}</tr></thead>
 <tbody>${capacityTable(report.capacity).map(({ label, cells }) => html`<tr><td>${label}</td>${cells.map((c) => html`<td class="num">${c}</td>`)}</tr>`)}</tbody></table>`,
-  )}`;
+)}`;
 }
 
 function outcomeOf(i: ItemRow): { cls: string; text: string } {
@@ -161,7 +168,8 @@ function outcomeOf(i: ItemRow): { cls: string; text: string } {
 }
 
 function itemsSection(run: Run, items: ItemRow[], total: number, f: ItemFilters): Html {
-  const opt = (value: string, label: string, current: string | undefined) => html`<option value="${value}"${value === (current ?? "") ? raw(" selected") : ""}>${label}</option>`;
+  const opt = (value: string, label: string, current: string | undefined) =>
+    html`<option value="${value}"${value === (current ?? "") ? raw(" selected") : ""}>${label}</option>`;
   const filterQuery = (offset: number) => {
     const q = new URLSearchParams();
     if (f.model) q.set("model", f.model);
@@ -180,7 +188,8 @@ function itemsSection(run: Run, items: ItemRow[], total: number, f: ItemFilters)
 <div class="actions"><button type="submit">Filter</button>${filtered ? html`<a href="/runs/${run.id}#items">Clear</a>` : ""}</div>
 </form>
 <p class="meta" id="items-count" role="status">${total === 0 ? "No replies" : `${f.offset + 1}–${f.offset + items.length} of ${total} replies`}${filtered ? " (filtered)" : ""}</p>
-${items.length === 0
+${
+  items.length === 0
     ? ""
     : tableWrap(
         "Items",
@@ -200,10 +209,13 @@ ${items.length === 0
 </tr>`;
         })}</tbody></table>`,
         "item-table-wrap",
-      )}
-${total > ITEMS_PAGE_SIZE
+      )
+}
+${
+  total > ITEMS_PAGE_SIZE
     ? html`<nav class="pager" aria-label="Pages of items">${f.offset > 0 ? html`<a href="${filterQuery(Math.max(0, f.offset - ITEMS_PAGE_SIZE))}">← previous</a>` : ""}${f.offset + ITEMS_PAGE_SIZE < total ? html`<a href="${filterQuery(f.offset + ITEMS_PAGE_SIZE)}">next →</a>` : ""}</nav>`
-    : ""}`;
+    : ""
+}`;
 }
 
 function excerpt(text: string, max = 160): string {

@@ -2,7 +2,18 @@
 // runs, newest first, with their status, models, suite, timing, progress and per-model pass counts.
 import { html } from "hono/html";
 import type { RunRow, SuiteRow } from "../api.js";
-import { badge, durationBetween, fmtDuration, layout, modelColor, progressBar, tableWrap, time, type Html, type Session } from "../layout.js";
+import {
+  badge,
+  durationBetween,
+  fmtDuration,
+  layout,
+  modelColor,
+  progressBar,
+  tableWrap,
+  time,
+  type Html,
+  type Session,
+} from "../layout.js";
 
 export interface ModelCounts {
   done: number;
@@ -47,7 +58,13 @@ ${models.map((m) => html`<label><input type="checkbox" name="models" value="${m}
 <h2 id="runs-title">All runs <span class="meta">(${total})</span></h2>
 ${runs.length === 0 ? html`<p class="meta">No runs yet: start one above.</p>` : tableWrap("Runs", runsTable(runs, options.countsByRun), "runs")}
 ${pager(total, offset)}`;
-  return layout({ title: "Runs", page: "runs", session: options.session, body, data: { offset: String(offset), "page-size": String(RUNS_PAGE_SIZE) } });
+  return layout({
+    title: "Runs",
+    page: "runs",
+    session: options.session,
+    body,
+    data: { offset: String(offset), "page-size": String(RUNS_PAGE_SIZE) },
+  });
 }
 
 function runsTable(runs: RunRow[], countsByRun: Map<string, Record<string, ModelCounts>>): Html {

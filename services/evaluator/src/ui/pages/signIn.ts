@@ -15,5 +15,11 @@ ${options.error ? html`<p class="alert" role="alert" id="signin-error">${options
 <div class="actions"><button type="submit">Sign in</button></div>
 </form>
 </div>`;
-  return layout({ title: "Sign in", page: "signin", session: { authOn: true, signedIn: false }, body, data: options.error ? { "signin-failed": "1" } : {} });
+  return layout({
+    title: "Sign in",
+    page: "signin",
+    session: { authOn: true, signedIn: false },
+    body,
+    data: options.error ? { "signin-failed": "1" } : {},
+  });
 }
