@@ -24,11 +24,15 @@ const DB_PASSWORD = "db-password-3e8a1f0c9b";
 function renderedPod(): { uid: number; fsGroup: number; keyFileMode: number; env: Map<string, { value?: string; valueFrom?: unknown }> } {
   const helm = join(process.env.EVALSTACK_TOOLS_DIR ?? join(homedir(), ".cache/evalstack/tools"), "bin/helm");
   const chart = join(import.meta.dirname, "../k8s/charts/evalstack");
-  const r = spawnSync(helm, ["template", "evalstack", chart, "--namespace", "evalstack", "--values", join(chart, "ci/ha-values.yaml")], { encoding: "utf8", maxBuffer: 64 * 1024 * 1024 });
+  const r = spawnSync(helm, ["template", "evalstack", chart, "--namespace", "evalstack", "--values", join(chart, "ci/ha-values.yaml")], {
+    encoding: "utf8",
+    maxBuffer: 64 * 1024 * 1024,
+  });
   if (r.status !== 0) throw new Error(`helm template: ${r.stderr || r.error}`);
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- rendered Kubernetes objects are walked dynamically
-  // biome-ignore lint/suspicious/noExplicitAny: rendered Kubernetes objects are walked dynamically
-  const deployment = parseAllDocuments(r.stdout).map((d) => d.toJS() as any).find((o) => o?.kind === "Deployment" && o.metadata.name.endsWith("-evaluator"));
+  const deployment = parseAllDocuments(r.stdout)
+    // biome-ignore lint/suspicious/noExplicitAny: rendered Kubernetes objects are walked dynamically
+    .map((d) => d.toJS() as any)
+    .find((o) => o?.kind === "Deployment" && o.metadata.name.endsWith("-evaluator"));
   const pod = deployment.spec.template.spec;
   const container = pod.containers.find((c: { name: string }) => c.name === "evaluator");
   return {
@@ -71,7 +75,11 @@ async function startPodEvaluator(env: Record<string, string>, options: { uid?: n
       ...env,
     },
   });
-  await waitUntil(async () => (await fetch(`${base}/healthz`).catch(() => null))?.ok === true, { what: "evaluator /healthz", process, timeoutMs: 90_000 });
+  await waitUntil(async () => (await fetch(`${base}/healthz`).catch(() => null))?.ok === true, {
+    what: "evaluator /healthz",
+    process,
+    timeoutMs: 90_000,
+  });
   return { process, base, port };
 }
 
@@ -82,11 +90,18 @@ async function score(e: Started, code: string, tests: string) {
   const res = await fetch(`${e.base}/v1/score`, {
     method: "POST",
     headers: auth,
-    body: JSON.stringify({ item: { id: "probe", dimension: "code", prompt: "probe", checks: [{ type: "code", language: "python", tests, timeout_ms: 20_000 }] }, reply: "```python\n" + code + "\n```" }),
+    body: JSON.stringify({
+      item: { id: "probe", dimension: "code", prompt: "probe", checks: [{ type: "code", language: "python", tests, timeout_ms: 20_000 }] },
+      reply: "```python\n" + code + "\n```",
+    }),
     signal: AbortSignal.timeout(90_000),
   });
   expect(res.status).toBe(200);
-  return (await res.json()) as { passed: boolean; error?: string; checks: { passed: boolean; detail: string; error?: string; isolation?: string }[] };
+  return (await res.json()) as {
+    passed: boolean;
+    error?: string;
+    checks: { passed: boolean; detail: string; error?: string; isolation?: string }[];
+  };
 }
 
 // What generated code would try: the key file, every process's environment, the database, loopback.
@@ -154,13 +169,18 @@ describe("the evaluator as the chart's pod runs it (non-root, key file, DATABASE
     expect(POD.env.get("DATABASE_URL")?.valueFrom).toBeDefined();
     expect(POD.env.get("EVALSTACK_API_KEYS_FILE")?.value).toMatch(/^\/etc\/evalstack\/api-keys\//);
     const url = (await postgres.createDatabase("pod_design")).replace("postgres@", `postgres:${DB_PASSWORD}@`);
-    e = await startPodEvaluator({ DATABASE_URL: url, EVALSTACK_SANDBOX_ISOLATION: POD.env.get("EVALSTACK_SANDBOX_ISOLATION")!.value! }, { uid: POD_UID, gid: POD_GID });
+    e = await startPodEvaluator(
+      { DATABASE_URL: url, EVALSTACK_SANDBOX_ISOLATION: POD.env.get("EVALSTACK_SANDBOX_ISOLATION")!.value! },
+      { uid: POD_UID, gid: POD_GID },
+    );
   }, 120_000);
 
   it("names the mode on /readyz and GET /v1/system", async () => {
     const ready = (await (await fetch(`${e.base}/readyz`)).json()) as { sandbox: string; store: string };
     expect(ready).toMatchObject({ sandbox: "namespaces", store: "postgres" });
-    const system = (await (await fetch(`${e.base}/v1/system`, { headers: auth })).json()) as { sandbox: { mode: string; configured: string; reason: string | null } };
+    const system = (await (await fetch(`${e.base}/v1/system`, { headers: auth })).json()) as {
+      sandbox: { mode: string; configured: string; reason: string | null };
+    };
     expect(system.sandbox).toMatchObject({ mode: "namespaces", configured: "namespaces", reason: null });
     expect(e.process.logs()).toMatch(/sandbox isolation: namespaces/);
   });
@@ -180,7 +200,11 @@ describe("the evaluator as the chart's pod runs it (non-root, key file, DATABASE
   });
 
   it("the probe is not vacuous: the same tests fail when the probe claims a read", async () => {
-    const r = await score(e, `${PROBE(join(dir, "api-keys"), join(dir, "none.db"), e.port)}\n_real = probe\ndef probe():\n    return {**_real(), 'key': 'READ x'}`, "r = probe()\nassert r['key'].startswith('denied'), r");
+    const r = await score(
+      e,
+      `${PROBE(join(dir, "api-keys"), join(dir, "none.db"), e.port)}\n_real = probe\ndef probe():\n    return {**_real(), 'key': 'READ x'}`,
+      "r = probe()\nassert r['key'].startswith('denied'), r",
+    );
     expect(r.passed).toBe(false);
     expect(r.error).toBeUndefined();
   });
@@ -189,14 +213,20 @@ describe("the evaluator as the chart's pod runs it (non-root, key file, DATABASE
 describe("auto without namespaces (bwrap unusable)", () => {
   let e: Started;
   beforeAll(async () => {
-    e = await startPodEvaluator({ EVALSTACK_DB_PATH: join(dir, "auto.db"), EVALSTACK_SANDBOX_ISOLATION: "auto", EVALSTACK_SANDBOX_BWRAP: "/usr/bin/false" });
+    e = await startPodEvaluator({
+      EVALSTACK_DB_PATH: join(dir, "auto.db"),
+      EVALSTACK_SANDBOX_ISOLATION: "auto",
+      EVALSTACK_SANDBOX_BWRAP: "/usr/bin/false",
+    });
   }, 120_000);
 
   it("says so at start-up, on /readyz and on GET /v1/system", async () => {
     expect(e.process.logs()).toMatch(/sandbox isolation unavailable: code items will end as errors/);
     const ready = (await (await fetch(`${e.base}/readyz`)).json()) as { sandbox: string };
     expect(ready.sandbox).toBe("unavailable");
-    const system = (await (await fetch(`${e.base}/v1/system`, { headers: auth })).json()) as { sandbox: { mode: string; configured: string; reason: string } };
+    const system = (await (await fetch(`${e.base}/v1/system`, { headers: auth })).json()) as {
+      sandbox: { mode: string; configured: string; reason: string };
+    };
     expect(system.sandbox.mode).toBe("unavailable");
     expect(system.sandbox.configured).toBe("auto");
     expect(system.sandbox.reason).toMatch(/sandbox isolation unavailable: bubblewrap \(\/usr\/bin\/false\) cannot create namespaces/);

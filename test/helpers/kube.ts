@@ -18,7 +18,13 @@ export interface Run {
 }
 
 // biome-ignore lint/suspicious/noExplicitAny: Kubernetes objects are walked dynamically
-export type K8sObject = { metadata: { name: string; namespace?: string; labels?: Record<string, string>; annotations?: Record<string, string> }; spec?: any; status?: any; [key: string]: any };
+type Dynamic = any;
+export type K8sObject = {
+  metadata: { name: string; namespace?: string; labels?: Record<string, string>; annotations?: Record<string, string> };
+  spec?: Dynamic;
+  status?: Dynamic;
+  [key: string]: Dynamic;
+};
 
 const helmHome = mkdtempSync(path.join(tmpdir(), "evalstack-helm-"));
 
@@ -28,7 +34,12 @@ export function helm(cluster: KubeCluster, args: string[]): Run {
     encoding: "utf8",
     maxBuffer: 64 * 1024 * 1024,
     // helm's own cache and config stay out of the user's home.
-    env: { ...process.env, HELM_CACHE_HOME: path.join(helmHome, "cache"), HELM_CONFIG_HOME: path.join(helmHome, "config"), HELM_DATA_HOME: path.join(helmHome, "data") },
+    env: {
+      ...process.env,
+      HELM_CACHE_HOME: path.join(helmHome, "cache"),
+      HELM_CONFIG_HOME: path.join(helmHome, "config"),
+      HELM_DATA_HOME: path.join(helmHome, "data"),
+    },
   });
   if (r.error) throw r.error;
   return { status: r.status, stdout: r.stdout, stderr: r.stderr };
@@ -67,13 +78,25 @@ export function createNamespace(cluster: KubeCluster, name: string): void {
   };
   kube(cluster, ["create", "-f", "-"], JSON.stringify(ns));
   kube(cluster, ["-n", name, "create", "secret", "generic", "evalstack-api-keys", "--from-literal=api-keys=test-key"]);
-  kube(cluster, ["-n", name, "create", "secret", "generic", "evalstack-database", "--from-literal=url=postgres://evalstack@db:5432/evalstack"]);
+  kube(cluster, [
+    "-n",
+    name,
+    "create",
+    "secret",
+    "generic",
+    "evalstack-database",
+    "--from-literal=url=postgres://evalstack@db:5432/evalstack",
+  ]);
 }
 
 /** Deletes the namespace, waits until it is gone, and makes the volumes its claims held Available again. */
 export async function deleteNamespace(cluster: KubeCluster, name: string): Promise<void> {
   kube(cluster, ["delete", "namespace", name, "--wait=false", "--ignore-not-found"]);
-  await waitUntil(() => cluster.kubectl(["get", "namespace", name]).status !== 0, { timeoutMs: 120_000, intervalMs: 500, what: `namespace ${name} to be deleted` });
+  await waitUntil(() => cluster.kubectl(["get", "namespace", name]).status !== 0, {
+    timeoutMs: 120_000,
+    intervalMs: 500,
+    what: `namespace ${name} to be deleted`,
+  });
   await waitUntil(
     () => {
       recycleReleasedVolumes(cluster.kubectl);
@@ -107,11 +130,27 @@ export function endpointAddresses(cluster: KubeCluster, namespace: string, servi
 /** Every object of the kinds the chart renders that carries the release's instance label. */
 export function releaseObjects(cluster: KubeCluster, namespace: string, release: string): string[] {
   const kinds = [
-    "deployments", "replicasets", "pods", "services", "endpointslices", "configmaps", "secrets", "serviceaccounts",
-    "persistentvolumeclaims", "poddisruptionbudgets", "networkpolicies", "jobs", "horizontalpodautoscalers", "ingresses",
-    "servicemonitors.monitoring.coreos.com", "scaledobjects.keda.sh", "httproutes.gateway.networking.k8s.io",
+    "deployments",
+    "replicasets",
+    "pods",
+    "services",
+    "endpointslices",
+    "configmaps",
+    "secrets",
+    "serviceaccounts",
+    "persistentvolumeclaims",
+    "poddisruptionbudgets",
+    "networkpolicies",
+    "jobs",
+    "horizontalpodautoscalers",
+    "ingresses",
+    "servicemonitors.monitoring.coreos.com",
+    "scaledobjects.keda.sh",
+    "httproutes.gateway.networking.k8s.io",
   ];
-  return kube(cluster, ["-n", namespace, "get", kinds.join(","), "-l", releaseSelector(release), "-o", "name"]).split("\n").filter(Boolean);
+  return kube(cluster, ["-n", namespace, "get", kinds.join(","), "-l", releaseSelector(release), "-o", "name"])
+    .split("\n")
+    .filter(Boolean);
 }
 
 /** What a failed wait leaves to read: the namespace's workloads, claims and recent events. */
@@ -123,6 +162,6 @@ export function diagnose(cluster: KubeCluster, namespace: string): string {
   return [
     get(["get", "deployments,replicasets,pods,pvc,jobs", "-o", "wide"]),
     get(["get", "events", "--sort-by=.lastTimestamp"]).split("\n").slice(-25).join("\n"),
-    (cluster.kubectl(["get", "pv"]).stdout).trim(),
+    cluster.kubectl(["get", "pv"]).stdout.trim(),
   ].join("\n\n");
 }
