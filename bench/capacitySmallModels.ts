@@ -2,7 +2,7 @@
 // thread, so the load generator has the other core), then the sizing for a target rate. Writes
 // bench/results/capacity-<model>.json and prints the Markdown for bench/results/capacity.md.
 //
-//   npx tsx bench/capacitySmallModels.ts [--models qwen,phi3] [--target-rps 2] [--gpu-hour-usd 2.5]
+//   npx tsx bench/capacitySmallModels.ts [--models qwen,phi3] [--slots 2] [--target-rps 2] [--gpu-hour-usd 2.5]
 import { writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
@@ -19,6 +19,7 @@ const { values } = parseArgs({
     models: { type: "string", default: "qwen,phi3" },
     "target-rps": { type: "string", default: "2" },
     "gpu-hour-usd": { type: "string", default: "2.5" },
+    slots: { type: "string", default: "2" },
   },
 });
 
@@ -36,7 +37,7 @@ for (const model of values.models.split(",")) {
     models: [model],
     freePorts: true,
     evaluator: false,
-    modelEnv: { MODEL_THREADS: "1", MODEL_SLOTS: "2", LOG_LEVEL: "warn" },
+    modelEnv: { MODEL_THREADS: "1", MODEL_SLOTS: values.slots, LOG_LEVEL: "warn" },
   });
   try {
     const result = await runCapacitySearch(
