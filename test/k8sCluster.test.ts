@@ -30,7 +30,7 @@ import {
 const PROFILES = ["default", "gpu", "cpu", "serverless", "ha"] as const;
 type Profile = (typeof PROFILES)[number];
 const profileArgs = (profile: Profile) => (profile === "default" ? [] : ["--values", path.join(CHART, "ci", `${profile}-values.yaml`)]);
-const WAIT = ["--wait", "--timeout", "150s"];
+const WAIT = ["--wait", "--timeout", "240s"];
 // The evaluator's default sandbox (Unconfined AppArmor, procMount Unmasked, and a root hostPath DaemonSet that
 // installs its seccomp profile) is refused by Pod Security `restricted` (and `baseline`): the case "the
 // defaults under restricted" below pins that. Every other case installs in a restricted namespace with the

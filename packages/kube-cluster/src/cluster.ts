@@ -145,6 +145,10 @@ export async function startCluster(options: StartClusterOptions = {}): Promise<K
       `--service-cluster-ip-range=${SERVICE_CIDR}`,
       "--cluster-name=evalstack-kwok",
       "--profiling=false",
+      // Informers resync every 30-60 s instead of 12-24 h: a pod status change the ReplicaSet controller
+      // missed (seen once in a few dozen installs: pods Ready, their ReplicaSet still counting 0, helm --wait
+      // timing out) is recounted within a minute.
+      "--min-resync-period=30s",
     ]);
     const scheduler = spawn("kube-scheduler", "kube-scheduler", [...componentArgs("scheduler", ports.scheduler), "--profiling=false"]);
     await waitReady(controllerManager, "kube-controller-manager /healthz", () =>
