@@ -95,7 +95,7 @@ describe("modelLogEvents", () => {
     expect(events('{"level":30,"name":"alpha","downloadedBytes":1000,"totalBytes":4000,"percent":25,"msg":"downloading model"}')).toEqual([
       { type: "download", name: "alpha", downloadedBytes: 1000, totalBytes: 4000, percent: 25 },
     ]);
-    expect(events('{"level":30,"port":50051,"slots":2,"threads":1,"contextSize":8192,"msg":"gRPC listening; loading model"}')).toEqual([
+    expect(events('{"level":30,"port":50051,"slots":2,"threads":1,"contextSize":8192,"msg":"gRPC and HTTP listening; loading model"}')).toEqual([
       { type: "loading", name: "alpha", threads: 1, slots: 2 },
     ]);
     expect(

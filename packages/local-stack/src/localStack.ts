@@ -384,7 +384,8 @@ export function modelLogEvents(name: string, line: string): StackEvent[] {
       totalBytes,
       percent: Number(log.percent ?? (totalBytes ? (downloadedBytes / totalBytes) * 100 : 0)),
     });
-  } else if (log?.msg === "gRPC listening; loading model") {
+  } else if (log?.msg === "gRPC and HTTP listening; loading model") {
+    // The model service's start-up line (packages/model-server/src/modelServer.ts).
     events.push({ type: "loading", name, threads: numberOrUndefined(log.threads), slots: numberOrUndefined(log.slots) });
   } else if (log?.msg === "model loaded and warmed up; SERVING") {
     events.push({

@@ -4,7 +4,7 @@ import { failureReason, parseLogLine } from "./serviceLogs.js";
 describe("failureReason", () => {
   it("names the last fatal log line, with its err", () => {
     const output = [
-      '{"level":30,"name":"alpha","msg":"gRPC listening; loading model"}',
+      '{"level":30,"name":"alpha","msg":"gRPC and HTTP listening; loading model"}',
       '{"level":60,"name":"alpha","msg":"cannot load model file /x/nope.gguf: ENOENT"}',
       '{"level":30,"name":"alpha","msg":"stopped"}',
     ].join("\n");
