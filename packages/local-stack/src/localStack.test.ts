@@ -95,9 +95,9 @@ describe("modelLogEvents", () => {
     expect(events('{"level":30,"name":"alpha","downloadedBytes":1000,"totalBytes":4000,"percent":25,"msg":"downloading model"}')).toEqual([
       { type: "download", name: "alpha", downloadedBytes: 1000, totalBytes: 4000, percent: 25 },
     ]);
-    expect(events('{"level":30,"port":50051,"slots":2,"threads":1,"contextSize":8192,"msg":"gRPC and HTTP listening; loading model"}')).toEqual([
-      { type: "loading", name: "alpha", threads: 1, slots: 2 },
-    ]);
+    expect(
+      events('{"level":30,"port":50051,"slots":2,"threads":1,"contextSize":8192,"msg":"gRPC and HTTP listening; loading model"}'),
+    ).toEqual([{ type: "loading", name: "alpha", threads: 1, slots: 2 }]);
     expect(
       events(
         '{"level":30,"model":"Alpha 7B Instruct","architecture":"llama","quantization":"Q4_K_M","loadMs":5123,"gpu":"cuda","msg":"model loaded and warmed up; SERVING"}',
