@@ -163,6 +163,45 @@ describe("sandbox: hostile programs", () => {
     await expectHealthy();
   });
 
+  it("finds no /proc at all: not its own, not pid 1's, not the evaluator's environment or descriptors", async () => {
+    // The sandbox mounts no /proc (a fresh one would need the container's /proc unmasked, which Pod Security
+    // baseline and restricted refuse): what a program could learn there (the evaluator's environment, its
+    // own descriptors, the kernel's counters) is simply not in its file system.
+    process.env.EVALSTACK_TEST_SECRET = "do-not-leak-proc";
+    try {
+      const python = [
+        "import os",
+        "for p in ['/proc/1/environ', '/proc/1/cmdline', '/proc/self/environ', '/proc/self/cmdline', '/proc/self/status', '/proc/self/mountinfo', '/proc/self/fd', '/proc/meminfo', '/proc/cpuinfo', f'/proc/{os.getppid()}/environ']:",
+        "    try:",
+        "        print('READ', p, os.listdir(p) if os.path.isdir(p) else open(p, 'rb').read(200))",
+        "    except OSError as e:",
+        "        print('absent', p, type(e).__name__)",
+        "print('proc', os.path.exists('/proc'), 'pid', os.getpid())",
+      ].join("\n");
+      const r = await sandbox.run("python", python, { timeoutMs: 10_000 });
+      expect(r.exitCode, r.stderr).toBe(0);
+      expect(r.stdout).not.toContain("READ");
+      expect(r.stdout).not.toContain("do-not-leak-proc");
+      expect(r.stdout).toContain("absent /proc/1/environ FileNotFoundError");
+      expect(r.stdout).toContain("absent /proc/self/fd FileNotFoundError");
+      // Still pid 1 of its own pid namespace.
+      expect(r.stdout).toContain("proc False pid 1");
+
+      const js = await sandbox.run(
+        "javascript",
+        "const fs = require('fs'); const os = require('os'); const out = [];\nfor (const p of ['/proc/1/environ', '/proc/self/environ', '/proc/self/maps']) { try { out.push('READ ' + p + fs.readFileSync(p, 'utf8').slice(0, 100)); } catch (e) { out.push('absent ' + p + ' ' + e.code); } }\nconsole.log(out.join('\\n')); console.log('proc', fs.existsSync('/proc'), 'cpus', os.cpus().length);",
+        { timeoutMs: 10_000 },
+      );
+      expect(js.exitCode, js.stderr).toBe(0);
+      expect(js.stdout).not.toContain("READ");
+      expect(js.stdout).toContain("absent /proc/1/environ ENOENT");
+      expect(js.stdout).toContain("proc false");
+    } finally {
+      delete process.env.EVALSTACK_TEST_SECRET;
+    }
+    await expectHealthy();
+  });
+
   it("cannot open a TCP connection to 127.0.0.1, even to a port that is listening on the host", async () => {
     let connections = 0;
     const server: Server = createServer((socket) => {
@@ -237,12 +276,24 @@ describe("sandbox: hostile programs", () => {
   });
 
   it("runs programs niced and first in line for the OOM killer, so memory pressure hits them, not the evaluator", async () => {
-    const r = await sandbox.run("python", "import os\nprint(os.nice(0), open('/proc/self/oom_score_adj').read().strip())", {
-      timeoutMs: 10_000,
-    });
+    // The program has no /proc to read its OOM score from: read it from here, while it sleeps.
+    const { readFileSync } = await import("node:fs");
+    const running = sandbox.run("python", "import os, time\nprint(os.nice(0), flush=True)\ntime.sleep(3)", { timeoutMs: 10_000 });
+    const range = sandbox.uidRange()!;
+    let scores: string[] = [];
+    for (let i = 0; i < 50 && scores.length === 0; i++) {
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      scores = execFileSync("ps", ["-eo", "uid=,pid=,comm="], { encoding: "utf8" })
+        .split("\n")
+        .map((l) => l.trim().split(/\s+/))
+        .filter(([uid, , comm]) => Number(uid) >= range.first && Number(uid) <= range.last && comm?.startsWith("python"))
+        .map(([, pid]) => readFileSync(`/proc/${pid}/oom_score_adj`, "utf8").trim());
+    }
+    const r = await running;
     expect(r.exitCode, r.stderr).toBe(0);
-    expect(r.stdout.trim()).toBe("10 1000");
-    const own = (await import("node:fs")).readFileSync("/proc/self/oom_score_adj", "utf8").trim();
+    expect(r.stdout.trim()).toBe("10");
+    expect(scores).toEqual(["1000"]);
+    const own = readFileSync("/proc/self/oom_score_adj", "utf8").trim();
     expect(Number(own)).toBeLessThan(1000);
   });
 

@@ -1,6 +1,7 @@
 // Forged completion: a reply that does not implement the function must not pass, whatever it reads or writes.
 // Each hostile reply below reads what it can reach (its program file, /proc/self/cmdline, /proc/self/environ,
-// /proc/self/fd/*, interpreter frames and globals), echoes all of it to stdout and stderr, writes it to
+// /proc/self/fd/* (the sandbox has no /proc: they find nothing there), interpreter frames and globals),
+// echoes all of it to stdout and stderr, writes it to
 // every open descriptor, then exits 0, or subverts its own process. With the old completion marker in the
 // program's text, echoing the program file or /proc/self/cmdline to stderr passed, and so did an object equal
 // to everything. Positive controls show the same item passes a correct reply, so a fail means something.
@@ -49,7 +50,12 @@ def grab(path):
         found.append(f'{path}: {e}')
 for p in [sys.argv[0], *sys.argv[1:], '/proc/self/cmdline', '/proc/self/environ', '/proc/1/cmdline', '/proc/1/environ', *glob.glob('/src/*'), *glob.glob('/work/*')]:
     grab(p)
-for fd in os.listdir('/proc/self/fd'):
+try:
+    fds = os.listdir('/proc/self/fd')
+except OSError as e:
+    fds = []
+    found.append(f'/proc/self/fd: {e}')
+for fd in fds:
     try:
         found.append(os.readlink(f'/proc/self/fd/{fd}'))
     except OSError:
@@ -83,7 +89,7 @@ const PY_FORGERIES: [string, string][] = [
   ],
   [
     "kills its parent and every process it can see, then exits 0",
-    `import os, signal\nfor pid in [os.getppid(), 1] + [int(p) for p in os.listdir('/proc') if p.isdigit()]:\n    try:\n        os.kill(pid, signal.SIGKILL) if pid != os.getpid() else None\n    except OSError:\n        pass\nos._exit(0)`,
+    `import os, signal\ntry:\n    seen = [int(p) for p in os.listdir('/proc') if p.isdigit()]\nexcept OSError:\n    seen = []\nfor pid in [os.getppid(), 1] + seen:\n    try:\n        os.kill(pid, signal.SIGKILL) if pid != os.getpid() else None\n    except OSError:\n        pass\nos._exit(0)`,
   ],
   [
     "returns an object equal to everything",
@@ -103,7 +109,9 @@ const found = [];
 const grab = (p) => { try { found.push(fs.readFileSync(p, 'utf8')); } catch (e) { found.push(p + ': ' + e.message); } };
 for (const p of [...process.argv, '/proc/self/cmdline', '/proc/self/environ', '/proc/1/cmdline', '/proc/1/environ']) grab(p);
 for (const dir of ['/src', '/work']) { try { for (const f of fs.readdirSync(dir)) grab(dir + '/' + f); } catch {} }
-for (const fd of fs.readdirSync('/proc/self/fd')) { try { found.push(fs.readlinkSync('/proc/self/fd/' + fd)); } catch {} }
+let fds = [];
+try { fds = fs.readdirSync('/proc/self/fd'); } catch (e) { found.push('/proc/self/fd: ' + e.message); }
+for (const fd of fds) { try { found.push(fs.readlinkSync('/proc/self/fd/' + fd)); } catch {} }
 found.push(JSON.stringify(Object.getOwnPropertyNames(globalThis)));
 found.push(new Error('where am I').stack);
 found.push(JSON.stringify(process.env));
@@ -136,6 +144,27 @@ const JS_FORGERIES: [string, string][] = [
     `const assert = require('node:assert');\nassert.strictEqual = () => {};\nassert.deepStrictEqual = () => {};\nfunction double(x) { return 0; }`,
   ],
 ];
+
+describe("the hostile programs run to their end (the sandbox has no /proc: they find nothing there, and go on)", () => {
+  // Only what they found under /proc is printed here (JS_LEAK's echo starts with the node binary it read, which
+  // is more than the output kept, and more than the default 1 GiB of address space).
+  it.each([
+    [
+      "python",
+      `import builtins\n_print = builtins.print\nbuiltins.print = lambda *a, **k: None\n${PY_LEAK}\n_print('\\n'.join(l for l in found if l.startswith('/proc')))`,
+    ],
+    [
+      "javascript",
+      `const _log = console.log;\nconsole.log = console.error = () => {};\n${JS_LEAK}\n_log(found.filter((l) => l.startsWith('/proc')).join('\\n'));`,
+    ],
+  ] as const)("%s", async (language, leak) => {
+    const r = await sandbox.run(language, leak, { timeoutMs: 10_000, memoryBytes: 4 * 1024 ** 3 });
+    expect(r.exitCode, r.stderr).toBe(0);
+    for (const p of ["/proc/self/cmdline", "/proc/self/environ", "/proc/1/environ", "/proc/self/fd"]) {
+      expect(r.stdout).toMatch(new RegExp(`${p}: .*(No such file or directory|ENOENT)`));
+    }
+  });
+});
 
 describe("forged completion: replies that do not implement the function all fail (Python)", () => {
   it("a correct reply passes the same item (control)", async () => {

@@ -24,11 +24,12 @@ if ((${#missing[@]} > 0)); then
 fi
 
 echo "install-sandbox: $(bwrap --version), $(prlimit --version | head -n1), $(python3 --version 2>&1)"
-# Can this machine create the namespaces? (Containers may forbid it; the sandbox then falls back to rlimits.)
-if bwrap --unshare-pid --unshare-net --unshare-ipc --unshare-uts --die-with-parent \
+# Can this machine create the namespaces? (Containers may forbid it; code items then end as errors: the
+# sandbox never falls back on its own.) No /proc, as the sandbox mounts none (services/evaluator/src/scoring/sandbox/bwrapArgs.ts).
+if bwrap --unshare-all --unshare-user --disable-userns --die-with-parent \
      --ro-bind /usr /usr --symlink usr/lib /lib --symlink usr/lib64 /lib64 --symlink usr/bin /bin \
-     --proc /proc --dev /dev --tmpfs /tmp /usr/bin/true 2>/dev/null; then
+     --dev /dev --tmpfs /tmp /usr/bin/true 2>/dev/null; then
   echo "install-sandbox: bubblewrap namespaces work here"
 else
-  echo "install-sandbox: WARNING bubblewrap cannot create namespaces here: the sandbox falls back to rlimits only" >&2
+  echo "install-sandbox: WARNING bubblewrap cannot create namespaces here: code items will end as errors (npx evalstack sandbox says why)" >&2
 fi

@@ -1,6 +1,8 @@
 // The bubblewrap command line: new user, pid, network, mount, ipc, uts and cgroup namespaces; a root of
-// read-only /usr (+ the /bin, /lib* links, an interpreter prefix outside /usr), its own /proc and minimal
-// /dev, the program directory read-only at /src and a size-limited tmpfs at /work; an emptied environment.
+// read-only /usr (+ the /bin, /lib* links, an interpreter prefix outside /usr), a minimal /dev, the program
+// directory read-only at /src and a size-limited tmpfs at /work; an emptied environment. No /proc at all:
+// mounting a fresh one for the new pid namespace is refused where the container's /proc has masked paths
+// (every Kubernetes pod Pod Security baseline or restricted admits), and neither interpreter needs one.
 
 import { existsSync, lstatSync, realpathSync } from "node:fs";
 
@@ -38,8 +40,6 @@ export function bwrapArgs(srcDir: string, scratchBytes: number, extraRoots: stri
   }
   for (const root of extraRoots) args.push("--ro-bind", root, root);
   args.push(
-    "--proc",
-    "/proc",
     "--dev",
     "/dev",
     "--size",

@@ -19,8 +19,9 @@ export interface IsolationInfo {
   bwrap: string | null;
   prlimit: string | null;
   /**
-   * Run before prlimit: `nice -n 10` (the program yields the CPU to the evaluator and model servers) and
-   * `choom -n 1000` (the kernel's OOM killer picks sandboxed programs first). Empty where those are missing.
+   * `nice -n 10` (the program yields the CPU to the evaluator and model servers) and `choom -n 1000` (the
+   * kernel's OOM killer picks sandboxed programs first): around bwrap in namespaces mode (the sandbox has no
+   * /proc for choom to write), before prlimit in rlimits mode. Empty where those are missing.
    */
   wrappers: string[];
   /** rlimits mode needs host uids of its own (the evaluator runs as root and drops to them). */

@@ -241,16 +241,26 @@ export class Sandbox {
         // Explicitly: the evaluator's umask (077) keeps its own files private, these are for the program.
         await chmod(join(dir, name), 0o644);
       }
-      const rl = [...isolation.wrappers, isolation.prlimit as string, ...prlimitArgs(limits), "--"];
+      const prlimit = [isolation.prlimit as string, ...prlimitArgs(limits), "--"];
+      const rl = [...isolation.wrappers, ...prlimit];
       let command: string;
       let argv: string[];
       let env: NodeJS.ProcessEnv;
       if (mode === "namespaces") {
         await chmod(dir, 0o755);
-        command = isolation.bwrap as string;
-        const inner = [...rl, interpreter.path, ...interpreter.args(`/src/${entry}`), ...args.map((a) => `/src/${a}`)];
+        // nice and choom around bwrap, not inside: choom writes /proc/self/oom_score_adj, and the sandbox has
+        // no /proc. Both settings are inherited by bwrap's children, the program included; both exec, so the
+        // spawned pid is bwrap's.
+        const outer = [...isolation.wrappers, isolation.bwrap as string];
+        command = outer[0] as string;
+        const inner = [...prlimit, interpreter.path, ...interpreter.args(`/src/${entry}`), ...args.map((a) => `/src/${a}`)];
         // fd 3: bwrap's JSON status (the program's pid once it exists, its exit code once it has run).
-        argv = ["--json-status-fd", "3", ...bwrapArgs(dir, scratchBytes, interpreter.extraRoot ? [interpreter.extraRoot] : [], inner)];
+        argv = [
+          ...outer.slice(1),
+          "--json-status-fd",
+          "3",
+          ...bwrapArgs(dir, scratchBytes, interpreter.extraRoot ? [interpreter.extraRoot] : [], inner),
+        ];
         env = {};
       } else {
         // Private to the program's own uid: another slot's program (or the judge's tests) stays unreadable.
