@@ -911,6 +911,13 @@ describe("OpenAI-compatible servers as models (evaluator.openaiTargets)", () => 
   });
 });
 
+/** The manifest files under a profile's folder, relative to it (one level of namespace folders), sorted. */
+function manifestFiles(dir: string): string[] {
+  return readdirSync(dir, { withFileTypes: true })
+    .flatMap((e) => (e.isDirectory() ? readdirSync(path.join(dir, e.name)).map((f) => `${e.name}/${f}`) : [e.name]))
+    .sort();
+}
+
 describe("plain manifests for kubectl users", () => {
   it("k8s/manifests/<profile>/ match a fresh render of the chart (run scripts/renderManifests.sh after changing it)", () => {
     const out = mkdtempSync(path.join(tmpdir(), "evalstack-manifests-"));
@@ -922,8 +929,8 @@ describe("plain manifests for kubectl users", () => {
       expect(r.status, r.stderr).toBe(0);
       expect(readdirSync(MANIFESTS).sort()).toEqual([...PROFILES].sort());
       for (const profile of PROFILES) {
-        const fresh = readdirSync(path.join(out, profile)).sort();
-        expect(readdirSync(path.join(MANIFESTS, profile)).sort(), profile).toEqual(fresh);
+        const fresh = manifestFiles(path.join(out, profile));
+        expect(manifestFiles(path.join(MANIFESTS, profile)), profile).toEqual(fresh);
         for (const file of fresh) {
           const committed = readFileSync(path.join(MANIFESTS, profile, file), "utf8");
           expect(committed, `k8s/manifests/${profile}/${file} is stale: run scripts/renderManifests.sh`).toBe(
@@ -938,11 +945,27 @@ describe("plain manifests for kubectl users", () => {
 
   it("the committed manifests are the rendered objects (no hand edits hiding behind the drift check)", () => {
     for (const profile of PROFILES) {
-      const fromFiles = readdirSync(path.join(MANIFESTS, profile))
-        .sort()
-        .flatMap((f) => parse(readFileSync(path.join(MANIFESTS, profile, f), "utf8")));
+      const fromFiles = manifestFiles(path.join(MANIFESTS, profile)).flatMap((f) =>
+        parse(readFileSync(path.join(MANIFESTS, profile, f), "utf8")),
+      );
       const key = (o: K8sObject) => `${o.kind}/${o.metadata.name}`;
       expect(fromFiles.map(key).sort()).toEqual(objects(profile).map(key).sort());
+    }
+  });
+
+  it("objects of another namespace (the sandbox's seccomp installer, in kube-system) are in a folder of that name", () => {
+    for (const profile of PROFILES) {
+      for (const file of manifestFiles(path.join(MANIFESTS, profile))) {
+        const folder = path.dirname(file);
+        for (const o of parse(readFileSync(path.join(MANIFESTS, profile, file), "utf8"))) {
+          const namespace = (o.metadata as { namespace?: string }).namespace;
+          expect(namespace, `${profile}/${file}: ${o.kind}/${o.metadata.name}`).toBe(folder === "." ? "evalstack" : folder);
+        }
+      }
+      expect(manifestFiles(path.join(MANIFESTS, profile)).filter((f) => f.includes("/"))).toEqual([
+        "kube-system/sandbox-seccomp-configmap.yaml",
+        "kube-system/sandbox-seccomp-daemonset.yaml",
+      ]);
     }
   });
 });

@@ -1,8 +1,9 @@
 // The chart's pod design for the code sandbox, from the rendered manifests: the evaluator container says
 // EVALSTACK_SANDBOX_ISOLATION=namespaces and gets what bubblewrap needs (a Localhost seccomp profile that
-// the chart ships and installs on every node, its own user namespace with an unmasked /proc, AppArmor
-// unconfined), and nothing more (non-root, no capabilities, no token). test/sandboxEvaluatorPod.test.ts runs
-// the evaluator the way this pod does.
+// the chart ships and installs on every node from a DaemonSet in kube-system, its own user namespace) and
+// nothing Pod Security restricted refuses (no Unconfined AppArmor, no unmasked /proc, non-root, no
+// capabilities, no token). test/sandboxEvaluatorPod.test.ts runs the evaluator the way this pod does;
+// test/k8sCluster.test.ts installs the defaults in a restricted namespace.
 import { spawnSync } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { homedir } from "node:os";
@@ -18,9 +19,13 @@ const PROFILE = JSON.parse(readFileSync(path.join(CHART, "files/sandbox-seccomp.
   syscalls: { names: string[]; action: string }[];
 };
 
-// eslint-disable-next-line @typescript-eslint/no-explicit-any -- rendered Kubernetes objects are walked dynamically
-// biome-ignore lint/suspicious/noExplicitAny: rendered Kubernetes objects are walked dynamically
-type K8sObject = { kind: string; metadata: { name: string }; spec?: any; data?: Record<string, string> };
+type K8sObject = {
+  kind: string;
+  metadata: { name: string; namespace?: string; labels?: Record<string, string> };
+  // biome-ignore lint/suspicious/noExplicitAny: rendered Kubernetes objects are walked dynamically
+  spec?: any;
+  data?: Record<string, string>;
+};
 
 function render(args: string[]): K8sObject[] {
   const r = spawnSync(HELM, ["template", "evalstack", CHART, "--namespace", "evalstack", ...args], {
@@ -50,11 +55,22 @@ describe("the evaluator pod runs generated code with full isolation by default",
     expect(env.filter((e) => e.name === "EVALSTACK_SANDBOX_ISOLATION")).toEqual([
       { name: "EVALSTACK_SANDBOX_ISOLATION", value: "namespaces" },
     ]);
-    // What bubblewrap needs
+    // What bubblewrap needs, all of it admitted by Pod Security restricted
     expect(container.securityContext.seccompProfile).toEqual({ type: "Localhost", localhostProfile: "evalstack/sandbox-v1.json" });
-    expect(container.securityContext.appArmorProfile).toEqual({ type: "Unconfined" });
-    expect(container.securityContext.procMount).toBe("Unmasked");
     expect(pod.hostUsers).toBe(false);
+    // ... and nothing restricted (or baseline) refuses: the runtime's AppArmor profile, the masked /proc
+    expect(container.securityContext.appArmorProfile).toBeUndefined();
+    expect(pod.securityContext.appArmorProfile).toBeUndefined();
+    expect(container.securityContext.procMount).toBeUndefined();
+    expect(JSON.stringify(deployment)).not.toMatch(/Unconfined|Unmasked/);
+    expect(pod.volumes.some((v: { hostPath?: unknown }) => v.hostPath)).toBe(false);
+    // Nothing of the release in its own namespace runs as root or mounts the host.
+    for (const o of objects.filter((x) => x.metadata.namespace === "evalstack" && x.spec?.template?.spec)) {
+      const spec = o.spec.template.spec;
+      expect(spec.securityContext.runAsNonRoot, o.metadata.name).toBe(true);
+      expect(spec.hostNetwork ?? spec.hostPID ?? spec.hostIPC, o.metadata.name).toBeUndefined();
+      expect(spec.volumes?.some((v: { hostPath?: unknown }) => v.hostPath) ?? false, o.metadata.name).toBe(false);
+    }
     // ... and nothing more
     expect(pod.securityContext.runAsNonRoot).toBe(true);
     expect(pod.securityContext.runAsUser).toBe(10001);
@@ -72,12 +88,30 @@ describe("the evaluator pod runs generated code with full isolation by default",
     expect(container.volumeMounts.find((m: { name: string }) => m.name === "api-keys")).toMatchObject({ readOnly: true });
   });
 
-  it("installs the profile on every node: a DaemonSet writing the chart's profile where the kubelet reads Localhost profiles", () => {
+  it("installs the profile on every node: a DaemonSet in kube-system writing the chart's profile where the kubelet reads Localhost profiles", () => {
     const objects = render(values("gpu"));
     const daemonSet = objects.find((o) => o.kind === "DaemonSet")!;
     const configMap = objects.find((o) => o.kind === "ConfigMap" && o.metadata.name.endsWith("-sandbox-seccomp"))!;
     expect(JSON.parse(configMap.data!["sandbox-v1.json"]!)).toEqual(PROFILE);
+    // Outside the release's namespace (only Pod Security privileged admits a root pod with a hostPath), and
+    // named and selected per release and namespace: releases sharing kube-system never clash.
+    for (const o of [daemonSet, configMap]) {
+      expect(o.metadata.namespace, o.kind).toBe("kube-system");
+      expect(o.metadata.name, o.kind).toBe("evalstack-evalstack-sandbox-seccomp");
+      expect(o.metadata.labels?.["evalstack.io/release-namespace"], o.kind).toBe("evalstack");
+    }
+    expect(daemonSet.spec.selector.matchLabels).toEqual({
+      "app.kubernetes.io/name": "evalstack",
+      "app.kubernetes.io/instance": "evalstack",
+      "app.kubernetes.io/component": "sandbox-profile",
+      "evalstack.io/release-namespace": "evalstack",
+    });
+    expect(objects.filter((o) => o.metadata.namespace !== "evalstack").map((o) => `${o.kind}/${o.metadata.name}`)).toEqual([
+      "ConfigMap/evalstack-evalstack-sandbox-seccomp",
+      "DaemonSet/evalstack-evalstack-sandbox-seccomp",
+    ]);
     const pod = daemonSet.spec.template.spec;
+    expect(pod.volumes.find((v: { configMap?: { name: string } }) => v.configMap).configMap.name).toBe(configMap.metadata.name);
     expect(pod.tolerations).toEqual([{ operator: "Exists" }]);
     expect(pod.automountServiceAccountToken).toBe(false);
     const hostPath = pod.volumes.find((v: { hostPath?: unknown }) => v.hostPath).hostPath;
@@ -91,6 +125,8 @@ describe("the evaluator pod runs generated code with full isolation by default",
     // <kubeletRoot>/seccomp + localhostProfile is the file the evaluator's securityContext names
     const mountedAt = container.volumeMounts.find((m: { name: string }) => m.name === "host-seccomp").mountPath;
     expect(container.args[0]).toContain(`mv ${mountedAt}/evalstack/.sandbox-v1.json.tmp ${mountedAt}/evalstack/sandbox-v1.json`);
+    const evaluatorProfile = containerOf(evaluatorOf(objects)).securityContext.seccompProfile;
+    expect(`${hostPath.path}/${evaluatorProfile.localhostProfile}`).toBe("/var/lib/kubelet/seccomp/evalstack/sandbox-v1.json");
     expect(daemonSet.spec.template.metadata.annotations["checksum/profile"]).toMatch(/^[0-9a-f]{64}$/);
   });
 
@@ -133,6 +169,50 @@ describe("the evaluator pod runs generated code with full isolation by default",
     ]) {
       expect(denied.has(refused), refused).toBe(true);
     }
+  });
+
+  it("the installer's names stay unique and valid for two releases, long names, and another namespace", () => {
+    const names = (release: string, namespace: string, args: string[] = []) => {
+      const r = spawnSync(HELM, ["template", release, CHART, "--namespace", namespace, ...args], { encoding: "utf8" });
+      expect(r.status, r.stderr).toBe(0);
+      return parseAllDocuments(r.stdout)
+        .map((d) => d.toJS() as K8sObject | null)
+        .filter((o): o is K8sObject => o?.kind === "DaemonSet")
+        .map((o) => `${o.metadata.namespace}/${o.metadata.name}`);
+    };
+    const a = names("evalstack", "team-a");
+    const b = names("evalstack", "team-b");
+    expect(a).toEqual(["kube-system/evalstack-team-a-sandbox-seccomp"]);
+    expect(b).not.toEqual(a);
+    const long = names("evalstack", "a-namespace-with-a-very-long-name-for-the-test-of-the-chart");
+    const long2 = names("evalstack", "a-namespace-with-a-very-long-name-for-the-test-of-the-chart2");
+    expect(long[0]!.split("/")[1]!.length).toBeLessThanOrEqual(63);
+    expect(long[0]!.split("/")[1]).toMatch(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/);
+    expect(long2).not.toEqual(long);
+    expect(names("evalstack", "team-a", ["--set", "evaluator.sandbox.seccompProfile.installNamespace=node-setup"])).toEqual([
+      "node-setup/evalstack-team-a-sandbox-seccomp",
+    ]);
+  });
+
+  it("AppArmor: the runtime's default unless a profile is named; Localhost needs its name; Unconfined only when asked for", () => {
+    const container = (args: string[]) => containerOf(evaluatorOf(render(["--set", "evaluator.auth.enabled=false", ...args])));
+    expect(container([]).securityContext.appArmorProfile).toBeUndefined();
+    expect(
+      container([
+        "--set",
+        "evaluator.sandbox.appArmorProfile.type=Localhost",
+        "--set",
+        "evaluator.sandbox.appArmorProfile.localhostProfile=evalstack-sandbox",
+      ]).securityContext.appArmorProfile,
+    ).toEqual({ type: "Localhost", localhostProfile: "evalstack-sandbox" });
+    expect(container(["--set", "evaluator.sandbox.appArmorProfile.type=Unconfined"]).securityContext.appArmorProfile).toEqual({
+      type: "Unconfined",
+    });
+    const noName = spawnSync(HELM, ["template", "x", CHART, "--set", "evaluator.sandbox.appArmorProfile.type=Localhost"], {
+      encoding: "utf8",
+    });
+    expect(noName.status).not.toBe(0);
+    expect(noName.stderr).toContain("/evaluator/sandbox/appArmorProfile");
   });
 
   it("options: the profile installed elsewhere, no pod user namespace, a RuntimeClass", () => {

@@ -183,3 +183,26 @@ loadTest.model names no entry of `models`.
 {{- end }}
 {{- toYaml $found }}
 {{- end }}
+
+{{/*
+The sandbox's seccomp-profile installer lives in its own namespace (evaluator.sandbox.seccompProfile.
+installNamespace), shared by every release that installs one: its names and selector carry the release's
+namespace too, so that two releases (even both called evalstack) never share or fight over an object.
+*/}}
+{{- define "evalstack.sandboxInstallerName" -}}
+{{- $name := printf "%s-%s-sandbox-seccomp" (include "evalstack.fullname" .) .Release.Namespace }}
+{{- if gt (len $name) 63 }}
+{{- $name = printf "%s-%s" ($name | trunc 52 | trimSuffix "-") ($name | sha256sum | trunc 10) }}
+{{- end }}
+{{- $name }}
+{{- end }}
+
+{{- define "evalstack.sandboxInstallerSelectorLabels" -}}
+{{ include "evalstack.selectorLabels" (dict "root" . "component" "sandbox-profile") }}
+evalstack.io/release-namespace: {{ .Release.Namespace }}
+{{- end }}
+
+{{- define "evalstack.sandboxInstallerLabels" -}}
+{{ include "evalstack.labels" (dict "root" . "component" "sandbox-profile") }}
+evalstack.io/release-namespace: {{ .Release.Namespace }}
+{{- end }}
