@@ -31,18 +31,11 @@ const PROFILES = ["default", "gpu", "cpu", "serverless", "ha"] as const;
 type Profile = (typeof PROFILES)[number];
 const profileArgs = (profile: Profile) => (profile === "default" ? [] : ["--values", path.join(CHART, "ci", `${profile}-values.yaml`)]);
 const WAIT = ["--wait", "--timeout", "240s"];
-// The evaluator's default sandbox (Unconfined AppArmor, procMount Unmasked, and a root hostPath DaemonSet that
-// installs its seccomp profile) is refused by Pod Security `restricted` (and `baseline`): the case "the
-// defaults under restricted" below pins that. Every other case installs in a restricted namespace with the
-// sandbox's node-level parts off, which is what a restricted namespace admits.
-const RESTRICTED_SANDBOX = [
-  "--set",
-  "evaluator.sandbox.seccompProfile.install=false",
-  "--set",
-  "evaluator.sandbox.userNamespace=false",
-  "--set",
-  "evaluator.sandbox.appArmorProfile.type=RuntimeDefault",
-];
+// The sandbox's seccomp-profile installer (a root DaemonSet with a hostPath, which only Pod Security
+// privileged admits) goes to kube-system, named after the release and its namespace; everything in the
+// release's restricted namespace is admitted as it is, the defaults included: no case needs overrides.
+const INSTALLER_NAMESPACE = "kube-system";
+const installerSelector = (namespace: string) => `app.kubernetes.io/component=sandbox-profile,evalstack.io/release-namespace=${namespace}`;
 
 let cluster: KubeCluster;
 let caseNumber = 0;
@@ -65,11 +58,13 @@ async function inNamespace<T>(fn: (namespace: string) => Promise<T> | T): Promis
     return await fn(namespace);
   } finally {
     await deleteNamespace(cluster, namespace);
+    // A release whose namespace goes without helm uninstall leaves its installer in kube-system: not here.
+    kube(cluster, ["-n", INSTALLER_NAMESPACE, "delete", "daemonsets,configmaps", "-l", installerSelector(namespace), "--wait=false"]);
   }
 }
 
 function install(namespace: string, release: string, args: string[]) {
-  return withDiagnosis(namespace, helm(cluster, ["install", release, CHART, "--namespace", namespace, ...RESTRICTED_SANDBOX, ...args]));
+  return withDiagnosis(namespace, helm(cluster, ["install", release, CHART, "--namespace", namespace, ...args]));
 }
 
 /** A failed helm command's stderr, followed by the namespace's state for the failure message. */
@@ -81,6 +76,17 @@ function expectClean(r: { status: number | null; stdout: string; stderr: string 
   // stderr carries the API server's warnings (Pod Security `warn`, deprecations): there must be none.
   expect(r.stderr, `${what}: stderr`).toBe("");
   expect(r.status, `${what}: ${r.stdout.slice(-500)}`).toBe(0);
+}
+
+/** The release's seccomp-profile installer: a DaemonSet in kube-system whose pods run on every node. */
+function expectInstallerRunning(namespace: string, release: string): void {
+  const daemonSets = items(cluster, ["-n", INSTALLER_NAMESPACE, "daemonsets", "-l", installerSelector(namespace)]);
+  expect(daemonSets.map((d) => d.metadata.name)).toEqual([`${release}-${namespace}-sandbox-seccomp`]);
+  const installers = pods(cluster, INSTALLER_NAMESPACE, installerSelector(namespace));
+  expect(installers.map((p) => p.spec.nodeName).sort()).toEqual([CPU_NODE, GPU_NODE].sort());
+  for (const pod of installers) expect(pod.status.phase, pod.metadata.name).toBe("Running");
+  // None of it in the release's namespace.
+  expect(items(cluster, ["-n", namespace, "daemonsets"])).toEqual([]);
 }
 
 function modelDeployments(namespace: string, release: string): K8sObject[] {
@@ -124,6 +130,8 @@ describe.each(PROFILES)("profile %s", (profile) => {
         expect(pod.spec.nodeName).toBe(CPU_NODE);
       }
 
+      expectInstallerRunning(ns, release);
+
       const claims = items(cluster, ["-n", ns, "pvc"]);
       expect(claims.length, "claims").toBe(profile === "ha" ? 2 : 3);
       for (const claim of claims) expect(claim.status.phase, `${claim.metadata.name}`).toBe("Bound");
@@ -139,6 +147,8 @@ describe.each(PROFILES)("profile %s", (profile) => {
       expect(kept.map((c) => c.metadata.name).sort()).toEqual(claims.map((c) => c.metadata.name).sort());
       for (const claim of kept) expect(claim.metadata.annotations?.["helm.sh/resource-policy"]).toBe("keep");
       expect(items(cluster, ["-n", ns, "secrets", "-l", "owner=helm"])).toEqual([]);
+      // helm uninstall removed the installer from kube-system too.
+      expect(items(cluster, ["-n", INSTALLER_NAMESPACE, "daemonsets,configmaps", "-l", installerSelector(ns)])).toEqual([]);
     });
   }, 300_000);
 });
@@ -336,39 +346,63 @@ it("GPU exhaustion: a second release finds every GPU taken, its model pods stay 
   });
 }, 300_000);
 
-it("the chart's defaults under Pod Security restricted: the sandbox's evaluator pod and seccomp DaemonSet are refused, and helm says so", async () => {
+it("the chart's defaults under Pod Security restricted: admitted with no warning, the sandbox's evaluator pod running, its seccomp installer running in kube-system", async () => {
   await inNamespace((ns) => {
-    const r = helm(cluster, ["install", "evalstack", CHART, "--namespace", ns]);
-    expect(r.status).toBe(0);
-    // The warn label: the API server warns on the workloads whose pods enforce will refuse.
-    // helm logs each warning as a quoted string (klog): unescape it.
-    const warnings = r.stderr.replaceAll('\\"', '"');
-    expect(warnings).toContain('Warning: would violate PodSecurity "restricted:latest"');
-    expect(warnings).toContain('must not set AppArmor profile type to "Unconfined"');
-    expect(warnings).toContain('volume "host-seccomp" uses restricted volume type "hostPath"');
+    // No --set, no values file: what `helm install` gives a restricted namespace.
+    const r = withDiagnosis(ns, helm(cluster, ["install", "evalstack", CHART, "--namespace", ns, ...WAIT]));
+    // The namespace warns (pod-security.kubernetes.io/warn: restricted): any violation would be on stderr.
+    expectClean(r, "helm install (defaults)");
+    const evaluator = pods(cluster, ns, `${releaseSelector("evalstack")},app.kubernetes.io/component=evaluator`);
+    expect(evaluator.length).toBe(1);
+    const pod = evaluator[0]!;
+    expect(pod.status.phase).toBe("Running");
+    // The sandbox's pod design, as the API server stored it (admitted by enforce=restricted).
+    expect(pod.spec.hostUsers).toBe(false);
+    const container = pod.spec.containers.find((c: K8sObject) => c.name === "evaluator");
+    expect(container.securityContext.seccompProfile).toEqual({ type: "Localhost", localhostProfile: "evalstack/sandbox-v1.json" });
+    expect(container.securityContext.appArmorProfile).toBeUndefined();
+    expect(container.securityContext.procMount ?? "Default").toBe("Default");
+    expect(container.env.find((e: K8sObject) => e.name === "EVALSTACK_SANDBOX_ISOLATION")?.value).toBe("namespaces");
+    expectInstallerRunning(ns, "evalstack");
+    // The installer's pods: root and a hostPath, which is why they are not in the restricted namespace.
+    const installer = pods(cluster, INSTALLER_NAMESPACE, installerSelector(ns))[0]!;
+    expect(installer.spec.securityContext.runAsUser).toBe(0);
+    expect(installer.spec.volumes.find((v: K8sObject) => v.hostPath)?.hostPath.path).toBe("/var/lib/kubelet/seccomp");
+    // Unconfined AppArmor stays possible, as an explicit opt-in that restricted (and baseline) refuses.
+    const unconfined = helm(cluster, [
+      "upgrade",
+      "evalstack",
+      CHART,
+      "--namespace",
+      ns,
+      "--reuse-values",
+      "--set",
+      "evaluator.sandbox.appArmorProfile.type=Unconfined",
+    ]);
+    expect(unconfined.stderr.replaceAll('\\"', '"')).toContain('must not set AppArmor profile type to "Unconfined"');
   });
-});
+}, 300_000);
 
-it("the committed plain manifests (k8s/manifests/<profile>/) apply unchanged with kubectl apply --server-side (dry-run=server), no warnings", async () => {
-  // No Pod Security labels here: the manifests carry the chart's default sandbox (see the case above).
+it("the committed plain manifests (k8s/manifests/<profile>/, and its kube-system/ folder) apply unchanged with kubectl apply --server-side (dry-run=server) in a restricted namespace, no warnings", async () => {
+  // The manifests name their namespace (evalstack): a restricted one of that name, as createNamespace sets them up.
   const namespace = "evalstack";
-  kube(cluster, ["create", "namespace", namespace]);
+  createNamespace(cluster, namespace);
   try {
     const dirs = readdirSync(path.join(ROOT, "k8s/manifests")).sort();
     expect(dirs).toEqual(["cpu", "gpu", "ha", "serverless"]);
+    const apply = (args: string[]) => cluster.kubectl(["apply", "--server-side", "--dry-run=server", ...args]);
     for (const dir of dirs) {
-      const r = cluster.kubectl([
-        "apply",
-        "--server-side",
-        "--dry-run=server",
-        "-n",
-        namespace,
-        "-f",
-        path.join(ROOT, "k8s/manifests", dir),
-      ]);
+      // The installer first, where it goes (its objects name their namespace): as README's "Install with kubectl".
+      const installer = apply(["-f", path.join(ROOT, "k8s/manifests", dir, INSTALLER_NAMESPACE)]);
+      expect(installer.stderr, `${dir}/${INSTALLER_NAMESPACE}: stderr`).toBe("");
+      expect(installer.status, `${dir}/${INSTALLER_NAMESPACE}`).toBe(0);
+      expect(installer.stdout).toMatch(/daemonset\.apps\/evalstack-evalstack-sandbox-seccomp serverside-applied \(server dry run\)/);
+      // The rest in the release's namespace (kubectl does not descend into the kube-system/ folder).
+      const r = apply(["-n", namespace, "-f", path.join(ROOT, "k8s/manifests", dir)]);
       expect(r.stderr, `${dir}: stderr`).toBe("");
       expect(r.status, dir).toBe(0);
       expect(r.stdout).toMatch(/deployment\.apps\/evalstack-qwen serverside-applied \(server dry run\)/);
+      expect(r.stdout).not.toContain("daemonset");
     }
   } finally {
     await deleteNamespace(cluster, namespace);
