@@ -129,4 +129,25 @@ describe("validateItem", () => {
       issuesOf({ ...ok, dimension: "code", checks: [{ type: "code", language: "python", tests: "pass", timeout_ms: 600000 }] })[0]?.path,
     ).toBe("item.checks[0].timeout_ms");
   });
+
+  it("validates ifeval checks: a known instruction id, an object of kwargs, the prompt, a boolean loose", () => {
+    const ifeval = { ...ok, dimension: "instruction_following" };
+    expect(() =>
+      validateItem({
+        ...ifeval,
+        checks: [{ type: "ifeval", instruction_id: "punctuation:no_comma", kwargs: {}, prompt: "p", loose: true }],
+      }),
+    ).not.toThrow();
+    expect(issuesOf({ ...ifeval, checks: [{ type: "ifeval", instruction_id: "punctuation:no_commas", prompt: "p" }] })).toEqual([
+      { path: "item.checks[0].instruction_id", message: "unknown IFEval instruction 'punctuation:no_commas'" },
+    ]);
+    expect(
+      issuesOf({ ...ifeval, checks: [{ type: "ifeval", instruction_id: "punctuation:no_comma", kwargs: [1], loose: "yes" }] }).map(
+        (i) => i.path,
+      ),
+    ).toEqual(["item.checks[0].kwargs", "item.checks[0].prompt", "item.checks[0].loose"]);
+    expect(
+      issuesOf({ ...ifeval, checks: [{ type: "ifeval", instruction_id: "punctuation:no_comma", prompt: "p", lenient: true }] })[0]?.path,
+    ).toBe("item.checks[0].lenient");
+  });
 });

@@ -10,4 +10,5 @@ export { selectItems } from "./selectItems.js";
 export { ensureAllSuiteData } from "./standard/fetchSuiteData.js";
 export { parseGsm8k } from "./standard/gsm8k.js";
 export { parseHumanEval, type HumanEvalProblem } from "./standard/humaneval.js";
+export { parseIfeval, ifevalItem, type IfevalPrompt } from "./standard/ifeval.js";
 export { suiteDataPath } from "./standard/sources.js";

@@ -174,6 +174,8 @@ describe("every check type is covered", () => {
       "steps",
       "json",
       "code",
+      // Runs the reference verifier: test/ifevalReference.test.ts (validation: validateItem.test.ts).
+      "ifeval",
     ];
     expect(Object.keys(CHECKS).sort()).toEqual(tested.sort());
   });

@@ -2,6 +2,7 @@
 
 import type { CheckSpec } from "./checkSpec.js";
 import { codeCheck } from "./codeCheck.js";
+import { ifevalCheck } from "./ifevalCheck.js";
 import { jsonCheck } from "./jsonCheck.js";
 import { numericAnswer, steps } from "./numericChecks.js";
 import {
@@ -32,6 +33,7 @@ export const CHECKS: Readonly<Record<string, CheckSpec>> = Object.freeze({
   no_comma: noComma,
   code: codeCheck,
   steps,
+  ifeval: ifevalCheck,
 });
 
 export const CHECK_TYPES: readonly string[] = Object.freeze(Object.keys(CHECKS));

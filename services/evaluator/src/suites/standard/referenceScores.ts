@@ -35,7 +35,7 @@ export const REFERENCE_SCORES: readonly ReferenceScore[] = [
     source: QWEN_SOURCE,
     setting: "accuracy, chat template, chain-of-thought (Qwen's own harness), full 1,319-problem test split",
   },
-  { ...QWEN, suite: "ifeval", value: 71.2, source: QWEN_SOURCE, setting: "IFEval strict-prompt accuracy" },
+  { ...QWEN, suite: "ifeval", value: 71.2, source: QWEN_SOURCE, setting: "IFEval strict-prompt accuracy, all 541 prompts" },
   { ...PHI3, suite: "humaneval", value: 58.5, source: PHI3_SOURCE, setting: "pass@1, 0-shot" },
   { ...PHI3, suite: "gsm8k", value: 82.5, source: PHI3_SOURCE, setting: "accuracy, 8-shot chain-of-thought, full test split" },
 ];
@@ -57,5 +57,6 @@ export const HARNESS_NOTES: Record<string, string> = {
   humaneval:
     "measured with evalstack's zero-shot chat prompt, first python block, the sandbox's 5 s limit, on the loaded GGUF's quantization",
   gsm8k: "measured zero-shot on 100 of the 1,319 test problems with numeric_answer extraction, on the loaded GGUF's quantization",
-  ifeval: "evalstack has no ifeval suite yet",
+  ifeval:
+    "measured on all 541 prompts with the reference verifier (strict), single user turn through the GGUF's chat template, max_tokens 1280, on the loaded GGUF's quantization",
 };

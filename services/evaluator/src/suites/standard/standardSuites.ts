@@ -7,6 +7,7 @@ import { createHash } from "node:crypto";
 import type { Suite } from "../types.js";
 import { GSM8K_DESCRIPTION, gsm8kItem, parseGsm8k } from "./gsm8k.js";
 import { HUMANEVAL_DESCRIPTION, humanEvalItem, parseHumanEval } from "./humaneval.js";
+import { IFEVAL_DESCRIPTION, IFEVAL_LOOSE_NOTE, ifevalItem, parseIfeval } from "./ifeval.js";
 import { SUITE_DATA_SOURCES, suiteDataPath, type StandardSuiteData } from "./sources.js";
 
 interface StandardSuiteDef {
@@ -19,6 +20,18 @@ interface StandardSuiteDef {
 export const STANDARD_SUITES: readonly StandardSuiteDef[] = [
   { id: "humaneval", data: "humaneval", build: (raw) => parseHumanEval(raw).map(humanEvalItem), description: HUMANEVAL_DESCRIPTION },
   { id: "gsm8k", data: "gsm8k", build: (raw) => parseGsm8k(raw.toString("utf8")).map(gsm8kItem), description: GSM8K_DESCRIPTION },
+  {
+    id: "ifeval",
+    data: "ifeval",
+    build: (raw) => parseIfeval(raw.toString("utf8")).map((p) => ifevalItem(p)),
+    description: IFEVAL_DESCRIPTION,
+  },
+  {
+    id: "ifeval-loose",
+    data: "ifeval",
+    build: (raw) => parseIfeval(raw.toString("utf8")).map((p) => ifevalItem(p, { loose: true })),
+    description: IFEVAL_LOOSE_NOTE + IFEVAL_DESCRIPTION,
+  },
 ];
 
 /** Reads and verifies a cached data file; null when absent. A file that fails its pin is an error, not a silent gap. */
