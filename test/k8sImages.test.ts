@@ -160,9 +160,20 @@ describe("services/evaluator/Dockerfile", () => {
     const text = readFileSync(path.join(ROOT, "services/evaluator/Dockerfile"), "utf8");
     const suitesStage = text.split(/^FROM deps AS suites$/m)[1]?.split(/^FROM /m)[0] ?? "";
     expect(suitesStage).toContain("ensureAllSuiteData");
-    expect(suitesStage).toContain("EVALSTACK_SUITE_CACHE_DIR=/suites");
+    // Built where the runtime stage puts it: the IFEval verifier's venv records its own path.
+    expect(suitesStage).toContain("EVALSTACK_SUITE_CACHE_DIR=/app/suites node");
     const runtime = text.split(/^FROM .* AS runtime$/m)[1]!;
-    expect(runtime).toContain("COPY --from=suites /suites ./suites");
+    expect(runtime).toContain("COPY --from=suites /app/suites ./suites");
     expect(runtime).toContain("EVALSTACK_SUITE_CACHE_DIR=/app/suites");
+  });
+
+  it("builds the IFEval reference verifier's environment beside the data, with python3-venv", () => {
+    const text = readFileSync(path.join(ROOT, "services/evaluator/Dockerfile"), "utf8");
+    const suitesStage = text.split(/^FROM deps AS suites$/m)[1]?.split(/^FROM /m)[0] ?? "";
+    expect(suitesStage).toMatch(/apt-get install[^\n]*python3-venv/);
+    expect(suitesStage).toContain("COPY services/evaluator/verifiers/ifeval ./services/evaluator/verifiers/ifeval");
+    expect(suitesStage).toContain("RUN EVALSTACK_SUITE_CACHE_DIR=/app/suites bash services/evaluator/verifiers/ifeval/install.sh");
+    // The verifier script itself ships with the evaluator's sources.
+    expect(text.split(/^FROM .* AS runtime$/m)[1]).toContain("COPY services/evaluator ./services/evaluator");
   });
 });

@@ -1,7 +1,9 @@
 // The `npm run compare` command (scripts/compare.ts is its entry point).
+import { execFileSync } from "node:child_process";
 import { createHash } from "node:crypto";
 import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import path from "node:path";
+import { fileURLToPath } from "node:url";
 import { readEvents, StackExitedError, type LocalStack, type SseEvent } from "@evalstack/local-stack";
 import type { Report } from "@evalstack/evaluator/reports";
 import { ensureSuiteData, STANDARD_SUITES } from "@evalstack/evaluator/suites";
@@ -160,7 +162,13 @@ async function compare(
   const startedAt = Date.now();
   // The standard suites' data is fetched (pinned wheels) before the evaluator starts and lists its suites.
   for (const def of STANDARD_SUITES) {
-    if (args.suite.split(",").some((s) => s.trim() === def.id)) await ensureSuiteData(def.data, (line) => io.out(`${line}\n`));
+    if (!args.suite.split(",").some((s) => s.trim() === def.id)) continue;
+    await ensureSuiteData(def.data, (line) => io.out(`${line}\n`));
+    // IFEval is scored by its reference verifier, whose environment is built beside the data (idempotent).
+    if (def.data === "ifeval") {
+      const installer = fileURLToPath(new URL("../ci/install-ifeval-env.sh", import.meta.url));
+      io.out(execFileSync("bash", [installer], { encoding: "utf8" }));
+    }
   }
   const stack = await launchStack(args, io, signal);
   setStack(stack);

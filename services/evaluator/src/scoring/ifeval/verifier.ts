@@ -1,6 +1,6 @@
 // The IFEval reference verifier (services/evaluator/verifiers/ifeval/verifier.py) as a bounded scoring step:
 // one long-lived Python worker per evaluator process, installed at install time outside the repository
-// (scripts/ci/install-ifeval-env.sh). Requests are answered one at a time; each has a time limit, and a
+// (services/evaluator/verifiers/ifeval/install.sh). Requests are answered one at a time; each has a time limit, and a
 // worker that overruns it is killed (the next request starts a fresh one), so no reply can hang scoring.
 // The reply is untrusted text, passed as data (a JSON line), never as code; the verifier is trusted code
 // that runs with network access refused in-process and a memory ceiling. It does not run in the code
