@@ -351,4 +351,43 @@ describe("ifeval: bad input", () => {
     const withComma = await score(item, `${odd},`);
     expect(withComma.passed).toBe(false);
   }, 120_000);
+
+  it("a verifier that overruns its time limit is an error; its worker is killed and the next request gets a fresh one", async () => {
+    const port = await freePort();
+    const slow = `http://127.0.0.1:${port}`;
+    const evaluator = startTsProcess({
+      name: "evaluator-short-timeout",
+      script: "services/evaluator/src/main.ts",
+      env: {
+        EVALSTACK_HOST: "127.0.0.1",
+        EVALSTACK_PORT: String(port),
+        EVALSTACK_DB_PATH: join(dataDir, "short-timeout.db"),
+        EVALSTACK_AUTH: "off",
+        EVALSTACK_MODELS: "qwen=127.0.0.1:9",
+        EVALSTACK_IFEVAL_TIMEOUT_MS: "500",
+        LOG_LEVEL: "warn",
+      },
+    });
+    await waitUntil(async () => (await fetch(`${slow}/healthz`)).ok, { what: "evaluator /healthz", process: evaluator, timeoutMs: 60_000 });
+    const post = async (item: SuiteItem, reply: string) =>
+      (await (
+        await fetch(`${slow}/v1/score`, {
+          method: "POST",
+          headers: { "content-type": "application/json" },
+          body: JSON.stringify({ item, reply }),
+        })
+      ).json()) as ScoreBody;
+    // Punkt over ~900 KB of one-word sentences takes seconds: well past 500 ms.
+    const started = Date.now();
+    const overrun = await post(
+      itemFor("p", "length_constraints:number_sentences", { num_sentences: 2, relation: "less than" }),
+      "Word. ".repeat(150_000),
+    );
+    expect(overrun.passed).toBe(false);
+    expect(overrun.error).toMatch(/did not answer within 500 ms \(worker killed\)/);
+    expect(Date.now() - started).toBeLessThan(30_000);
+    const next = await post(itemFor("p", "punctuation:no_comma", {}), "no commas here");
+    expect(next.error).toBeUndefined();
+    expect(next.passed).toBe(true);
+  }, 120_000);
 });

@@ -40,6 +40,13 @@ function isPlainObject(v: unknown): v is Record<string, unknown> {
   return typeof v === "object" && v !== null && !Array.isArray(v);
 }
 
+/** The instruction's arguments, short, so that two instructions of one type in an item can be told apart. */
+function argsText(kwargs: unknown): string {
+  if (!isPlainObject(kwargs) || Object.keys(kwargs).length === 0) return "";
+  const text = JSON.stringify(kwargs);
+  return ` ${text.length <= 80 ? text : `${text.slice(0, 79)}…`}`;
+}
+
 export const ifevalCheck: CheckSpec = {
   fields: ["instruction_id", "kwargs", "prompt", "loose"],
   validate(check, path, issues) {
@@ -67,7 +74,7 @@ export const ifevalCheck: CheckSpec = {
     return {
       type: "ifeval",
       passed: followed,
-      detail: `${instruction}: ${followed ? "followed" : "not followed"} (IFEval reference verifier, ${mode})`,
+      detail: `${instruction}${argsText(check.kwargs)}: ${followed ? "followed" : "not followed"} (IFEval reference verifier, ${mode})`,
     };
   },
 };

@@ -125,9 +125,17 @@ class VerifierWorker {
       child.stderr.on("data", (chunk: string) => {
         this.stderrTail = (this.stderrTail + chunk).slice(-2000);
       });
+      // A worker that died mid-write must not take the evaluator with it (EPIPE); its exit rejects the request.
+      child.stdin.on("error", () => {});
       child.on("error", (err) => {
         clearTimeout(timer);
         reject(err);
+        for (const p of this.pending.values()) p.reject(err);
+        this.pending.clear();
+        if (this.child === child) {
+          this.child = null;
+          this.ready = null;
+        }
       });
       child.on("exit", (code, signal) => {
         clearTimeout(timer);
