@@ -31,6 +31,11 @@ describe("reference score matching on the GGUF name", () => {
     expect(referenceScoresFor("gsm8k", "Qwen2.5 7B Instruct")[0]?.value).toBe(91.6);
     expect(referenceScoresFor("humaneval", "Phi 3 Mini 4k Instruct")[0]?.value).toBe(58.5);
     expect(referenceScoresFor("gsm8k", "Phi-3-mini-4k-instruct")[0]?.value).toBe(82.5);
+    // IFEval strict-prompt, on the ifeval suite only (ifeval-loose has no published figure here).
+    expect(referenceScoresFor("ifeval", "Qwen2.5-7B-Instruct").map((r) => [r.value, r.setting])).toEqual([
+      [71.2, "IFEval strict-prompt accuracy, all 541 prompts"],
+    ]);
+    expect(referenceScoresFor("ifeval-loose", "Qwen2.5-7B-Instruct")).toEqual([]);
   });
 
   it("does not match other models, other sizes or other suites", () => {
