@@ -167,12 +167,15 @@ describe("services/evaluator/Dockerfile", () => {
     expect(runtime).toContain("EVALSTACK_SUITE_CACHE_DIR=/app/suites");
   });
 
-  it("builds the IFEval reference verifier's environment beside the data, with python3-venv", () => {
+  it("builds the IFEval and IFBench reference verifiers' environments beside the data, with python3-venv", () => {
     const text = readFileSync(path.join(ROOT, "services/evaluator/Dockerfile"), "utf8");
     const suitesStage = text.split(/^FROM deps AS suites$/m)[1]?.split(/^FROM /m)[0] ?? "";
     expect(suitesStage).toMatch(/apt-get install[^\n]*python3-venv/);
-    expect(suitesStage).toContain("COPY services/evaluator/verifiers/ifeval ./services/evaluator/verifiers/ifeval");
+    expect(suitesStage).toContain("COPY services/evaluator/verifiers ./services/evaluator/verifiers");
     expect(suitesStage).toContain("RUN EVALSTACK_SUITE_CACHE_DIR=/app/suites bash services/evaluator/verifiers/ifeval/install.sh");
+    expect(suitesStage).toContain("EVALSTACK_SUITE_CACHE_DIR=/app/suites bash services/evaluator/verifiers/ifbench/install.sh");
+    // IFBench's spaCy wheels are pinned for CPython 3.11: the image's Python must be bookworm's.
+    expect(text).toMatch(/^FROM node:\$\{NODE_VERSION\}-bookworm-slim AS node$/m);
     // The verifier script itself ships with the evaluator's sources.
     expect(text.split(/^FROM .* AS runtime$/m)[1]).toContain("COPY services/evaluator ./services/evaluator");
   });

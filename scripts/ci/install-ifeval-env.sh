@@ -1,6 +1,9 @@
 #!/usr/bin/env bash
-# The IFEval reference verifier's environment (the `ifeval` check's scoring step), outside the repository in
-# ~/.cache/evalstack/suites/v1/ifeval-verifier. The installer lives beside the verifier so that the
-# evaluator image builds it too: services/evaluator/verifiers/ifeval/install.sh. Idempotent.
+# The instruction-following reference verifiers' environments (the `ifeval` and `ifbench` checks' scoring
+# step), outside the repository in ~/.cache/evalstack/suites/v1/{ifeval,ifbench}-verifier. The installers live
+# beside the verifiers so that the evaluator image builds them too: services/evaluator/verifiers/*/install.sh.
+# Idempotent: each returns at once when its environment is up to date.
 set -euo pipefail
-exec bash "$(dirname "$0")/../../services/evaluator/verifiers/ifeval/install.sh" "$@"
+here="$(dirname "$0")/../../services/evaluator/verifiers"
+bash "$here/ifeval/install.sh"
+bash "$here/ifbench/install.sh"

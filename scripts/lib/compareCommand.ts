@@ -164,8 +164,8 @@ async function compare(
   for (const def of STANDARD_SUITES) {
     if (!args.suite.split(",").some((s) => s.trim() === def.id)) continue;
     await ensureSuiteData(def.data, (line) => io.out(`${line}\n`));
-    // IFEval is scored by its reference verifier, whose environment is built beside the data (idempotent).
-    if (def.data === "ifeval") {
+    // IFEval and IFBench are scored by their reference verifiers, whose environments are built beside the data.
+    if (def.data === "ifeval" || def.data === "ifbench") {
       const installer = fileURLToPath(new URL("../ci/install-ifeval-env.sh", import.meta.url));
       io.out(execFileSync("bash", [installer], { encoding: "utf8" }));
     }

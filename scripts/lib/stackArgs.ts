@@ -279,7 +279,7 @@ Starts the model services and the evaluator locally, runs a suite on every model
 side and the performance table, writes the reports (md, html, json, csv) to reports/<run-id>/, and stops
 everything it started. Ctrl-C stops cleanly; a second Ctrl-C kills at once.
 
-  --suite ID|FILE[,...]    a built-in suite (seed-50, smoke-6, humaneval, gsm8k, ifeval, ifeval-loose) or a JSON/JSONL suite file
+  --suite ID|FILE[,...]    a built-in suite (seed-50, smoke-6, humaneval, gsm8k, ifeval, ifeval-loose, ifbench) or a JSON/JSONL suite file
                            (default seed-50); several, comma-separated: one run over all their items
   --limit N                at most N items of each suite (the first N, or the first N after --shuffle-seed)
   --shuffle-seed N         shuffle each suite reproducibly (same seed, same items) before --limit

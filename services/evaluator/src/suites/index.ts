@@ -11,4 +11,5 @@ export { ensureAllSuiteData } from "./standard/fetchSuiteData.js";
 export { parseGsm8k } from "./standard/gsm8k.js";
 export { parseHumanEval, type HumanEvalProblem } from "./standard/humaneval.js";
 export { parseIfeval, ifevalItem, type IfevalPrompt } from "./standard/ifeval.js";
+export { parseIfbench, ifbenchItem, ifbenchVerifiable, IFBENCH_UNAVAILABLE_INSTRUCTIONS, type IfbenchPrompt } from "./standard/ifbench.js";
 export { suiteDataPath } from "./standard/sources.js";

@@ -41,7 +41,7 @@ PUNKT_TAB_FILES=(
 # One request through the verifier: the installed environment works offline, end to end.
 smoke() {
   echo '{"id":1,"instruction_id":"length_constraints:number_sentences","kwargs":{"relation":"less than","num_sentences":3},"prompt":"p","response":"Mr. Smith left. He came back."}' |
-    NLTK_DATA="$DIR/nltk_data" "$DIR/venv/bin/python" "$HERE/verifier.py" "$DIR" 2>/dev/null | tail -n 1
+    NLTK_DATA="$DIR/nltk_data" "$DIR/venv/bin/python" services/evaluator/verifiers/verifier.py ifeval "$DIR" 2>/dev/null | tail -n 1
 }
 if [[ -x "$DIR/venv/bin/python" && -f "$STAMP" && "$(cat "$STAMP")" == "$want" ]] && [[ "$(smoke)" == '{"id": 1, "followed": true}' ]]; then
   echo "install-ifeval-env: $DIR is up to date"

@@ -176,6 +176,7 @@ describe("every check type is covered", () => {
       "code",
       // Runs the reference verifier: test/ifevalReference.test.ts (validation: validateItem.test.ts).
       "ifeval",
+      "ifbench",
     ];
     expect(Object.keys(CHECKS).sort()).toEqual(tested.sort());
   });

@@ -2,7 +2,7 @@
 
 import type { CheckSpec } from "./checkSpec.js";
 import { codeCheck } from "./codeCheck.js";
-import { ifevalCheck } from "./ifevalCheck.js";
+import { ifbenchCheck, ifevalCheck } from "./ifevalCheck.js";
 import { jsonCheck } from "./jsonCheck.js";
 import { numericAnswer, steps } from "./numericChecks.js";
 import {
@@ -34,6 +34,7 @@ export const CHECKS: Readonly<Record<string, CheckSpec>> = Object.freeze({
   code: codeCheck,
   steps,
   ifeval: ifevalCheck,
+  ifbench: ifbenchCheck,
 });
 
 export const CHECK_TYPES: readonly string[] = Object.freeze(Object.keys(CHECKS));

