@@ -126,7 +126,13 @@ async function oracle(cases: OracleCase[]): Promise<OracleVerdict[]> {
     join(verifierDir, "venv", "bin", "python"),
     [script, verifierDir, input, output, join("services", "evaluator", "verifiers")],
     {
-      env: { PATH: "/usr/bin:/bin", PYTHONHASHSEED: "0", PYTHONDONTWRITEBYTECODE: "1", NLTK_DATA: join(verifierDir, "nltk_data"), HOME: verifierDir },
+      env: {
+        PATH: "/usr/bin:/bin",
+        PYTHONHASHSEED: "0",
+        PYTHONDONTWRITEBYTECODE: "1",
+        NLTK_DATA: join(verifierDir, "nltk_data"),
+        HOME: verifierDir,
+      },
       stdio: ["ignore", "ignore", "pipe"],
       timeout: 600_000,
     },
