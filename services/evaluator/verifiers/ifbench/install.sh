@@ -13,7 +13,7 @@
 #                  it, and NLTK 3.9 serves every punkt pickle path from punkt_tab
 # Run by scripts/ci/install-ifeval-env.sh and by the evaluator image's suites stage. Idempotent: returns at
 # once when the stamp (the pins and this script) matches and the verifier answers. First run: about 95 MB of
-# wheels (spaCy's tree 80 MB, the model 13 MB) and about a minute on two cores.
+# wheels (spaCy's tree 80 MB, the model 13 MB), about 40 s on two cores, 370 MB on disk.
 set -euo pipefail
 SELF="$(cd "$(dirname "$0")" && pwd)/$(basename "$0")"
 cd "$(dirname "$0")/../../../.."
