@@ -1,8 +1,9 @@
 // The ifbench suite through a real evaluator's POST /v1/score, with the IFBench reference verifiers
 // (installed by npm run suites) as the oracle, run separately and directly on the reference's own
 // test_instruction_following_strict/_loose over whole prompts:
-// - the 276 prompts of the suite with three replies each: the sample response IFBench's wheel ships for the
-//   prompt, the same upper-cased, and lower-cased: every check's verdict equals the oracle's per-instruction
+// - the 276 prompts of the suite with seven replies each: the sample response IFBench's wheel ships for the
+//   prompt, the same upper-cased, lower-cased, without punctuation, cut to 30 words, with its lines reversed,
+//   and twice over: every check's verdict equals the oracle's per-instruction
 //   verdict and every item's pass its follow_all_instructions, strict and loose;
 // - the 18 prompts left out are exactly those using ratio:stop_words or words:start_verb, and such an
 //   instruction, scored anyway, is an error naming the NLTK download it was refused, never a verdict.
@@ -187,12 +188,22 @@ describe("ifbench against the reference verifiers", () => {
   });
 
   for (const mode of ["strict", "loose"] as const) {
-    it(`every check and every prompt-level verdict equals the reference's (${mode}), on three replies per prompt`, async () => {
+    it(`every check and every prompt-level verdict equals the reference's (${mode}), on seven replies per prompt`, async () => {
       const items = new Map((await suite("ifbench")).map((i) => [i.id, i]));
       const prompts = ifbenchVerifiable(all);
       const cases = prompts.flatMap((p) => {
         const sample = samples.get(p.prompt) ?? "";
-        return [sample, sample.toUpperCase(), sample.toLowerCase()].map((reply) => ({ p, reply }));
+        // The sample and mechanical variants of it, so that many instruction types are seen both followed and not.
+        const words = sample.split(/\s+/).filter(Boolean);
+        return [
+          sample,
+          sample.toUpperCase(),
+          sample.toLowerCase(),
+          sample.replace(/[^\p{L}\p{N}\s]/gu, ""),
+          words.slice(0, 30).join(" "),
+          sample.split("\n").reverse().join("\n"),
+          `${sample}\n\n${sample}`,
+        ].map((reply) => ({ p, reply }));
       });
       expect(cases.filter((c) => c.reply === "")).toEqual([]);
       const verdicts = await oracle(
@@ -210,10 +221,10 @@ describe("ifbench against the reference verifiers", () => {
         const r = ours[i] as ScoreBody;
         const want = mode === "strict" ? o.strict : o.loose;
         const all = mode === "strict" ? o.strict_all : o.loose_all;
-        if (r.error !== undefined) mismatches.push(`ifbench-${p.key} #${i % 3}: error ${r.error}`);
+        if (r.error !== undefined) mismatches.push(`ifbench-${p.key} #${i % 7}: error ${r.error}`);
         else if (r.passed !== all || JSON.stringify(r.checks.map((c) => c.passed)) !== JSON.stringify(want))
           mismatches.push(
-            `ifbench-${p.key} #${i % 3}: ours ${JSON.stringify(r.checks.map((c) => c.passed))}, reference ${JSON.stringify(want)}`,
+            `ifbench-${p.key} #${i % 7}: ours ${JSON.stringify(r.checks.map((c) => c.passed))}, reference ${JSON.stringify(want)}`,
           );
         if (r.passed) promptsFollowed++;
         p.instruction_id_list.forEach((id, k) => {
@@ -224,6 +235,11 @@ describe("ifbench against the reference verifiers", () => {
       });
       expect(mismatches).toEqual([]);
       const both = [...seen.values()].filter((s) => s.size === 2).length;
+      const oneSided = [...seen.entries()]
+        .filter(([, s]) => s.size === 1)
+        .map(([id, s]) => `${id} (${s.has(true) ? "always followed" : "never followed"})`)
+        .sort();
+      if (mode === "strict") console.log(`ifbench: instruction types seen in one direction only: ${oneSided.join(", ")}`);
       console.log(
         `ifbench ${mode}: ${promptsFollowed}/${cases.length} replies follow every instruction; ${both} of ${seen.size} instruction types seen both followed and not; the reference agrees on all`,
       );
@@ -232,6 +248,46 @@ describe("ifbench against the reference verifiers", () => {
       expect(promptsFollowed).toBeLessThan(cases.length);
     }, 900_000);
   }
+
+  it("constructed replies: one that follows and one that breaks types the sample variants never follow", async () => {
+    const csv = ["ID,Country,City,Year,Count", ...Array.from({ length: 7 }, (_, i) => `${i + 1},France,Paris,${2000 + i},${i * 10}`)];
+    const constructed: { id: string; good: string; bad: string }[] = [
+      { id: "words:alphabet", good: "Apples bring cats delight, every fig grows.", bad: "Apples bring dogs." },
+      { id: "words:vowel", good: "A bad cat sat at a mat.", bad: "A bad cat sat on the mud, I guess." },
+      { id: "words:consonants", good: "Strong black trucks crash.", bad: "A cat ran." },
+      { id: "custom:multiples", good: "14, 21, 28, 35, 42, 49", bad: "14, 21, 28" },
+      { id: "format:thesis", good: "<i>Cats rule the house.</i> They always have.", bad: "Cats rule the house. They always have." },
+      { id: "format:no_bullets_bullets", good: "It rains. It pours.\n* umbrellas\n* boots", bad: "* umbrellas\n* boots" },
+      { id: "custom:csv_city", good: csv.join("\n"), bad: csv.slice(0, 4).join("\n") },
+    ];
+    const items = await suite("ifbench");
+    const cases = constructed.flatMap((c) => {
+      const item = items.find((i) => i.checks.some((k) => k.instruction_id === c.id)) as SuiteItem;
+      const check = item.checks.find((k) => k.instruction_id === c.id) as SuiteItem["checks"][number];
+      const single: SuiteItem = { ...item, checks: [check] };
+      return [
+        { c, single, check, reply: c.good, expect: true },
+        { c, single, check, reply: c.bad, expect: false },
+      ];
+    });
+    const verdicts = await oracle(
+      cases.map(({ single, check, reply }) => ({
+        prompt: single.messages[0]?.content ?? "",
+        instruction_id_list: [check.instruction_id as string],
+        kwargs: [check.kwargs as Record<string, unknown>],
+        response: reply,
+      })),
+    );
+    const ours = await pooled(cases, 4, ({ single, reply }) => score(single, reply));
+    const wrong = cases
+      .map((k, i) => ({ k, ours: ours[i] as ScoreBody, oracle: verdicts[i] as OracleVerdict }))
+      .filter(({ k, ours, oracle }) => ours.passed !== k.expect || oracle.strict_all !== k.expect || ours.error !== undefined)
+      .map(
+        ({ k, ours, oracle }) =>
+          `${k.c.id} ${k.expect ? "good" : "bad"}: ours ${ours.passed} (${ours.checks[0]?.detail ?? ours.error}), reference ${oracle.strict_all}`,
+      );
+    expect(wrong).toEqual([]);
+  }, 120_000);
 
   it("an instruction whose NLTK data is not installed is an error naming the refused download, never a verdict", async () => {
     const p = all.find((q) => q.instruction_id_list.includes("ratio:stop_words")) as IfbenchPrompt;
