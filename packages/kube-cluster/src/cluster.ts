@@ -9,7 +9,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { freePort, isRunning, portInUse } from "@evalstack/local-stack";
 import { recordedDaemons, spawnDaemon, stopDaemon, tail, type Daemon } from "./daemon.js";
-import { applyFixtures } from "./fixtures.js";
+import { applyFixtures, NODE_LEASE_SECONDS } from "./fixtures.js";
 import { CLIENTS, generatePki, writeKubeconfig, type Client } from "./pki.js";
 import { toolFile, toolPath } from "./tools.js";
 
@@ -145,10 +145,6 @@ export async function startCluster(options: StartClusterOptions = {}): Promise<K
       `--service-cluster-ip-range=${SERVICE_CIDR}`,
       "--cluster-name=evalstack-kwok",
       "--profiling=false",
-      // Informers resync every 30-60 s instead of 12-24 h: a pod status change the ReplicaSet controller
-      // missed (seen once in a few dozen installs: pods Ready, their ReplicaSet still counting 0, helm --wait
-      // timing out) is recounted within a minute.
-      "--min-resync-period=30s",
     ]);
     const scheduler = spawn("kube-scheduler", "kube-scheduler", [...componentArgs("scheduler", ports.scheduler), "--profiling=false"]);
     await waitReady(controllerManager, "kube-controller-manager /healthz", () =>
@@ -165,6 +161,15 @@ export async function startCluster(options: StartClusterOptions = {}): Promise<K
       "--manage-nodes-with-annotation-selector=kwok.x-k8s.io/node=fake",
       `--cidr=${POD_CIDR}`,
       `--server-address=127.0.0.1:${ports.kwok}`,
+      // Each node's heartbeat is its Lease in kube-node-lease, renewed every quarter of this, as a kubelet
+      // does. The kwok binary's own default is no leases (kwokctl passes 40): then nothing renews the nodes
+      // but the heartbeat stage, which (meant for leases) updates node status only every 10-20 min; the
+      // node-lifecycle controller marks both nodes NotReady 50 s after start and every 55 s after that, and
+      // sets Ready=False on every pod on them. KWOK's node-initialize stage makes the nodes Ready again at
+      // once, but nothing readies those pods (the pod-ready stage takes Pending pods only): an install whose
+      // pods were created in the second before a flap never got its ReplicaSets' readyReplicas and helm
+      // --wait timed out ("context deadline exceeded"), while `kubectl get pods` still said 1/1 Running.
+      `--node-lease-duration-seconds=${NODE_LEASE_SECONDS}`,
     ]);
     await waitReady(kwok, "kwok /healthz", () => httpGet(`http://127.0.0.1:${ports.kwok}/healthz`).then((b) => b.trim() === "ok"));
 

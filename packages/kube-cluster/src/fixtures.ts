@@ -15,6 +15,9 @@ export const GPU_PRODUCT = "NVIDIA-L4";
 export const STORAGE_CLASS = "standard";
 /** Static volumes: enough for the largest case (two releases of three claims each) with room to spare. */
 export const VOLUME_COUNT = 16;
+/** The Lease KWOK holds and renews for each node (a kubelet's default): the nodes' heartbeat. */
+export const NODE_LEASE_SECONDS = 40;
+export const NODE_LEASE_NAMESPACE = "kube-node-lease";
 
 function node(name: string, labels: Record<string, string>, allocatable: Record<string, string>, taints: object[]): object {
   return {
@@ -97,13 +100,17 @@ export async function applyFixtures(kubectl: Kubectl, log: (line: string) => voi
   const ready = (name: string) =>
     kubectl(["get", "node", name, "-o", 'jsonpath={.status.conditions[?(@.type=="Ready")].status}']).stdout.trim() === "True";
   await waitFor(() => ready(GPU_NODE) && ready(CPU_NODE), "the KWOK nodes to be Ready");
+  // Without its lease renewed a node goes NotReady within a minute, and its pods with it (cluster.ts, kwok).
+  const leaseHeld = (name: string) =>
+    kubectl(["-n", NODE_LEASE_NAMESPACE, "get", "lease", name, "-o", "jsonpath={.spec.renewTime}"]).stdout.trim() !== "";
+  await waitFor(() => leaseHeld(GPU_NODE) && leaseHeld(CPU_NODE), `KWOK to hold the nodes' leases in ${NODE_LEASE_NAMESPACE}`);
   // The node lifecycle controller lifts the not-ready taint once the node is Ready; schedule only after.
   await waitFor(() => {
     const taints = must(kubectl(["get", "nodes", "-o", "jsonpath={.items[*].spec.taints[*].key}"]), "reading node taints");
     return !taints.includes("node.kubernetes.io/not-ready");
   }, "the not-ready taints to be lifted");
   log(
-    `nodes Ready: ${GPU_NODE} (${GPUS_PER_NODE} × ${GPU_RESOURCE}, ${GPU_PRODUCT}, tainted ${GPU_RESOURCE}:NoSchedule), ${CPU_NODE}; StorageClass ${STORAGE_CLASS} (default) with ${VOLUME_COUNT} volumes`,
+    `nodes Ready, leases held: ${GPU_NODE} (${GPUS_PER_NODE} × ${GPU_RESOURCE}, ${GPU_PRODUCT}, tainted ${GPU_RESOURCE}:NoSchedule), ${CPU_NODE}; StorageClass ${STORAGE_CLASS} (default) with ${VOLUME_COUNT} volumes`,
   );
 }
 
