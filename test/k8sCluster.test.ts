@@ -6,7 +6,17 @@
 // One cluster for the file, a namespace per case. Binaries: scripts/ci/install-kube.sh (npm test's pretest).
 import { readdirSync } from "node:fs";
 import path from "node:path";
-import { CPU_NODE, GPU_NODE, GPU_RESOURCE, GPUS_PER_NODE, missingTools, startCluster, type KubeCluster } from "@evalstack/kube-cluster";
+import {
+  CPU_NODE,
+  GPU_NODE,
+  GPU_RESOURCE,
+  GPUS_PER_NODE,
+  NODE_LEASE_NAMESPACE,
+  NODE_LEASE_SECONDS,
+  missingTools,
+  startCluster,
+  type KubeCluster,
+} from "@evalstack/kube-cluster";
 import { waitUntil } from "@evalstack/local-stack";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
@@ -21,6 +31,7 @@ import {
   items,
   kube,
   limit,
+  nodeNotReadyEvents,
   pods,
   releaseObjects,
   releaseSelector,
@@ -408,3 +419,18 @@ it("the committed plain manifests (k8s/manifests/<profile>/, and its kube-system
     await deleteNamespace(cluster, namespace);
   }
 }, 300_000);
+
+// Last, so that it sees the whole file's run (minutes, well past the node-lifecycle controller's 50 s grace):
+// a node whose heartbeat lapses is marked NotReady and so is every pod on it, which KWOK never readies again,
+// and a helm --wait on those pods times out (packages/kube-cluster/src/cluster.ts, KWOK's flags).
+it("the fake nodes stayed Ready throughout: KWOK renewed their leases, and no node (nor its pods) was ever marked NotReady", () => {
+  const leases = items(cluster, ["-n", NODE_LEASE_NAMESPACE, "leases"]);
+  expect(leases.map((l) => l.metadata.name).sort()).toEqual([CPU_NODE, GPU_NODE].sort());
+  for (const lease of leases) {
+    expect(lease.spec.leaseDurationSeconds, lease.metadata.name).toBe(NODE_LEASE_SECONDS);
+    expect(Date.now() - Date.parse(lease.spec.renewTime), `${lease.metadata.name} renewed within its duration`).toBeLessThan(
+      NODE_LEASE_SECONDS * 1000,
+    );
+  }
+  expect(nodeNotReadyEvents(cluster)).toEqual([]);
+});

@@ -5,7 +5,7 @@ import { spawnSync } from "node:child_process";
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { recycleReleasedVolumes, toolPath, type KubeCluster } from "@evalstack/kube-cluster";
+import { NODE_LEASE_NAMESPACE, recycleReleasedVolumes, toolPath, type KubeCluster } from "@evalstack/kube-cluster";
 import { waitUntil } from "@evalstack/local-stack";
 
 export const ROOT = path.resolve(import.meta.dirname, "../..");
@@ -153,15 +153,51 @@ export function releaseObjects(cluster: KubeCluster, namespace: string, release:
     .filter(Boolean);
 }
 
-/** What a failed wait leaves to read: the namespace's workloads, claims and recent events. */
+/**
+ * What a failed wait leaves to read: the namespace's workloads, its pods' Ready conditions (`kubectl get pods`
+ * shows the containers' readiness, not the condition the ReplicaSet counts), claims, recent events, volumes,
+ * and the nodes' Ready conditions, leases and NotReady events.
+ */
 export function diagnose(cluster: KubeCluster, namespace: string): string {
   const get = (args: string[]) => {
-    const r = cluster.kubectl(["-n", namespace, ...args]);
+    const r = cluster.kubectl(args);
     return (r.stdout + r.stderr).trim();
   };
   return [
-    get(["get", "deployments,replicasets,pods,pvc,jobs", "-o", "wide"]),
-    get(["get", "events", "--sort-by=.lastTimestamp"]).split("\n").slice(-25).join("\n"),
-    cluster.kubectl(["get", "pv"]).stdout.trim(),
+    get(["-n", namespace, "get", "deployments,replicasets,pods,pvc,jobs", "-o", "wide"]),
+    get([
+      "-n",
+      namespace,
+      "get",
+      "pods",
+      "-o",
+      'jsonpath={range .items[*]}{.metadata.name}: Ready={.status.conditions[?(@.type=="Ready")].status} since {.status.conditions[?(@.type=="Ready")].lastTransitionTime}{"\\n"}{end}',
+    ]),
+    get(["-n", namespace, "get", "events", "--sort-by=.lastTimestamp"]).split("\n").slice(-25).join("\n"),
+    get(["get", "pv"]),
+    get([
+      "get",
+      "nodes",
+      "-o",
+      'jsonpath={range .items[*]}{.metadata.name}: Ready={.status.conditions[?(@.type=="Ready")].status} taints={.spec.taints[*].key}{"\\n"}{end}',
+    ]),
+    get(["-n", NODE_LEASE_NAMESPACE, "get", "leases"]),
+    get(["-n", "default", "get", "events", "--field-selector", "reason=NodeNotReady"]),
   ].join("\n\n");
+}
+
+/** The node-lifecycle controller's NodeNotReady events: a node whose heartbeat (its Lease) lapsed, and whose pods it marked unready. */
+export function nodeNotReadyEvents(cluster: KubeCluster): string[] {
+  return kube(cluster, [
+    "-n",
+    "default",
+    "get",
+    "events",
+    "--field-selector",
+    "reason=NodeNotReady",
+    "-o",
+    'jsonpath={range .items[*]}{.lastTimestamp} {.involvedObject.name}: {.message}{"\\n"}{end}',
+  ])
+    .split("\n")
+    .filter(Boolean);
 }
