@@ -111,7 +111,9 @@ fi
 
 # --- KWOK: fake kubelets that report nodes Ready and take pods through their lifecycle. The kwok binary
 # has no stages built in (kwokctl adds them), so the pinned module's own default stages are copied beside
-# it: node initialize and heartbeat (with leases), pod ready, pod complete (Job pods), pod delete.
+# it: node initialize and heartbeat (with leases), pod ready, pod complete (Job pods), pod delete. The
+# heartbeat stage expects KWOK to renew each node's Lease, which the kwok binary does only when given
+# --node-lease-duration-seconds (packages/kube-cluster/src/cluster.ts passes it).
 KWOK_STAGES="$TOOLS_DIR/kwok-stages.yaml"
 if stamp_ok kwok "$KWOK_VERSION" kwok && [[ -f "$KWOK_STAGES" ]]; then
   echo "kwok $KWOK_VERSION: cached at $BIN_DIR/kwok"
