@@ -143,7 +143,7 @@ async function oracle(cases: OracleCase[]): Promise<OracleVerdict[]> {
 
 beforeAll(async () => {
   await ensureAllSuiteData();
-  execFileSync("bash", ["scripts/ci/install-ifeval-env.sh"], { stdio: "inherit" });
+  execFileSync("bash", ["scripts/ci/install-verifier-envs.sh"], { stdio: "inherit" });
   const port = await freePort();
   dataDir = await mkdtemp(join(tmpdir(), "evalstack-ifbench-"));
   base = `http://127.0.0.1:${port}`;

@@ -231,7 +231,7 @@ const CONSTRUCTED: { id: string; kwargs: Record<string, unknown>; prompt?: strin
 
 beforeAll(async () => {
   await ensureAllSuiteData();
-  execFileSync("bash", ["scripts/ci/install-ifeval-env.sh"], { stdio: "inherit" });
+  execFileSync("bash", ["scripts/ci/install-verifier-envs.sh"], { stdio: "inherit" });
   const port = await freePort();
   dataDir = await mkdtemp(join(tmpdir(), "evalstack-ifeval-"));
   base = `http://127.0.0.1:${port}`;

@@ -166,7 +166,7 @@ async function compare(
     await ensureSuiteData(def.data, (line) => io.out(`${line}\n`));
     // IFEval and IFBench are scored by their reference verifiers, whose environments are built beside the data.
     if (def.data === "ifeval" || def.data === "ifbench") {
-      const installer = fileURLToPath(new URL("../ci/install-ifeval-env.sh", import.meta.url));
+      const installer = fileURLToPath(new URL("../ci/install-verifier-envs.sh", import.meta.url));
       io.out(execFileSync("bash", [installer], { encoding: "utf8" }));
     }
   }

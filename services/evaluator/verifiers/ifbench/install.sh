@@ -11,7 +11,7 @@
 #   nltk_data/     tokenizers/punkt_tab/english as for IFEval (../ifeval/build_punkt_tab.py), and an empty
 #                  tokenizers/punkt: the verifiers' import-time check nltk.data.find("tokenizers/punkt") wants
 #                  it, and NLTK 3.9 serves every punkt pickle path from punkt_tab
-# Run by scripts/ci/install-ifeval-env.sh and by the evaluator image's suites stage. Idempotent: returns at
+# Run by scripts/ci/install-verifier-envs.sh and by the evaluator image's suites stage. Idempotent: returns at
 # once when the stamp (the pins and this script) matches and the verifier answers. First run: about 95 MB of
 # wheels (spaCy's tree 80 MB, the model 13 MB), about 40 s on two cores, 370 MB on disk.
 set -euo pipefail

