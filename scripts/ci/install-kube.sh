@@ -3,7 +3,7 @@
 # etcd, kube-apiserver, kube-controller-manager, kube-scheduler, kubectl and kwok (fake nodes).
 # test/k8sCluster.test.ts installs the chart on it. Idempotent: each binary has a version stamp and a
 # second run with the same pins returns at once. No release binaries are reachable from CI, so the first
-# run compiles everything (20-30 min on 2 cores, about an hour on a heavily shared machine: k8s/README.md);
+# run compiles everything (6-7 min on a quiet 2-core machine from empty Go caches, about an hour on a heavily shared one: k8s/README.md);
 # Go's build cache makes a rebuild after a pin change take minutes.
 set -euo pipefail
 

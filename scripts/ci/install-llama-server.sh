@@ -9,8 +9,8 @@
 # without the AMX instructions.
 #
 # Idempotent: a second run with the same pin returns at once (a version stamp beside the binary).
-# First-run cost: one compile of llama.cpp (206 build steps): 4232 s measured on this project's 2-core machine
-# while up to 8 engineers shared it (load average 20-30); expect far less on an idle machine.
+# First-run cost: one compile of llama.cpp (206 build steps): 310 s on this project's quiet 2-core machine
+# (4232 s while up to 8 engineers shared it, load average 20-30).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 

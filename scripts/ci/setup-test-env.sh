@@ -15,7 +15,5 @@ cd "$(dirname "$0")/../.."
 npx tsx scripts/fetchModels.ts
 npx tsx scripts/fetchSuites.ts
 for installer in install-postgres install-sandbox install-chromium install-helm install-kubeconform install-grpcurl install-kube install-llama-server install-notebook-env; do
-  if [[ -f "scripts/ci/$installer.sh" ]]; then
-    bash "scripts/ci/$installer.sh"
-  fi
+  bash "scripts/ci/$installer.sh"
 done
