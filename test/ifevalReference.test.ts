@@ -14,53 +14,18 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ensureAllSuiteData, parseIfeval, suiteDataPath, type IfevalPrompt, type SuiteItem } from "@evalstack/evaluator/suites";
 import { freePort } from "./helpers/ports.js";
+import { pooled, type ScoreBody, scoreReply, suiteItems } from "./helpers/scoreApi.js";
 import { startTsProcess, stopAll, waitUntil } from "./helpers/processes.js";
 
 let base = "";
+const score = (item: SuiteItem, reply: string) => scoreReply(base, item, reply);
+const suite = (id: string) => suiteItems(base, id);
 let dataDir = "";
 const verifierDir = join(
   process.env.EVALSTACK_SUITE_CACHE_DIR ?? join(process.env.HOME ?? "", ".cache", "evalstack", "suites"),
   "v1",
   "ifeval-verifier",
 );
-
-interface ScoreBody {
-  passed: boolean;
-  score: number;
-  checks: { type: string; passed: boolean; detail: string; error?: string }[];
-  error?: string;
-}
-
-async function score(item: SuiteItem, reply: string): Promise<ScoreBody> {
-  const res = await fetch(`${base}/v1/score`, {
-    method: "POST",
-    headers: { "content-type": "application/json" },
-    body: JSON.stringify({ item, reply }),
-    signal: AbortSignal.timeout(120_000),
-  });
-  expect(res.status, await res.clone().text()).toBe(200);
-  return (await res.json()) as ScoreBody;
-}
-
-async function suite(id: string): Promise<SuiteItem[]> {
-  const res = await fetch(`${base}/v1/suites/${id}`);
-  expect(res.status).toBe(200);
-  return ((await res.json()) as { items: SuiteItem[] }).items;
-}
-
-async function pooled<T, R>(inputs: T[], limit: number, work: (input: T) => Promise<R>): Promise<R[]> {
-  const out: R[] = new Array(inputs.length);
-  let next = 0;
-  await Promise.all(
-    Array.from({ length: limit }, async () => {
-      while (next < inputs.length) {
-        const i = next++;
-        out[i] = await work(inputs[i] as T);
-      }
-    }),
-  );
-  return out;
-}
 
 // The oracle: the reference's own evaluation functions over whole prompts, in their own process. Python's
 // random is seeded before each prompt as the worker seeds it before each instruction: only prompts 1122 and

@@ -16,49 +16,14 @@ import {
   type SuiteItem,
 } from "@evalstack/evaluator/suites";
 import { freePort } from "./helpers/ports.js";
+import { pooled, scoreReply, suiteItems } from "./helpers/scoreApi.js";
 import { startTsProcess, stopAll, waitUntil } from "./helpers/processes.js";
 
 let base = "";
+const score = (item: SuiteItem, reply: string) => scoreReply(base, item, reply);
+const suite = (id: string) => suiteItems(base, id);
 let dataDir = "";
 let problems: HumanEvalProblem[] = [];
-
-interface ScoreBody {
-  passed: boolean;
-  checks: { type: string; passed: boolean; detail: string }[];
-  error?: string;
-}
-
-async function score(item: SuiteItem, reply: string): Promise<ScoreBody> {
-  const res = await fetch(`${base}/v1/score`, {
-    method: "POST",
-    headers: { "content-type": "application/json" },
-    body: JSON.stringify({ item, reply }),
-    signal: AbortSignal.timeout(120_000),
-  });
-  expect(res.status, await res.clone().text()).toBe(200);
-  return (await res.json()) as ScoreBody;
-}
-
-async function suite(id: string): Promise<SuiteItem[]> {
-  const res = await fetch(`${base}/v1/suites/${id}`);
-  expect(res.status).toBe(200);
-  return ((await res.json()) as { items: SuiteItem[] }).items;
-}
-
-/** Runs `work` over `inputs` with at most `limit` in flight (the evaluator's sandbox pool bounds it too). */
-async function pooled<T, R>(inputs: T[], limit: number, work: (input: T) => Promise<R>): Promise<R[]> {
-  const out: R[] = new Array(inputs.length);
-  let next = 0;
-  await Promise.all(
-    Array.from({ length: limit }, async () => {
-      while (next < inputs.length) {
-        const i = next++;
-        out[i] = await work(inputs[i] as T);
-      }
-    }),
-  );
-  return out;
-}
 
 beforeAll(async () => {
   await ensureAllSuiteData();
