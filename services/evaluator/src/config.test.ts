@@ -23,6 +23,16 @@ describe("evaluator configuration", () => {
     });
   });
 
+  it("reads the reference verifiers' limit and directories, and refuses bad values naming the variable", () => {
+    expect(loadConfig({ EVALSTACK_API_KEYS: KEY }).referenceVerifiers).toEqual({ timeoutMs: 15_000, ifevalDir: null, ifbenchDir: null });
+    expect(
+      loadConfig({ EVALSTACK_API_KEYS: KEY, EVALSTACK_IFEVAL_TIMEOUT_MS: "500", EVALSTACK_IFBENCH_DIR: "/opt/ifbench" }).referenceVerifiers,
+    ).toEqual({ timeoutMs: 500, ifevalDir: null, ifbenchDir: "/opt/ifbench" });
+    expect(() => loadConfig({ EVALSTACK_API_KEYS: KEY, EVALSTACK_IFEVAL_TIMEOUT_MS: "soon" })).toThrow(/EVALSTACK_IFEVAL_TIMEOUT_MS/);
+    expect(() => loadConfig({ EVALSTACK_API_KEYS: KEY, EVALSTACK_IFEVAL_TIMEOUT_MS: "0" })).toThrow(/EVALSTACK_IFEVAL_TIMEOUT_MS/);
+    expect(() => loadConfig({ EVALSTACK_API_KEYS: KEY, EVALSTACK_IFEVAL_DIR: "relative/dir" })).toThrow(/EVALSTACK_IFEVAL_DIR.*absolute/);
+  });
+
   it("switches to PostgreSQL with DATABASE_URL and turns auth off only when asked", () => {
     const config = loadConfig({ DATABASE_URL: "postgres://u:p@db:5432/evalstack", EVALSTACK_AUTH: "off" });
     expect(config.store).toEqual({ kind: "postgres", url: "postgres://u:p@db:5432/evalstack" });

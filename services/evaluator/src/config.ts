@@ -39,6 +39,16 @@ export interface EvaluatorConfig {
   latencyTargets: { ttft_ms: number; tokens_per_second: number };
   /** The code sandbox (EVALSTACK_SANDBOX_*). */
   sandbox: SandboxConfig;
+  /** The IFEval and IFBench reference verifiers' worker (scoring/ifeval/verifier.ts). */
+  referenceVerifiers: ReferenceVerifierConfig;
+}
+
+export interface ReferenceVerifierConfig {
+  /** EVALSTACK_IFEVAL_TIMEOUT_MS: one verification's limit; past it the worker is killed and restarted. */
+  timeoutMs: number;
+  /** EVALSTACK_IFEVAL_DIR / EVALSTACK_IFBENCH_DIR: where the installers put each venv (default: the suite cache). */
+  ifevalDir: string | null;
+  ifbenchDir: string | null;
 }
 
 const DEFAULT_MODELS = "qwen=localhost:50051,phi3=localhost:50052";
@@ -70,7 +80,19 @@ export function loadConfig(env: Env = process.env): EvaluatorConfig {
       tokens_per_second: read.number("EVALSTACK_TARGET_TOKENS_PER_SECOND", DEFAULT_LATENCY_TARGETS.tokens_per_second, { min: 0 }),
     },
     sandbox: loadSandboxConfig(env),
+    referenceVerifiers: {
+      timeoutMs: read.integer("EVALSTACK_IFEVAL_TIMEOUT_MS", 15_000, { min: 1, max: 3_600_000 }),
+      ifevalDir: absolutePath(read, "EVALSTACK_IFEVAL_DIR"),
+      ifbenchDir: absolutePath(read, "EVALSTACK_IFBENCH_DIR"),
+    },
   };
+}
+
+function absolutePath(read: EnvReader, name: string): string | null {
+  const value = read.optionalString(name);
+  if (!value) return null;
+  if (!value.startsWith("/")) throw new ConfigError(name, `must be an absolute path, got "${value}"`);
+  return value;
 }
 
 /**
@@ -92,12 +114,7 @@ export function loadSandboxConfig(env: Env = process.env): SandboxConfig {
     maxOpenFiles: optionalInt("EVALSTACK_SANDBOX_MAX_OPEN_FILES", 8, 65536),
     scratchBytes: mib("EVALSTACK_SANDBOX_SCRATCH_MB", 64 * 1024),
   };
-  const path = (name: string): string | null => {
-    const value = read.optionalString(name);
-    if (!value) return null;
-    if (!value.startsWith("/")) throw new ConfigError(name, `must be an absolute path, got "${value}"`);
-    return value;
-  };
+  const path = (name: string): string | null => absolutePath(read, name);
   return {
     isolation: read.oneOf<IsolationMode>("EVALSTACK_SANDBOX_ISOLATION", ["auto", "namespaces", "rlimits"], "auto"),
     concurrency: read.integer("EVALSTACK_SANDBOX_CONCURRENCY", Math.min(Math.max(1, availableParallelism()), MAX_CONCURRENCY), {

@@ -9,7 +9,7 @@ import { createApp } from "./api/app.js";
 import type { App } from "./api/context.js";
 import { ModelRegistry } from "./models/modelRegistry.js";
 import { RunManager, type RunManagerOptions } from "./runs/runManager.js";
-import { Sandbox } from "./scoring/index.js";
+import { configureReferenceVerifiers, Sandbox } from "./scoring/index.js";
 import { openStore } from "./store/index.js";
 import type { Store } from "./store/types.js";
 
@@ -55,6 +55,7 @@ export async function startServer(options: StartServerOptions): Promise<Evaluato
   const metrics = options.telemetry ? createEvaluatorMetrics(options.telemetry.meter, { models: models.names() }) : noopMetrics;
   const tracer = options.telemetry?.tracer ?? trace.getTracer("evalstack-evaluator");
   const sandbox = options.sandbox ?? new Sandbox(config.sandbox);
+  configureReferenceVerifiers(config.referenceVerifiers);
   // Never weak without saying so: the mode code items will run under, logged before anything runs.
   const isolation = await sandbox.isolation();
   if (isolation.mode === "namespaces")

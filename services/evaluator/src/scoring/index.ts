@@ -30,4 +30,5 @@ export {
  * evaluator's Sandbox instance, handed on to scoreReply.
  */
 export type { Sandbox as SandboxOptions } from "./sandbox/sandbox.js";
+export { configureReferenceVerifiers, type ReferenceVerifierSettings } from "./ifeval/verifier.js";
 export * from "./types.js";

@@ -28,10 +28,8 @@ export interface IfevalRequest {
 
 export type VerifierBenchmark = "ifeval" | "ifbench";
 
-/** Where the installer puts the verifier's venv, reference code and NLTK data. */
+/** Where the installer puts the verifier's venv, reference code and NLTK data (EVALSTACK_IFEVAL_DIR / _IFBENCH_DIR override it: config.ts). */
 export function verifierDir(benchmark: VerifierBenchmark, env: NodeJS.ProcessEnv = process.env): string {
-  const override = benchmark === "ifeval" ? env.EVALSTACK_IFEVAL_DIR : env.EVALSTACK_IFBENCH_DIR;
-  if (override) return override;
   const cache = env.EVALSTACK_SUITE_CACHE_DIR ?? path.join(os.homedir(), ".cache", "evalstack", "suites");
   return path.join(cache, "v1", `${benchmark}-verifier`);
 }
@@ -163,6 +161,11 @@ class VerifierWorker {
     return this.ready;
   }
 
+  /** Ends the worker (a request in flight is rejected by its exit). */
+  stop(): void {
+    this.kill();
+  }
+
   private kill(): void {
     const child = this.child;
     this.child = null;
@@ -198,12 +201,27 @@ class VerifierWorker {
 
 const shared = new Map<VerifierBenchmark, VerifierWorker>();
 
-/** The process's worker for a benchmark (EVALSTACK_IFEVAL_DIR / EVALSTACK_IFBENCH_DIR; EVALSTACK_IFEVAL_TIMEOUT_MS for both). */
+export interface ReferenceVerifierSettings {
+  timeoutMs: number;
+  ifevalDir: string | null;
+  ifbenchDir: string | null;
+}
+
+let settings: ReferenceVerifierSettings = { timeoutMs: DEFAULT_TIMEOUT_MS, ifevalDir: null, ifbenchDir: null };
+
+/** The server applies its validated config (config.ts: EVALSTACK_IFEVAL_TIMEOUT_MS, _IFEVAL_DIR, _IFBENCH_DIR) before scoring. */
+export function configureReferenceVerifiers(next: ReferenceVerifierSettings): void {
+  settings = next;
+  for (const worker of shared.values()) worker.stop();
+  shared.clear();
+}
+
+/** The process's worker for a benchmark. */
 export function referenceVerifier(benchmark: VerifierBenchmark): VerifierWorker {
   let worker = shared.get(benchmark);
   if (!worker) {
-    const t = Number(process.env.EVALSTACK_IFEVAL_TIMEOUT_MS);
-    worker = new VerifierWorker(benchmark, verifierDir(benchmark), Number.isInteger(t) && t > 0 ? t : DEFAULT_TIMEOUT_MS);
+    const dir = (benchmark === "ifeval" ? settings.ifevalDir : settings.ifbenchDir) ?? verifierDir(benchmark);
+    worker = new VerifierWorker(benchmark, dir, settings.timeoutMs);
     shared.set(benchmark, worker);
   }
   return worker;
