@@ -28,13 +28,13 @@ import {
   type IfbenchPrompt,
   type SuiteItem,
 } from "@evalstack/evaluator/suites";
-import { freePort } from "./helpers/ports.js";
+import { type EvaluatorProcess, startEvaluator } from "./helpers/evaluator.js";
 import { pooled, type ScoreBody, scoreReply, suiteItems } from "./helpers/scoreApi.js";
-import { startTsProcess, stopAll, waitUntil } from "./helpers/processes.js";
+import { stopAll } from "./helpers/processes.js";
 
-let base = "";
-const score = (item: SuiteItem, reply: string) => scoreReply(base, item, reply);
-const suite = (id: string) => suiteItems(base, id);
+let evaluator: EvaluatorProcess;
+const score = (item: SuiteItem, reply: string) => scoreReply(evaluator, item, reply);
+const suite = (id: string) => suiteItems(evaluator, id);
 let dataDir = "";
 const verifierDir = join(
   process.env.EVALSTACK_SUITE_CACHE_DIR ?? join(process.env.HOME ?? "", ".cache", "evalstack", "suites"),
@@ -109,22 +109,14 @@ async function oracle(cases: OracleCase[]): Promise<OracleVerdict[]> {
 beforeAll(async () => {
   await ensureAllSuiteData();
   execFileSync("bash", ["scripts/ci/install-verifier-envs.sh"], { stdio: "inherit" });
-  const port = await freePort();
   dataDir = await mkdtemp(join(tmpdir(), "evalstack-ifbench-"));
-  base = `http://127.0.0.1:${port}`;
-  const evaluator = startTsProcess({
-    name: "evaluator",
-    script: "services/evaluator/src/main.ts",
+  evaluator = await startEvaluator({
+    models: "qwen=127.0.0.1:9",
+    dbPath: join(dataDir, "evalstack.db"),
     env: {
-      EVALSTACK_HOST: "127.0.0.1",
-      EVALSTACK_PORT: String(port),
-      EVALSTACK_DB_PATH: join(dataDir, "evalstack.db"),
-      EVALSTACK_AUTH: "off",
-      EVALSTACK_MODELS: "qwen=127.0.0.1:9",
       LOG_LEVEL: "warn",
     },
   });
-  await waitUntil(async () => (await fetch(`${base}/healthz`)).ok, { what: "evaluator /healthz", process: evaluator, timeoutMs: 60_000 });
 }, 300_000);
 
 afterAll(async () => {

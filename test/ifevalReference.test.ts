@@ -13,13 +13,13 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ensureAllSuiteData, parseIfeval, suiteDataPath, type IfevalPrompt, type SuiteItem } from "@evalstack/evaluator/suites";
-import { freePort } from "./helpers/ports.js";
+import { type EvaluatorProcess, startEvaluator } from "./helpers/evaluator.js";
 import { pooled, type ScoreBody, scoreReply, suiteItems } from "./helpers/scoreApi.js";
-import { startTsProcess, stopAll, waitUntil } from "./helpers/processes.js";
+import { stopAll } from "./helpers/processes.js";
 
-let base = "";
-const score = (item: SuiteItem, reply: string) => scoreReply(base, item, reply);
-const suite = (id: string) => suiteItems(base, id);
+let evaluator: EvaluatorProcess;
+const score = (item: SuiteItem, reply: string) => scoreReply(evaluator, item, reply);
+const suite = (id: string) => suiteItems(evaluator, id);
 let dataDir = "";
 const verifierDir = join(
   process.env.EVALSTACK_SUITE_CACHE_DIR ?? join(process.env.HOME ?? "", ".cache", "evalstack", "suites"),
@@ -197,22 +197,14 @@ const CONSTRUCTED: { id: string; kwargs: Record<string, unknown>; prompt?: strin
 beforeAll(async () => {
   await ensureAllSuiteData();
   execFileSync("bash", ["scripts/ci/install-verifier-envs.sh"], { stdio: "inherit" });
-  const port = await freePort();
   dataDir = await mkdtemp(join(tmpdir(), "evalstack-ifeval-"));
-  base = `http://127.0.0.1:${port}`;
-  const evaluator = startTsProcess({
-    name: "evaluator",
-    script: "services/evaluator/src/main.ts",
+  evaluator = await startEvaluator({
+    models: "qwen=127.0.0.1:9",
+    dbPath: join(dataDir, "evalstack.db"),
     env: {
-      EVALSTACK_HOST: "127.0.0.1",
-      EVALSTACK_PORT: String(port),
-      EVALSTACK_DB_PATH: join(dataDir, "evalstack.db"),
-      EVALSTACK_AUTH: "off",
-      EVALSTACK_MODELS: "qwen=127.0.0.1:9",
       LOG_LEVEL: "warn",
     },
   });
-  await waitUntil(async () => (await fetch(`${base}/healthz`)).ok, { what: "evaluator /healthz", process: evaluator, timeoutMs: 60_000 });
 }, 300_000);
 
 afterAll(async () => {
@@ -318,25 +310,14 @@ describe("ifeval: bad input", () => {
   }, 120_000);
 
   it("a verifier that overruns its time limit is an error; its worker is killed and the next request gets a fresh one", async () => {
-    const port = await freePort();
-    const slow = `http://127.0.0.1:${port}`;
-    const evaluator = startTsProcess({
-      name: "evaluator-short-timeout",
-      script: "services/evaluator/src/main.ts",
-      env: {
-        EVALSTACK_HOST: "127.0.0.1",
-        EVALSTACK_PORT: String(port),
-        EVALSTACK_DB_PATH: join(dataDir, "short-timeout.db"),
-        EVALSTACK_AUTH: "off",
-        EVALSTACK_MODELS: "qwen=127.0.0.1:9",
-        EVALSTACK_IFEVAL_TIMEOUT_MS: "500",
-        LOG_LEVEL: "warn",
-      },
+    const slow = await startEvaluator({
+      models: "qwen=127.0.0.1:9",
+      dbPath: join(dataDir, "short-timeout.db"),
+      env: { EVALSTACK_IFEVAL_TIMEOUT_MS: "500", LOG_LEVEL: "warn" },
     });
-    await waitUntil(async () => (await fetch(`${slow}/healthz`)).ok, { what: "evaluator /healthz", process: evaluator, timeoutMs: 60_000 });
     const post = async (item: SuiteItem, reply: string) =>
       (await (
-        await fetch(`${slow}/v1/score`, {
+        await slow.call("/v1/score", {
           method: "POST",
           headers: { "content-type": "application/json" },
           body: JSON.stringify({ item, reply }),

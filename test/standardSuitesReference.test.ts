@@ -15,38 +15,30 @@ import {
   type HumanEvalProblem,
   type SuiteItem,
 } from "@evalstack/evaluator/suites";
-import { freePort } from "./helpers/ports.js";
+import { type EvaluatorProcess, startEvaluator } from "./helpers/evaluator.js";
 import { pooled, scoreReply, suiteItems } from "./helpers/scoreApi.js";
-import { startTsProcess, stopAll, waitUntil } from "./helpers/processes.js";
+import { stopAll } from "./helpers/processes.js";
 
-let base = "";
-const score = (item: SuiteItem, reply: string) => scoreReply(base, item, reply);
-const suite = (id: string) => suiteItems(base, id);
+let evaluator: EvaluatorProcess;
+const score = (item: SuiteItem, reply: string) => scoreReply(evaluator, item, reply);
+const suite = (id: string) => suiteItems(evaluator, id);
 let dataDir = "";
 let problems: HumanEvalProblem[] = [];
 
 beforeAll(async () => {
   await ensureAllSuiteData();
   problems = parseHumanEval(await readFile(suiteDataPath("humaneval")));
-  const port = await freePort();
   dataDir = await mkdtemp(join(tmpdir(), "evalstack-standard-suites-"));
-  base = `http://127.0.0.1:${port}`;
-  const evaluator = startTsProcess({
-    name: "evaluator",
-    script: "services/evaluator/src/main.ts",
+  evaluator = await startEvaluator({
+    models: "qwen=127.0.0.1:9",
+    dbPath: join(dataDir, "evalstack.db"),
     env: {
-      EVALSTACK_HOST: "127.0.0.1",
-      EVALSTACK_PORT: String(port),
-      EVALSTACK_DB_PATH: join(dataDir, "evalstack.db"),
-      EVALSTACK_AUTH: "off",
-      EVALSTACK_MODELS: "qwen=127.0.0.1:9",
       EVALSTACK_SANDBOX_ISOLATION: "namespaces",
       // Both cores: the sandbox pool is the only work here.
       EVALSTACK_SANDBOX_CONCURRENCY: "2",
       LOG_LEVEL: "warn",
     },
   });
-  await waitUntil(async () => (await fetch(`${base}/healthz`)).ok, { what: "evaluator /healthz", process: evaluator, timeoutMs: 60_000 });
 }, 180_000);
 
 afterAll(async () => {

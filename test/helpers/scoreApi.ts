@@ -1,8 +1,11 @@
-// A running evaluator's POST /v1/score and GET /v1/suites/{id}, as the standard suites' reference tests call
+// A running evaluator's (test/helpers/evaluator.ts) POST /v1/score and GET /v1/suites/{id}, as the standard suites' reference tests call
 // them (every HumanEval, GSM8K, IFEval and IFBench verdict goes through the real API), and a bounded pool to
 // send many at once.
 import type { SuiteItem } from "@evalstack/evaluator/suites";
 import { expect } from "vitest";
+import type { EvaluatorProcess } from "./evaluator.js";
+
+type Caller = Pick<EvaluatorProcess, "call">;
 
 export interface ScoreBody {
   passed: boolean;
@@ -12,8 +15,8 @@ export interface ScoreBody {
 }
 
 /** Scores one reply to one item; any status but 200 fails the test with the body. */
-export async function scoreReply(base: string, item: SuiteItem, reply: string): Promise<ScoreBody> {
-  const res = await fetch(`${base}/v1/score`, {
+export async function scoreReply(evaluator: Caller, item: SuiteItem, reply: string): Promise<ScoreBody> {
+  const res = await evaluator.call("/v1/score", {
     method: "POST",
     headers: { "content-type": "application/json" },
     body: JSON.stringify({ item, reply }),
@@ -24,8 +27,8 @@ export async function scoreReply(base: string, item: SuiteItem, reply: string): 
 }
 
 /** A suite's items as the evaluator serves them. */
-export async function suiteItems(base: string, id: string): Promise<SuiteItem[]> {
-  const res = await fetch(`${base}/v1/suites/${id}`);
+export async function suiteItems(evaluator: Caller, id: string): Promise<SuiteItem[]> {
+  const res = await evaluator.call(`/v1/suites/${id}`);
   expect(res.status).toBe(200);
   return ((await res.json()) as { items: SuiteItem[] }).items;
 }
