@@ -8,10 +8,10 @@
 
 import { type ChildProcessByStdio, spawn } from "node:child_process";
 import { existsSync } from "node:fs";
-import os from "node:os";
 import path from "node:path";
 import type { Readable, Writable } from "node:stream";
 import { fileURLToPath } from "node:url";
+import { suiteCacheDir } from "../../suites/standard/sources.js";
 
 /** Replies over this many UTF-8 bytes are not sent to the verifier (the check reports an error). */
 export const IFEVAL_MAX_REPLY_BYTES = 1024 * 1024;
@@ -29,9 +29,8 @@ export interface IfevalRequest {
 export type VerifierBenchmark = "ifeval" | "ifbench";
 
 /** Where the installer puts the verifier's venv, reference code and NLTK data (EVALSTACK_IFEVAL_DIR / _IFBENCH_DIR override it: config.ts). */
-export function verifierDir(benchmark: VerifierBenchmark, env: NodeJS.ProcessEnv = process.env): string {
-  const cache = env.EVALSTACK_SUITE_CACHE_DIR ?? path.join(os.homedir(), ".cache", "evalstack", "suites");
-  return path.join(cache, "v1", `${benchmark}-verifier`);
+export function verifierDir(benchmark: VerifierBenchmark): string {
+  return path.join(suiteCacheDir(), `${benchmark}-verifier`);
 }
 
 const SCRIPT = fileURLToPath(new URL("../../../verifiers/verifier.py", import.meta.url));
